@@ -1,0 +1,127 @@
+# tailnet: libnss_tailnet.so.2 + tailnet-helper.
+#
+#   make              build build/libnss_tailnet.so.2 and build/tailnet-helper
+#   make check        install build deps if missing (apt-get, as root), then every test: unit, end-to-end,
+#                     sanitizers, valgrind, fuzz smoke
+#   make bench        lookup latency against /etc/hosts, DNS on loopback and glibc's floor
+#   make demo         a sample tailnet answering `getent hosts vault` in a private namespace
+#   make install      module into the multiarch libdir, helper into $(PREFIX)/bin, systemd unit
+#
+# Build settings (pass on the command line): CACHE_PATH, CACHE_UID (a non-root uid whose caches the module
+# also trusts), SAN (e.g. address,undefined), BUILD (output directory).
+
+BUILD ?= build
+CC ?= gcc
+PREFIX ?= /usr/local
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+NSSLIBDIR ?= /lib/$(MULTIARCH)
+CACHE_PATH ?= /var/cache/tailnet/hosts.cache
+CACHE_UID ?= 0
+SAN ?=
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	-Wpointer-arith -Wcast-align -Wwrite-strings -Wundef
+DEFINES := -D_GNU_SOURCE -DTN_DEFAULT_CACHE_PATH='"$(CACHE_PATH)"' -DTN_CACHE_UID=$(CACHE_UID)
+ifeq ($(SAN),)
+OPT := -O2 -D_FORTIFY_SOURCE=2
+SANFLAGS :=
+else
+OPT := -O1
+SANFLAGS := -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+CFLAGS ?=
+CFLAGS += -std=c11 -g $(OPT) $(WARNINGS) $(DEFINES) -fstack-protector-strong -fPIC $(SANFLAGS)
+LDFLAGS += $(SANFLAGS) -Wl,-z,relro -Wl,-z,now
+
+# The module: libc only, six exports, never unloaded.
+NSS_SRC := nss/name.c nss/crc32c.c nss/cache_reader.c nss/cache_current.c nss/hostent_pack.c nss/nss_entry.c
+NSS_OBJ := $(NSS_SRC:%.c=$(BUILD)/%.o)
+MODULE := $(BUILD)/libnss_tailnet.so.2
+MODULE_LDFLAGS := -shared -fvisibility=hidden -Wl,-soname,libnss_tailnet.so.2 \
+	-Wl,--version-script=nss/libnss_tailnet.map -Wl,-z,nodelete -Wl,-z,defs
+
+# The reader code the helper shares with the module (never the other way round).
+SHARED_OBJ := $(BUILD)/nss/name.o $(BUILD)/nss/crc32c.o $(BUILD)/nss/cache_reader.o
+
+HELPER_SRC := $(wildcard helper/*.c)
+HELPER_OBJ := $(HELPER_SRC:%.c=$(BUILD)/%.o)
+HELPER := $(BUILD)/tailnet-helper
+HELPER_LIBS := $(shell pkg-config --libs libcurl jansson 2>/dev/null || echo -lcurl -ljansson)
+
+# Unit tests link everything but main() from a static archive.
+TESTLIB := $(BUILD)/libtailnet-test.a
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt)
+# C programs the end-to-end tests and benchmarks drive (probes, dlopen ladder, floor module).
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
+
+.PHONY: all check unit e2e deps bench demo install uninstall fuzz clean
+all: $(MODULE) $(HELPER)
+
+$(BUILD)/%.o: %.c $(wildcard nss/*.h helper/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/nss/%.o: CFLAGS += -fvisibility=hidden
+
+$(MODULE): $(NSS_OBJ) nss/libnss_tailnet.map
+	$(CC) $(CFLAGS) $(MODULE_LDFLAGS) $(LDFLAGS) -o $@ $(NSS_OBJ)
+
+$(HELPER): $(HELPER_OBJ) $(SHARED_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -pie -o $@ $^ $(HELPER_LIBS)
+
+$(TESTLIB): $(NSS_OBJ) $(filter-out $(BUILD)/helper/main.o,$(HELPER_OBJ))
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(TESTLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Inss -Ihelper -Itests/unit $(LDFLAGS) -o $@ $< $(TESTLIB) $(HELPER_LIBS) $(CHECK_LIBS) -lpthread
+
+$(BUILD)/tests/%: tests/tools/%.c $(TESTLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Inss -Ihelper $(LDFLAGS) -o $@ $< $(TESTLIB) $(HELPER_LIBS) -ldl -lpthread
+
+# Modules for the benchmark floor live in tests/tools/nss_*.c and are built as shared objects.
+$(BUILD)/tests/libnss_%.so.2: tests/tools/nss_%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -shared -Wl,-soname,libnss_$*.so.2 -o $@ $<
+
+deps:
+	@scripts/install-deps.sh
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; CK_VERBOSITY=normal $$t; done
+
+e2e: all $(TOOL_BIN)
+	@TN_BUILD=$(BUILD) TN_SAN=$(SAN) tests/run-e2e.sh
+
+check: deps
+	$(MAKE) all unit e2e
+	$(MAKE) BUILD=$(BUILD)/san SAN=address,undefined all unit e2e
+	@tests/run-valgrind.sh $(BUILD)
+	$(MAKE) fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-15}
+
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_SECONDS ?= 60
+fuzz:
+	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run-fuzz.sh $(FUZZ_SRC)
+
+bench: all
+	@BUILD=$(BUILD) bench/run.sh
+
+demo: deps all
+	@BUILD=$(BUILD) scripts/demo.sh
+
+install: all
+	install -D -m 0644 $(MODULE) $(DESTDIR)$(NSSLIBDIR)/libnss_tailnet.so.2
+	install -D -m 0755 $(HELPER) $(DESTDIR)$(PREFIX)/bin/tailnet-helper
+	install -d -m 0755 $(DESTDIR)$(dir $(CACHE_PATH))
+	@if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(NSSLIBDIR)/libnss_tailnet.so.2 $(DESTDIR)$(PREFIX)/bin/tailnet-helper
+
+clean:
+	rm -rf build

@@ -1,0 +1,17 @@
+/* commands.h - every tailnet-helper command, each in its own cmd_<name>.c.
+ *
+ * Contract: a command gets argv starting at its own name, parses its options with getopt_long (every one
+ * accepts --help, --verbose, --quiet), prints its one error line through cmd_fail(), and returns an exit code
+ * from err.h. Commands never call exit() themselves, so they stay testable.
+ */
+#ifndef TAILNET_COMMANDS_H
+#define TAILNET_COMMANDS_H
+
+#include "err.h"
+
+int cmd_hosts(int argc, char **argv);
+
+/* Prints "tailnet-helper <cmd>: <msg>" to stderr and returns err->code (TN_EXIT_FAIL when unset). */
+int cmd_fail(const char *cmd, const struct tn_error *err);
+
+#endif

@@ -1,0 +1,21 @@
+/* log.h - the helper's diagnostics on stderr.
+ *
+ * One line per event, "tailnet-helper[<cmd>]: <level>: <text>", readable both by journald (which adds its
+ * own timestamp) and in a plain log file (set TN_LOG_TIMESTAMPS / --timestamps to prefix an ISO-8601 time).
+ * Nothing secret is ever passed here. Levels below the configured one are dropped.
+ */
+#ifndef TAILNET_LOG_H
+#define TAILNET_LOG_H
+
+enum tn_log_level { TN_LOG_ERROR = 0, TN_LOG_WARN = 1, TN_LOG_INFO = 2, TN_LOG_DEBUG = 3 };
+
+void tn_log_setup(const char *command, enum tn_log_level level, int timestamps);
+enum tn_log_level tn_log_level(void);
+void tn_log(enum tn_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define tn_error_log(...) tn_log(TN_LOG_ERROR, __VA_ARGS__)
+#define tn_warn(...) tn_log(TN_LOG_WARN, __VA_ARGS__)
+#define tn_info(...) tn_log(TN_LOG_INFO, __VA_ARGS__)
+#define tn_debug(...) tn_log(TN_LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,47 @@
+/* main.c - tailnet-helper: dispatch to one command. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{"hosts", cmd_hosts, "print the cache as /etc/hosts lines, as the NSS module sees it"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: tailnet-helper COMMAND [OPTIONS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n'tailnet-helper COMMAND --help' describes a command, its options and exit codes.\n");
+}
+
+int cmd_fail(const char *cmd, const struct tn_error *err)
+{
+	fprintf(stderr, "tailnet-helper %s: %s\n", cmd, err->msg[0] ? err->msg : "failed");
+	return err->code ? err->code : TN_EXIT_FAIL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return TN_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return TN_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "tailnet-helper: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return TN_EXIT_USAGE;
+}

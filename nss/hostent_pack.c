@@ -1,0 +1,120 @@
+/* hostent_pack.c - see hostent_pack.h. */
+#include "hostent_pack.h"
+
+#include <errno.h>
+#include <stdalign.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+
+void tn_buf_init(struct tn_buf *b, char *buf, size_t len)
+{
+	b->next = buf;
+	b->left = buf ? len : 0;
+}
+
+void *tn_buf_alloc(struct tn_buf *b, size_t size, size_t align)
+{
+	size_t pad = (align - ((uintptr_t)b->next & (align - 1))) & (align - 1);
+	if (pad > b->left || size > b->left - pad)
+		return NULL;
+	char *p = b->next + pad;
+	memset(p, 0, size);
+	b->next = p + size;
+	b->left -= pad + size;
+	return p;
+}
+
+static char *buf_strdup(struct tn_buf *b, const char *s, size_t len)
+{
+	char *p = tn_buf_alloc(b, len + 1, 1);
+	if (p)
+		memcpy(p, s, len); /* the NUL comes from the zeroing */
+	return p;
+}
+
+int tn_pack_hostent(const struct tn_hit *hit, int af, const char *alias, struct hostent *he, char *buf, size_t buflen,
+		    char **canon)
+{
+	struct tn_buf b;
+	unsigned first = af == AF_INET ? 0 : hit->n4, n = af == AF_INET ? hit->n4 : hit->n6;
+	size_t alen = af == AF_INET ? 4 : 16, skip = af == AF_INET ? 12 : 0;
+
+	tn_buf_init(&b, buf, buflen);
+	char **aliases = tn_buf_alloc(&b, (alias ? 2 : 1) * sizeof(char *), alignof(char *));
+	char **list = tn_buf_alloc(&b, (n + 1) * sizeof(char *), alignof(char *));
+	char *data = tn_buf_alloc(&b, n * alen, alignof(uint32_t));
+	char *name = buf_strdup(&b, hit->fqdn, hit->fqdn_len);
+	char *alias_copy = alias ? buf_strdup(&b, alias, strlen(alias)) : NULL;
+	if (!aliases || !list || (n && !data) || !name || (alias && !alias_copy))
+		return -ERANGE;
+	for (unsigned i = 0; i < n; i++) {
+		memcpy(data + i * alen, tn_hit_addr(hit, first + i) + TN_ADDR_BYTES + skip, alen);
+		list[i] = data + i * alen;
+	}
+	aliases[0] = alias_copy; /* NULL-terminated either way: the allocator zeroes */
+	he->h_name = name;
+	he->h_aliases = aliases;
+	he->h_addrtype = af;
+	he->h_length = (int)alen;
+	he->h_addr_list = list;
+	if (canon)
+		*canon = name;
+	return 0;
+}
+
+int tn_pack_tuples(const struct tn_hit *hit, struct gaih_addrtuple **pat, char *buf, size_t buflen)
+{
+	struct tn_buf b;
+	unsigned n = (unsigned)hit->n4 + hit->n6;
+	unsigned own = *pat ? n - 1 : n; /* tuples that must come from the buffer */
+
+	tn_buf_init(&b, buf, buflen);
+	struct gaih_addrtuple *t = tn_buf_alloc(&b, own * sizeof *t, alignof(struct gaih_addrtuple));
+	char *name = buf_strdup(&b, hit->fqdn, hit->fqdn_len);
+	if ((own && !t) || !name)
+		return -ERANGE;
+	/* Only now is anything visible to the caller written. */
+	struct gaih_addrtuple *head = *pat ? *pat : t, *prev = NULL;
+	for (unsigned i = 0; i < n; i++) {
+		struct gaih_addrtuple *cur = i == 0 ? head : &t[*pat ? i - 1 : i];
+		const uint8_t *a = tn_hit_addr(hit, i) + TN_ADDR_BYTES;
+		memset(cur, 0, sizeof *cur);
+		cur->name = name;
+		if (i < hit->n4) {
+			cur->family = AF_INET;
+			memcpy(cur->addr, a + 12, 4);
+		} else {
+			cur->family = AF_INET6;
+			memcpy(cur->addr, a, 16);
+		}
+		if (prev)
+			prev->next = cur;
+		prev = cur;
+	}
+	*pat = head;
+	return 0;
+}
+
+int tn_pack_reverse(const struct tn_hit *hit, const void *addr, int af, size_t len, struct hostent *he, char *buf,
+		    size_t buflen)
+{
+	struct tn_buf b;
+	tn_buf_init(&b, buf, buflen);
+	char **aliases = tn_buf_alloc(&b, (hit->bare_len ? 2 : 1) * sizeof(char *), alignof(char *));
+	char **list = tn_buf_alloc(&b, 2 * sizeof(char *), alignof(char *));
+	char *data = tn_buf_alloc(&b, len, alignof(uint32_t));
+	char *name = buf_strdup(&b, hit->fqdn, hit->fqdn_len);
+	char *bare = hit->bare_len ? buf_strdup(&b, hit->fqdn, hit->bare_len) : NULL;
+	if (!aliases || !list || !data || !name || (hit->bare_len && !bare))
+		return -ERANGE;
+	memcpy(data, addr, len);
+	list[0] = data;
+	aliases[0] = bare;
+	he->h_name = name;
+	he->h_aliases = aliases;
+	he->h_addrtype = af;
+	he->h_length = (int)len;
+	he->h_addr_list = list;
+	return 0;
+}

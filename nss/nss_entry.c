@@ -1,0 +1,223 @@
+/* nss_entry.c - the six glibc hosts entry points of libnss_tailnet.so.2, and nothing else exported.
+ *
+ * Every call ends in one of the outcomes of nss-contract.md 3.4, set by finish():
+ *   found                          SUCCESS,  errno untouched,       NETDB_SUCCESS
+ *   buffer too small               TRYAGAIN, ERANGE,                NETDB_INTERNAL (glibc retries bigger)
+ *   unknown name under our suffix  NOTFOUND, ENOENT,                HOST_NOT_FOUND
+ *   known name, no such family     NOTFOUND, ENOENT,                NO_DATA
+ *   not our name / no usable cache UNAVAIL,  ENOENT/EINVAL/EPERM/.., NO_RECOVERY (never NETDB_INTERNAL)
+ * so `hosts: files tailnet [NOTFOUND=return] dns` can never hide a name that is not the tailnet's.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <nss.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "cache_current.h"
+#include "hostent_pack.h"
+#include "name.h"
+
+#define EXPORT __attribute__((visibility("default")))
+#define TTL_MAX 5 /* seconds, as MagicDNS; also what nscd keeps a positive answer for */
+
+/* Query outcomes besides 0 (packed) and -errno. */
+enum { R_NOTFOUND = 1, R_NODATA = 2, R_NOT_OURS = 3 };
+
+struct forward {
+	const struct tn_name *name;
+	int af; /* AF_INET / AF_INET6, or AF_UNSPEC for gaih tuples */
+	struct hostent *he;
+	struct gaih_addrtuple **pat;
+	char *buf;
+	size_t buflen;
+	int32_t *ttlp;
+	char **canonp;
+};
+
+struct reverse {
+	uint8_t key[16];
+	const void *addr;
+	socklen_t len;
+	int af;
+	struct hostent *he;
+	char *buf;
+	size_t buflen;
+	int32_t *ttlp;
+};
+
+static void set_ttl(const struct tn_cache *c, int32_t *ttlp)
+{
+	if (!ttlp)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	int64_t left = c->valid_until - (int64_t)ts.tv_sec;
+	*ttlp = (int32_t)(left < 0 ? 0 : left > TTL_MAX ? TTL_MAX : left);
+}
+
+static int forward_query(const struct tn_cache *c, void *vctx)
+{
+	struct forward *f = vctx;
+	struct tn_hit hit;
+	if (!tn_cache_find_name(c, f->name->s, f->name->len, &hit)) {
+		/* Only names strictly under the tailnet's own suffix are ours to deny. */
+		if (tn_name_under(f->name->s, f->name->len, c->suffix, c->suffix_len))
+			return R_NOTFOUND;
+		return R_NOT_OURS;
+	}
+	int rc;
+	if (f->af == AF_UNSPEC) {
+		rc = tn_pack_tuples(&hit, f->pat, f->buf, f->buflen);
+	} else {
+		if ((f->af == AF_INET ? hit.n4 : hit.n6) == 0)
+			return R_NODATA;
+		const char *alias = hit.via_bare ? f->name->s : NULL;
+		rc = tn_pack_hostent(&hit, f->af, alias, f->he, f->buf, f->buflen, f->canonp);
+	}
+	if (rc == 0)
+		set_ttl(c, f->ttlp);
+	return rc;
+}
+
+/* 100.64.0.0/10 (v4-mapped) and fd7a:115c:a1e0::/48: where MagicDNS answers reverse lookups itself. */
+static int in_tailscale_range(const uint8_t k[16])
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	static const uint8_t ula[6] = {0xfd, 0x7a, 0x11, 0x5c, 0xa1, 0xe0};
+	if (memcmp(k, mapped, sizeof mapped) == 0)
+		return k[12] == 100 && (k[13] & 0xc0) == 64;
+	return memcmp(k, ula, sizeof ula) == 0;
+}
+
+static int reverse_query(const struct tn_cache *c, void *vctx)
+{
+	struct reverse *r = vctx;
+	struct tn_hit hit;
+	if (!tn_cache_find_addr(c, r->key, &hit))
+		return in_tailscale_range(r->key) ? R_NOTFOUND : R_NOT_OURS;
+	int rc = tn_pack_reverse(&hit, r->addr, r->af, r->len, r->he, r->buf, r->buflen);
+	if (rc == 0)
+		set_ttl(c, r->ttlp);
+	return rc;
+}
+
+/* Maps a query result to glibc's triple. errno is restored first and *errnop written last: they are usually
+ * the same variable, and the caller's errno must survive a success (systemd#11321). */
+static enum nss_status finish(int rc, int saved_errno, int *errnop, int *h_errnop)
+{
+	errno = saved_errno;
+	switch (rc) {
+	case 0:
+		*h_errnop = NETDB_SUCCESS;
+		return NSS_STATUS_SUCCESS;
+	case -ERANGE:
+		*h_errnop = NETDB_INTERNAL;
+		*errnop = ERANGE;
+		return NSS_STATUS_TRYAGAIN;
+	case R_NOTFOUND:
+		*h_errnop = HOST_NOT_FOUND;
+		*errnop = ENOENT;
+		return NSS_STATUS_NOTFOUND;
+	case R_NODATA:
+		*h_errnop = NO_DATA;
+		*errnop = ENOENT;
+		return NSS_STATUS_NOTFOUND;
+	case R_NOT_OURS:
+		*h_errnop = NO_RECOVERY;
+		*errnop = ENOENT;
+		return NSS_STATUS_UNAVAIL;
+	default:
+		*h_errnop = NO_RECOVERY;
+		*errnop = rc < 0 ? -rc : EINVAL;
+		return NSS_STATUS_UNAVAIL;
+	}
+}
+
+static enum nss_status forward(const char *name, struct forward *f, int *errnop, int *h_errnop)
+{
+	int saved = errno;
+	struct tn_name n;
+	if (tn_name_normalize(name, &n) < 0)
+		return finish(-EINVAL, saved, errnop, h_errnop); /* not a host name: never ours, no I/O */
+	f->name = &n;
+	return finish(tn_current_query(forward_query, f), saved, errnop, h_errnop);
+}
+
+EXPORT enum nss_status _nss_tailnet_gethostbyname4_r(const char *name, struct gaih_addrtuple **pat, char *buffer,
+						     size_t buflen, int *errnop, int *h_errnop, int32_t *ttlp);
+EXPORT enum nss_status _nss_tailnet_gethostbyname3_r(const char *name, int af, struct hostent *host, char *buffer,
+						     size_t buflen, int *errnop, int *h_errnop, int32_t *ttlp,
+						     char **canonp);
+EXPORT enum nss_status _nss_tailnet_gethostbyname2_r(const char *name, int af, struct hostent *host, char *buffer,
+						     size_t buflen, int *errnop, int *h_errnop);
+EXPORT enum nss_status _nss_tailnet_gethostbyname_r(const char *name, struct hostent *host, char *buffer,
+						    size_t buflen, int *errnop, int *h_errnop);
+EXPORT enum nss_status _nss_tailnet_gethostbyaddr2_r(const void *addr, socklen_t len, int af, struct hostent *host,
+						     char *buffer, size_t buflen, int *errnop, int *h_errnop,
+						     int32_t *ttlp);
+EXPORT enum nss_status _nss_tailnet_gethostbyaddr_r(const void *addr, socklen_t len, int af, struct hostent *host,
+						    char *buffer, size_t buflen, int *errnop, int *h_errnop);
+
+enum nss_status _nss_tailnet_gethostbyname4_r(const char *name, struct gaih_addrtuple **pat, char *buffer,
+					      size_t buflen, int *errnop, int *h_errnop, int32_t *ttlp)
+{
+	struct forward f = {.af = AF_UNSPEC, .pat = pat, .buf = buffer, .buflen = buflen, .ttlp = ttlp};
+	return forward(name, &f, errnop, h_errnop);
+}
+
+enum nss_status _nss_tailnet_gethostbyname3_r(const char *name, int af, struct hostent *host, char *buffer,
+					      size_t buflen, int *errnop, int *h_errnop, int32_t *ttlp, char **canonp)
+{
+	if (af == AF_UNSPEC)
+		af = AF_INET;
+	if (af != AF_INET && af != AF_INET6) {
+		*errnop = EAFNOSUPPORT;
+		*h_errnop = NO_RECOVERY;
+		return NSS_STATUS_UNAVAIL;
+	}
+	struct forward f = {.af = af, .he = host, .buf = buffer, .buflen = buflen, .ttlp = ttlp, .canonp = canonp};
+	return forward(name, &f, errnop, h_errnop);
+}
+
+enum nss_status _nss_tailnet_gethostbyname2_r(const char *name, int af, struct hostent *host, char *buffer,
+					      size_t buflen, int *errnop, int *h_errnop)
+{
+	return _nss_tailnet_gethostbyname3_r(name, af, host, buffer, buflen, errnop, h_errnop, NULL, NULL);
+}
+
+enum nss_status _nss_tailnet_gethostbyname_r(const char *name, struct hostent *host, char *buffer, size_t buflen,
+					     int *errnop, int *h_errnop)
+{
+	return _nss_tailnet_gethostbyname3_r(name, AF_INET, host, buffer, buflen, errnop, h_errnop, NULL, NULL);
+}
+
+enum nss_status _nss_tailnet_gethostbyaddr2_r(const void *addr, socklen_t len, int af, struct hostent *host,
+					      char *buffer, size_t buflen, int *errnop, int *h_errnop, int32_t *ttlp)
+{
+	int saved = errno;
+	struct reverse r = {.addr = addr, .len = len, .af = af, .he = host, .buf = buffer, .buflen = buflen,
+			    .ttlp = ttlp};
+	if (!addr || (af != AF_INET && af != AF_INET6)) {
+		*errnop = EAFNOSUPPORT;
+		*h_errnop = NO_RECOVERY;
+		return NSS_STATUS_UNAVAIL;
+	}
+	if ((af == AF_INET && len != 4) || (af == AF_INET6 && len != 16))
+		return finish(-EINVAL, saved, errnop, h_errnop);
+	if (af == AF_INET) {
+		r.key[10] = r.key[11] = 0xff; /* the cache keeps IPv4 v4-mapped, so ::ffff:a.b.c.d matches too */
+		memcpy(r.key + 12, addr, 4);
+	} else {
+		memcpy(r.key, addr, 16);
+	}
+	return finish(tn_current_query(reverse_query, &r), saved, errnop, h_errnop);
+}
+
+enum nss_status _nss_tailnet_gethostbyaddr_r(const void *addr, socklen_t len, int af, struct hostent *host,
+					     char *buffer, size_t buflen, int *errnop, int *h_errnop)
+{
+	return _nss_tailnet_gethostbyaddr2_r(addr, len, af, host, buffer, buflen, errnop, h_errnop, NULL);
+}

@@ -1,0 +1,96 @@
+# lib.sh - shared setup and assertions for the end-to-end tests (bash).
+#
+# A test starts with:   . "$TN_SRCDIR/tests/lib.sh"; tn_enter_ns "$0" "$@"
+# tn_enter_ns re-executes the script inside private mount and network namespaces (unshare -m -n), then gives
+# it a private world: a tmpfs on /var/cache (so the module's real default cache path is private), and
+# bind-mounted /etc/nsswitch.conf ("hosts: files tailnet dns"), /etc/hosts and /etc/resolv.conf (a loopback
+# resolver). The machine's own /etc is never written. The module is found through LD_LIBRARY_PATH.
+# Everything a test creates lives under $TN_TMP and disappears with it.
+
+set -u
+: "${TN_SRCDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${TN_BUILD:=build}"
+case "$TN_BUILD" in /*) ;; *) TN_BUILD="$TN_SRCDIR/$TN_BUILD" ;; esac
+export TN_SRCDIR TN_BUILD
+HELPER="$TN_BUILD/tailnet-helper"
+TN_CACHE=/var/cache/tailnet/hosts.cache
+EXAMPLES="$TN_SRCDIR/tests/data/status-examples" # copies of ../shared/reference/status-examples
+
+tn_fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+tn_ok() {
+	echo "ok: $*"
+}
+
+# tn_assert_eq ACTUAL EXPECTED WHAT
+tn_assert_eq() {
+	[ "$1" = "$2" ] || tn_fail "$3: expected [$2], got [$1]"
+	tn_ok "$3"
+}
+
+# tn_assert_contains HAYSTACK NEEDLE WHAT
+tn_assert_contains() {
+	case "$1" in *"$2"*) tn_ok "$3" ;; *) tn_fail "$3: [$2] not in [$1]" ;; esac
+}
+
+# tn_assert_not_contains HAYSTACK NEEDLE WHAT
+tn_assert_not_contains() {
+	case "$1" in *"$2"*) tn_fail "$3: [$2] unexpectedly in [$1]" ;; *) tn_ok "$3" ;; esac
+}
+
+# tn_expect_rc RC WHAT CMD...   runs CMD, requires exit status RC; its output lands in $TN_OUT
+tn_expect_rc() {
+	local want=$1 what=$2
+	shift 2
+	TN_OUT=$("$@" 2>&1)
+	local rc=$?
+	[ "$rc" = "$want" ] || tn_fail "$what: exit $rc, expected $want; output: $TN_OUT"
+	tn_ok "$what"
+}
+
+tn_cleanup() {
+	local pids
+	pids=$(jobs -p)
+	[ -n "$pids" ] && kill $pids 2>/dev/null
+	wait 2>/dev/null
+	[ -n "${TN_TMP:-}" ] && rm -rf "$TN_TMP"
+}
+
+# Sanitizer builds: programs we did not build (getent, python3, curl) need the ASan runtime preloaded to
+# load the instrumented module; their own leaks are not ours to report.
+tn_sanitizer_env() {
+	[ -n "${TN_SAN:-}" ] || return 0
+	export LD_PRELOAD="$(gcc -print-file-name=libasan.so)"
+	export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:verify_asan_link_order=0"
+	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+}
+
+tn_enter_ns() {
+	if [ -z "${TN_IN_NS:-}" ]; then
+		[ "$(id -u)" = 0 ] || tn_fail "end-to-end tests need root"
+		TN_IN_NS=1 exec unshare --mount --net --propagation private bash "$@"
+	fi
+	TN_TMP=$(mktemp -d /tmp/tn-e2e.XXXXXX)
+	chmod 0755 "$TN_TMP"
+	trap tn_cleanup EXIT
+	mount -t tmpfs -o mode=0755 tailnet-test /var/cache || tn_fail "cannot mount a private /var/cache"
+	mkdir -p "$TN_TMP/etc"
+	printf 'passwd: files\ngroup: files\nhosts: files tailnet dns\n' >"$TN_TMP/etc/nsswitch.conf"
+	printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n192.0.2.10 lan-printer\n' \
+		>"$TN_TMP/etc/hosts"
+	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$TN_TMP/etc/resolv.conf"
+	for f in nsswitch.conf hosts resolv.conf; do
+		mount --bind "$TN_TMP/etc/$f" "/etc/$f" || tn_fail "cannot bind-mount /etc/$f"
+	done
+	ip link set lo up
+	export LD_LIBRARY_PATH="$TN_BUILD"
+	tn_sanitizer_env
+}
+
+# tn_sync_example NAME: writes the default cache from one of the reference status documents.
+tn_sync_example() {
+	"$HELPER" sync --status-file "$EXAMPLES/$1.json" || tn_fail "sync from $1.json"
+}
