@@ -75,9 +75,9 @@ $(HELPER): $(HELPER_OBJ) $(SHARED_OBJ)
 $(TESTLIB): $(NSS_OBJ) $(filter-out $(BUILD)/helper/main.o,$(HELPER_OBJ))
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(TESTLIB)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) $(TESTLIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Inss -Ihelper -Itests/unit $(LDFLAGS) -o $@ $< $(TESTLIB) $(HELPER_LIBS) $(CHECK_LIBS) -lpthread
+	$(CC) $(CFLAGS) -Inss -Ihelper -Itests/unit $(LDFLAGS) -o $@ $< $(TESTLIB) $(HELPER_LIBS) $(CHECK_LIBS) -ldl -lpthread
 
 $(BUILD)/tests/%: tests/tools/%.c $(TESTLIB)
 	@mkdir -p $(dir $@)
@@ -91,8 +91,8 @@ $(BUILD)/tests/libnss_%.so.2: tests/tools/nss_%.c
 deps:
 	@scripts/install-deps.sh
 
-unit: $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; CK_VERBOSITY=normal $$t; done
+unit: $(UNIT_BIN) $(MODULE)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; TN_MODULE=$(MODULE) $$t; done
 
 e2e: all $(TOOL_BIN)
 	@TN_BUILD=$(BUILD) TN_SAN=$(SAN) tests/run-e2e.sh
