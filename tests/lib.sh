@@ -94,3 +94,18 @@ tn_enter_ns() {
 tn_sync_example() {
 	"$HELPER" sync --status-file "$EXAMPLES/$1.json" || tn_fail "sync from $1.json"
 }
+
+# tn_dns_start [--answer NAME=ADDR ...]: a recording DNS server on 127.0.0.1:53 (the resolv.conf of the
+# namespace points there). Questions land in $TN_DNS_LOG.
+tn_dns_start() {
+	TN_DNS_LOG="$TN_TMP/dns-queries.log"
+	: >"$TN_DNS_LOG"
+	python3 "$TN_SRCDIR/tests/doubles/dns_recorder.py" --log "$TN_DNS_LOG" --ready "$TN_TMP/dns.ready" "$@" &
+	for _ in $(seq 100); do [ -e "$TN_TMP/dns.ready" ] && return 0; sleep 0.05; done
+	tn_fail "DNS recorder did not start"
+}
+
+# tn_dns_queries: the questions DNS got so far, one per line.
+tn_dns_queries() {
+	cat "$TN_DNS_LOG"
+}
