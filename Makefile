@@ -83,10 +83,15 @@ $(BUILD)/tests/%: tests/tools/%.c $(TESTLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Inss -Ihelper $(LDFLAGS) -o $@ $< $(TESTLIB) $(HELPER_LIBS) -ldl -lpthread
 
-# Modules for the benchmark floor live in tests/tools/nss_*.c and are built as shared objects.
-$(BUILD)/tests/libnss_%.so.2: tests/tools/nss_%.c
+# The benchmark driver and its floor module (a hosts module with no data at all).
+BENCH_BIN := $(BUILD)/bench/lookup_bench $(BUILD)/bench/libnss_floor.so.2
+$(BUILD)/bench/lookup_bench: bench/lookup_bench.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -shared -Wl,-soname,libnss_$*.so.2 -o $@ $<
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+$(BUILD)/bench/libnss_floor.so.2: bench/nss_floor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -shared -Wl,-soname,libnss_floor.so.2 -o $@ $<
 
 deps:
 	@scripts/install-deps.sh
@@ -100,6 +105,7 @@ e2e: all $(TOOL_BIN)
 check: deps
 	$(MAKE) all unit e2e
 	$(MAKE) BUILD=$(BUILD)/san SAN=address,undefined all unit e2e
+	$(MAKE) $(TOOL_BIN) $(UNIT_BIN)
 	@tests/run-valgrind.sh $(BUILD)
 	$(MAKE) fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-15}
 
@@ -108,8 +114,8 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run-fuzz.sh $(FUZZ_SRC)
 
-bench: all
-	@BUILD=$(BUILD) bench/run.sh
+bench: all $(BENCH_BIN)
+	@TN_BUILD=$(BUILD) bench/run.sh
 
 demo: deps all
 	@BUILD=$(BUILD) scripts/demo.sh

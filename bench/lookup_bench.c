@@ -1,0 +1,185 @@
+/* lookup_bench.c - lookup latency through glibc, several NSS backends interleaved in one process.
+ *
+ *   lookup_bench warm BACKENDS first=NAME,ADDR last=NAME,ADDR miss=NAME [ROUNDS]
+ *   lookup_bench cold BACKEND NAME
+ *
+ * warm: for every round, operation (getaddrinfo AF_INET, getaddrinfo AF_UNSPEC, gethostbyname2_r AF_INET)
+ * and name, each backend (switched with __nss_configure_lookup, so all share one process, one nsswitch and
+ * one moment) runs a batch of back-to-back calls sized to about 20 ms; getaddrinfo is followed by
+ * freeaddrinfo as every caller pays it. Every answer is verified once before timing (the floor module
+ * answers its own constant). Prints "backend op name median_ns min_ns max_ns" per cell.
+ * cold: the first getaddrinfo(AF_INET) of a fresh process, nsswitch parsing and module loading included.
+ */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+int __nss_configure_lookup(const char *db, const char *service_line);
+
+enum op { GAI4, GAI_UNSPEC, GHBN2R, N_OPS };
+static const char *op_names[N_OPS] = {"gai_inet", "gai_unspec", "gethostbyname2_r"};
+
+struct target {
+	const char *label, *name, *addr; /* addr NULL: a miss */
+};
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* One call; returns 0 on success, and the first IPv4 address in *got when asked. */
+static int call(enum op op, const char *name, char *got, size_t got_len)
+{
+	if (op == GHBN2R) {
+		struct hostent he, *res = NULL;
+		char buf[1024];
+		int herr;
+		if (gethostbyname2_r(name, AF_INET, &he, buf, sizeof buf, &res, &herr) != 0 || !res)
+			return -1;
+		if (got)
+			inet_ntop(AF_INET, he.h_addr_list[0], got, (socklen_t)got_len);
+		return 0;
+	}
+	struct addrinfo hints, *ai;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = op == GAI4 ? AF_INET : AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(name, NULL, &hints, &ai) != 0)
+		return -1;
+	if (got) {
+		got[0] = '\0';
+		for (struct addrinfo *p = ai; p; p = p->ai_next)
+			if (p->ai_family == AF_INET)
+				inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)p->ai_addr)->sin_addr, got,
+					  (socklen_t)got_len);
+	}
+	freeaddrinfo(ai);
+	return 0;
+}
+
+static void use(const char *backend)
+{
+	if (__nss_configure_lookup("hosts", backend) != 0) {
+		fprintf(stderr, "lookup_bench: cannot configure hosts: %s\n", backend);
+		exit(2);
+	}
+}
+
+static void verify(const char *backend, const struct target *t)
+{
+	for (int op = 0; op < N_OPS; op++) {
+		char got[INET6_ADDRSTRLEN] = "";
+		int rc = call(op, t->name, got, sizeof got);
+		const char *want = !strcmp(backend, "floor") ? "100.101.33.8" : t->addr;
+		if (want ? (rc != 0 || strcmp(got, want) != 0) : rc == 0) {
+			fprintf(stderr, "lookup_bench: %s %s %s: got rc %d addr '%s', want %s\n", backend, op_names[op],
+				t->name, rc, got, want ? want : "a miss");
+			exit(1);
+		}
+	}
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int parse_target(const char *arg, struct target *t)
+{
+	static char bufs[3][512];
+	static int used;
+	const char *eq = strchr(arg, '=');
+	if (!eq || used == 3)
+		return -1;
+	char *b = bufs[used++];
+	snprintf(b, sizeof bufs[0], "%s", arg);
+	b[eq - arg] = '\0';
+	t->label = b;
+	t->name = b + (eq - arg) + 1;
+	char *comma = strchr(b + (eq - arg) + 1, ',');
+	t->addr = NULL;
+	if (comma) {
+		*comma = '\0';
+		t->addr = comma + 1;
+	}
+	return 0;
+}
+
+static int warm(int argc, char **argv)
+{
+	char *backends[8], *list = strdup(argv[2]);
+	int nb = 0, rounds = argc > 6 ? atoi(argv[6]) : 7;
+	struct target targets[3];
+	for (char *s = strtok(list, ","); s && nb < 8; s = strtok(NULL, ","))
+		backends[nb++] = s;
+	for (int i = 0; i < 3; i++)
+		if (parse_target(argv[3 + i], &targets[i]) != 0)
+			return 2;
+	static int64_t samples[8][N_OPS][3][64];
+	int64_t batch[8][N_OPS][3];
+	rounds = rounds < 1 ? 1 : rounds > 64 ? 64 : rounds;
+	for (int b = 0; b < nb; b++) {
+		use(backends[b]);
+		for (int t = 0; t < 3; t++) {
+			verify(backends[b], &targets[t]);
+			for (int op = 0; op < N_OPS; op++) { /* calibrate: about 20 ms per batch */
+				int64_t t0 = now_ns();
+				call(op, targets[t].name, NULL, 0);
+				int64_t one = now_ns() - t0;
+				batch[b][op][t] = one > 0 ? 20000000 / one : 1000;
+				if (batch[b][op][t] < 1)
+					batch[b][op][t] = 1;
+				if (batch[b][op][t] > 200000)
+					batch[b][op][t] = 200000;
+			}
+		}
+	}
+	for (int r = 0; r < rounds; r++)
+		for (int op = 0; op < N_OPS; op++)
+			for (int t = 0; t < 3; t++)
+				for (int b = 0; b < nb; b++) {
+					use(backends[b]);
+					int64_t n = batch[b][op][t], t0 = now_ns();
+					for (int64_t i = 0; i < n; i++)
+						call(op, targets[t].name, NULL, 0);
+					samples[b][op][t][r] = (now_ns() - t0) / n;
+				}
+	for (int b = 0; b < nb; b++)
+		for (int op = 0; op < N_OPS; op++)
+			for (int t = 0; t < 3; t++) {
+				int64_t *s = samples[b][op][t];
+				qsort(s, (size_t)rounds, sizeof *s, cmp_i64);
+				printf("%s %s %s %lld %lld %lld\n", backends[b], op_names[op], targets[t].label,
+				       (long long)s[rounds / 2], (long long)s[0], (long long)s[rounds - 1]);
+			}
+	free(list);
+	return 0;
+}
+
+static int cold(char **argv)
+{
+	use(argv[2]);
+	int64_t t0 = now_ns();
+	int rc = call(GAI4, argv[3], NULL, 0);
+	printf("%lld %d\n", (long long)(now_ns() - t0), rc);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 6 && !strcmp(argv[1], "warm"))
+		return warm(argc, argv);
+	if (argc == 4 && !strcmp(argv[1], "cold"))
+		return cold(argv);
+	fprintf(stderr, "usage: lookup_bench warm BACKENDS first=NAME,ADDR last=NAME,ADDR miss=NAME [ROUNDS]\n"
+			"       lookup_bench cold BACKEND NAME\n");
+	return 2;
+}

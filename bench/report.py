@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""report.py RESULTS: the benchmark table, with ratios taken within each run, and the targets checked."""
+import collections
+import statistics
+import sys
+
+warm, cold, sync, sizes = {}, collections.defaultdict(list), {}, {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    if f[0] == "warm":
+        n, backend, op, name, med, lo, hi = int(f[1]), f[2], f[3], f[4], int(f[5]), int(f[6]), int(f[7])
+        warm[(n, backend, op, name)] = (med, lo, hi)
+    elif f[0] == "cold":
+        cold[(int(f[1]), f[2])].append(int(f[3]))
+    elif f[0] == "sync":
+        sync[int(f[1])] = (float(f[2]), int(f[3]), int(f[4]))
+    elif f[0] == "sync-bytes":
+        sizes[int(f[1])] = (int(f[2]), int(f[3]))
+
+peers = sorted({k[0] for k in warm})
+ops = ["gai_inet", "gai_unspec", "gethostbyname2_r"]
+names = ["first", "last", "miss"]
+
+
+def us(ns):
+    return "%.2f" % (ns / 1000.0) if ns < 10_000_000 else "%.0f" % (ns / 1000.0)
+
+
+print()
+print("Lookup latency through glibc, microseconds per call: median of 7 interleaved batches [min-max].")
+print("first/last = the first and last peer of the /etc/hosts file; miss = an unknown name under the tailnet suffix.")
+hdr = "%7s %-17s %-5s %22s %22s %22s %22s %8s %8s %8s" % (
+    "peers", "operation", "name", "tailnet", "files (/etc/hosts)", "dns (dnsmasq)", "floor", "t/floor", "t/files", "t/dns")
+print(hdr)
+print("-" * len(hdr))
+for n in peers:
+    for op in ops:
+        for name in names:
+            cells, meds = [], {}
+            for b in ["tailnet", "files", "dns", "floor"]:
+                med, lo, hi = warm[(n, b, op, name)]
+                meds[b] = med
+                cells.append("%s [%s-%s]" % (us(med), us(lo), us(hi)))
+            print("%7d %-17s %-5s %22s %22s %22s %22s %7.2fx %7.3fx %7.3fx" % (
+                n, op, name, *cells, meds["tailnet"] / meds["floor"], meds["tailnet"] / meds["files"],
+                meds["tailnet"] / meds["dns"]))
+
+print()
+print("Cold first lookup in a fresh process (getaddrinfo AF_INET, nsswitch parsing and module loading included),")
+print("median of 5, microseconds:")
+print("%7s %10s %10s %10s %10s" % ("peers", "tailnet", "files", "dns", "floor"))
+for n in peers:
+    print("%7d %10s %10s %10s %10s" % (n, *[us(statistics.median(cold[(n, b)])) for b in ["tailnet", "files", "dns", "floor"]]))
+
+print()
+print("tailnet-helper sync --status-file (parse, build, write, fsync):")
+print("%7s %9s %12s %12s %14s" % ("peers", "seconds", "peak RSS MB", "cache bytes", "status bytes"))
+for n in sorted(sync):
+    wall, rss, rc = sync[n]
+    print("%7d %9.3f %12.1f %12d %14d" % (n, wall, rss / 1024.0, sizes.get(n, (0, 0))[0], sizes.get(n, (0, 0))[1]))
+
+print()
+print("Targets:")
+ok = True
+
+
+def check(label, value, limit, unit="x"):
+    global ok
+    good = value <= limit
+    ok &= good
+    print("  %-4s %-72s %.3f%s (limit %s%s)" % ("PASS" if good else "MISS", label, value, unit, limit, unit))
+
+
+for n in peers:
+    for name in ["first", "last"]:
+        check("%d peers, %s hit, getaddrinfo AF_INET vs floor" % (n, name),
+              warm[(n, "tailnet", "gai_inet", name)][0] / warm[(n, "floor", "gai_inet", name)][0], 1.3)
+        check("%d peers, %s hit, getaddrinfo AF_UNSPEC vs floor" % (n, name),
+              warm[(n, "tailnet", "gai_unspec", name)][0] / warm[(n, "floor", "gai_unspec", name)][0], 1.1)
+    check("%d peers, miss, getaddrinfo AF_INET vs the floor's miss" % n,
+          warm[(n, "tailnet", "gai_inet", "miss")][0] / warm[(n, "floor", "gai_inet", "miss")][0], 1.3)
+if len(peers) > 1:
+    for op in ops:
+        for name in names:
+            vals = [warm[(n, "tailnet", op, name)][0] / warm[(n, "floor", op, name)][0] for n in peers]
+            check("flat from %d to %d peers: %s %s (largest/smallest ratio to floor)" % (peers[0], peers[-1], op, name),
+                  max(vals) / min(vals), 1.2)
+for n in sorted(sync):
+    if n >= 100000:
+        check("sync of %d peers, seconds" % n, sync[n][0], 1.0, " s")
+        check("sync of %d peers, peak RSS" % n, sync[n][1] / 1024.0, 200, " MB")
+print("all targets met" if ok else "some targets missed (see MISS lines)")

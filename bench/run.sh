@@ -1,0 +1,66 @@
+#!/bin/bash
+# make bench: lookup latency of libnss_tailnet against the alternatives, measured in one run, in a private
+# mount+network namespace that looks like a tailnet host (a tailscale0-like veth carrying 100.x and fd7a:
+# addresses with routes for 100.64.0.0/10 and fd7a:115c:a1e0::/48, since getaddrinfo's RFC 6724 sorting
+# depends on them). Backends, interleaved in one process per size:
+#   tailnet  this module, reading the cache `tailnet-helper sync` wrote
+#   files    nss_files reading the /etc/hosts the seed's update-hosts.sh approach writes (FQDN + bare name)
+#   dns      nss_dns asking dnsmasq on 127.0.0.1 serving the same hosts file (a lower bound for MagicDNS)
+#   floor    a module answering from constants: glibc's own overhead
+# Sizes: 10, 1,000, 10,000, 100,000 peers (BENCH_SIZES overrides). Also the helper's sync time and peak RSS.
+set -u
+: "${TN_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
+export TN_SRCDIR
+if [ -z "${TN_IN_NS:-}" ]; then
+	[ "$(id -u)" = 0 ] || { echo "bench: needs root (private namespaces)" >&2; exit 1; }
+	TN_EXTRA_PACKAGES="dnsmasq-base" "$TN_SRCDIR/scripts/install-deps.sh" || exit 1
+fi
+. "$TN_SRCDIR/tests/lib.sh"
+tn_enter_ns "$0" "$@"
+trap 'tn_cleanup; [ -n "${DNSMASQ:-}" ] && kill "$DNSMASQ" 2>/dev/null' EXIT
+export LD_LIBRARY_PATH="$TN_BUILD:$TN_BUILD/bench"
+BENCH="$TN_BUILD/bench/lookup_bench"
+SUFFIX=magellanic-gondola.ts.net
+SIZES="${BENCH_SIZES:-10 1000 10000 100000}"
+RESULTS="$TN_TMP/results.txt"
+
+ip link add tailscale0 type veth peer name tn-peer || tn_fail "veth"
+ip addr add 100.88.14.7/32 dev tailscale0
+ip -6 addr add fd7a:115c:a1e0::5d01:e07/128 dev tailscale0 nodad
+ip link set tailscale0 up
+ip link set tn-peer up
+ip route add 100.64.0.0/10 dev tailscale0
+ip -6 route add fd7a:115c:a1e0::/48 dev tailscale0
+
+echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1), glibc $(ldd --version | head -n1 | awk '{print $NF}')"
+for n in $SIZES; do
+	status="$TN_TMP/status-$n.json"
+	hosts="$TN_TMP/hosts-$n"
+	python3 "$TN_SRCDIR/tests/tools/gen_status.py" "$n" >"$status" || tn_fail "generate $n peers"
+	# The seed's update-hosts.sh result: one line per address with the FQDN and the bare name; plus which
+	# names sit first and last in it.
+	read -r first first_ip last last_ip < <(python3 "$TN_SRCDIR/bench/hosts_from_status.py" "$status" "$hosts")
+	rm -rf /var/cache/tailnet
+	python3 "$TN_SRCDIR/bench/measure.py" "sync $n" "$HELPER" sync --quiet --status-file "$status" >>"$RESULTS" ||
+		tn_fail "sync of $n peers"
+	echo "sync-bytes $n $(stat -c %s /var/cache/tailnet/hosts.cache) $(stat -c %s "$status")" >>"$RESULTS"
+	mount --bind "$hosts" /etc/hosts
+	dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --addn-hosts="$hosts" \
+		--local=/$SUFFIX/ --listen-address=127.0.0.1 --bind-interfaces --port=53 --user=root \
+		--pid-file="$TN_TMP/dnsmasq.pid" --cache-size=0 2>"$TN_TMP/dnsmasq.log" &
+	DNSMASQ=$!
+	for _ in $(seq 200); do getent -s hosts:dns hosts "$first" >/dev/null && break; sleep 0.05; done
+	"$BENCH" warm tailnet,files,dns,floor "first=$first,$first_ip" "last=$last,$last_ip" "miss=nx-missing.$SUFFIX" 7 |
+		sed "s/^/warm $n /" >>"$RESULTS" || tn_fail "lookup benchmark at $n peers"
+	for backend in tailnet files dns floor; do
+		for _ in 1 2 3 4 5; do
+			echo "cold $n $backend $("$BENCH" cold "$backend" "$first")" >>"$RESULTS"
+		done
+	done
+	kill "$DNSMASQ"
+	wait "$DNSMASQ" 2>/dev/null
+	DNSMASQ=
+	umount /etc/hosts
+	echo "measured $n peers" >&2
+done
+python3 "$TN_SRCDIR/bench/report.py" "$RESULTS"
