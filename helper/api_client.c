@@ -295,10 +295,10 @@ int tn_api_post(struct tn_api *api, const struct tn_api_request *req, struct tn_
 				     "POST %s: %s", req->path, text);
 		}
 		tn_debug("attempt %d: %s", n, err->msg);
-		if (o == FINAL)
+		if (o == FINAL || now_mono() >= deadline_s(api))
 			break;
 		if (n >= api->max_attempts) {
-			tn_error_wrap(err, "gave up after %d attempts: ", n);
+			tn_error_wrap(err, "gave up after %d attempt%s: ", n, n == 1 ? "" : "s");
 			break;
 		}
 		double wait, ra;
@@ -308,10 +308,11 @@ int tn_api_post(struct tn_api *api, const struct tn_api_request *req, struct tn_
 			wait = tn_backoff_delay(n, jitter01());
 		wait *= api->backoff_scale;
 		if (now_mono() + wait >= deadline_s(api)) {
-			tn_error_wrap(err, "gave up after %d attempts (the next would start after --timeout): ", n);
+			tn_error_wrap(err, "gave up after %d attempt%s (the next, in %.3g s, would start after --timeout): ",
+				      n, n == 1 ? "" : "s", wait);
 			break;
 		}
-		tn_warn("%s; retrying in %.1f s (attempt %d of %d)", err->msg, wait, n + 1, api->max_attempts);
+		tn_warn("%s; retrying in %.3g s (attempt %d of %d)", err->msg, wait, n + 1, api->max_attempts);
 		sleep_s(wait);
 	}
 	curl_slist_free_all(headers);

@@ -1,6 +1,7 @@
 /* cmd_mint_key.c - `tailnet-helper mint-key`: a fresh, short-lived, tagged auth key from the Tailscale API,
  * so that throwaway containers never carry a long-lived one. Settings come from options, the environment,
  * the config file and defaults, in that order; credentials only ever from files. */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -156,6 +157,17 @@ static int load_credentials(const struct options *o, const struct tn_config *cfg
 	return 0;
 }
 
+/* Checked before minting, so that a key is not minted only to be lost. */
+static int check_output_dir(const char *path, struct tn_error *err)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash == path ? 1 : slash - path) : 1, slash ? path : ".");
+	if (access(dir, W_OK | X_OK) != 0)
+		return tn_error_set(err, TN_EXIT_FAIL, "--output %s: cannot write in %s: %s", path, dir, strerror(errno));
+	return 0;
+}
+
 static int print_result(const struct options *o, const struct tn_minted *m, enum tn_cred_kind kind,
 			struct tn_error *err)
 {
@@ -226,6 +238,8 @@ static int mint(const struct options *o, struct tn_error *err)
 	api.timeout_ms = o->timeout * 1000;
 	api.max_attempts = (int)o->retries;
 
+	if (o->output && check_output_dir(o->output, err) != 0)
+		goto out;
 	if (load_credentials(o, &cfg, &cred, err) != 0)
 		goto out;
 	if (tn_api_global_init(err) != 0)

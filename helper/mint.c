@@ -197,7 +197,7 @@ static const char *hint(const char *path, long status, const char *msg, enum tn_
 {
 	bool oauth = kind == TN_CRED_OAUTH, token = !strcmp(path, TN_TOKEN_PATH);
 	if (status == 400 && strstr(msg, "tags"))
-		return oauth ? "the tags must match the OAuth client's tags (or tags they own)"
+		return oauth ? "the tags must match the OAuth client's tags, or be tags those own"
 			     : "the tags must be owned by the API token's user (tagOwners in the tailnet policy)";
 	if (status == 401)
 		return token ? "check the OAuth client id and secret files"

@@ -61,7 +61,7 @@ void tn_secret_free(struct tn_secret *s)
 
 int tn_check_private_file(int fd, const char *path, const char *what, int writable_only, struct tn_error *err)
 {
-	int code = writable_only ? TN_EXIT_FAIL : TN_EXIT_CREDENTIALS;
+	int code = writable_only ? TN_EXIT_USAGE : TN_EXIT_CREDENTIALS;
 	struct stat st;
 	if (fstat(fd, &st) != 0)
 		return tn_error_set(err, code, "cannot stat %s %s: %s", what, path, strerror(errno));
