@@ -3,12 +3,15 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -57,15 +60,60 @@ static void sleep_s(double s)
 	}
 }
 
+/* Appends a whole PEM file to api->ca_bundle. */
+static int append_ca_file(struct tn_api *api, const char *path, struct tn_error *err)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > TN_CA_FILE_MAX) {
+		int e = fd < 0 ? errno : 0;
+		if (fd >= 0)
+			close(fd);
+		return tn_error_set(err, TN_EXIT_USAGE, "CA file %s: %s", path,
+				    e ? strerror(e) : "not a regular file of sane size");
+	}
+	size_t size = (size_t)st.st_size, got = 0;
+	char *grown = realloc(api->ca_bundle, api->ca_bundle_len + size + 2);
+	if (!grown) {
+		close(fd);
+		return tn_error_set(err, TN_EXIT_FAIL, "out of memory");
+	}
+	api->ca_bundle = grown;
+	int r = tn_read_fd(fd, grown + api->ca_bundle_len, size + 1, &got);
+	int e = errno;
+	close(fd);
+	if (r != 0 || got > size)
+		return tn_error_set(err, TN_EXIT_USAGE, "CA file %s: %s", path, r ? strerror(e) : "changed while read");
+	api->ca_bundle_len += got;
+	api->ca_bundle[api->ca_bundle_len++] = '\n';
+	return 0;
+}
+
+/* CURLOPT_CAINFO would replace the system's CAs; --ca-file promises to add one. So the handle gets both as a
+ * blob: the bundle libcurl would have used (when there is one), then ca_file. */
+static int load_ca_bundle(struct tn_api *api, struct tn_error *err)
+{
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+	if (v->cainfo && access(v->cainfo, R_OK) == 0 && append_ca_file(api, v->cainfo, err) != 0)
+		return -1;
+	if (append_ca_file(api, api->ca_file, err) != 0)
+		return -1;
+	struct curl_blob blob = {api->ca_bundle, api->ca_bundle_len, CURL_BLOB_NOCOPY};
+	if (curl_easy_setopt(api->curl, CURLOPT_CAINFO_BLOB, &blob) != CURLE_OK)
+		return tn_error_set(err, TN_EXIT_FAIL, "this libcurl cannot take a CA bundle from memory");
+	return 0;
+}
+
 int tn_api_init(struct tn_api *api, struct tn_error *err)
 {
 	const char *u = api->base_url;
 	if (strncasecmp(u, "https://", 8) != 0)
-		return tn_error_set(err, TN_EXIT_USAGE, "API URL %s: only https:// is allowed (credentials travel on it)",
-				    u);
+		return tn_error_set(err, TN_EXIT_USAGE,
+				    "API URL %s: only https:// is allowed (credentials travel on it)", u);
 	const char *host = u + 8, *end = host + strcspn(host, "/?#");
 	if (memchr(host, '@', (size_t)(end - host)))
-		return tn_error_set(err, TN_EXIT_USAGE, "API URL must not contain user:password@ (use credential files)");
+		return tn_error_set(err, TN_EXIT_USAGE,
+				    "API URL must not contain user:password@ (use credential files)");
 	if (end == host || *end == '?' || *end == '#')
 		return tn_error_set(err, TN_EXIT_USAGE, "API URL %s: expected https://HOST[:PORT][/PATH]", u);
 
@@ -86,7 +134,7 @@ int tn_api_init(struct tn_api *api, struct tn_error *err)
 	api->curl = curl_easy_init();
 	if (!api->curl)
 		return tn_error_set(err, TN_EXIT_FAIL, "cannot create a libcurl handle");
-	return 0;
+	return api->ca_file ? load_ca_bundle(api, err) : 0;
 }
 
 void tn_api_close(struct tn_api *api)
@@ -94,6 +142,9 @@ void tn_api_close(struct tn_api *api)
 	if (api->curl)
 		curl_easy_cleanup(api->curl);
 	api->curl = NULL;
+	free(api->ca_bundle);
+	api->ca_bundle = NULL;
+	api->ca_bundle_len = 0;
 }
 
 void tn_api_response_free(struct tn_api_response *resp)
@@ -222,13 +273,11 @@ static CURLcode attempt(struct tn_api *api, const char *url, const struct tn_api
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (api->ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, api->ca_file);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_VERBOSE, 0L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "tailnet-helper");
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, api->connect_timeout_ms < left_ms ? api->connect_timeout_ms
-										       : left_ms);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+			 api->connect_timeout_ms < left_ms ? api->connect_timeout_ms : left_ms);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, left_ms);
 	curl_easy_setopt(c, CURLOPT_POST, 1L);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
@@ -290,9 +339,9 @@ int tn_api_post(struct tn_api *api, const struct tn_api_request *req, struct tn_
 			char text[400];
 			tn_api_error_text(resp->status, resp->body, resp->len, resp->content_type, text, sizeof text);
 			o = resp->status == 429 || resp->status >= 500 ? RETRY : FINAL;
-			tn_error_set(err, resp->status == 401 || resp->status == 403 ? TN_EXIT_CREDENTIALS
-										      : TN_EXIT_BAD_ANSWER,
-				     "POST %s: %s", req->path, text);
+			tn_error_set(
+			    err, resp->status == 401 || resp->status == 403 ? TN_EXIT_CREDENTIALS : TN_EXIT_BAD_ANSWER,
+			    "POST %s: %s", req->path, text);
 		}
 		tn_debug("attempt %d: %s", n, err->msg);
 		if (o == FINAL || now_mono() >= deadline_s(api))
@@ -308,8 +357,9 @@ int tn_api_post(struct tn_api *api, const struct tn_api_request *req, struct tn_
 			wait = tn_backoff_delay(n, jitter01());
 		wait *= api->backoff_scale;
 		if (now_mono() + wait >= deadline_s(api)) {
-			tn_error_wrap(err, "gave up after %d attempt%s (the next, in %.3g s, would start after --timeout): ",
-				      n, n == 1 ? "" : "s", wait);
+			tn_error_wrap(
+			    err, "gave up after %d attempt%s (the next, in %.3g s, would start after --timeout): ", n,
+			    n == 1 ? "" : "s", wait);
 			break;
 		}
 		tn_warn("%s; retrying in %.3g s (attempt %d of %d)", err->msg, wait, n + 1, api->max_attempts);
@@ -337,9 +387,9 @@ int tn_parse_retry_after(const char *value, time_t now, double *seconds)
 		return 0;
 	}
 	static const char *const formats[] = {
-		"%a, %d %b %Y %H:%M:%S GMT", /* IMF-fixdate */
-		"%A, %d-%b-%y %H:%M:%S GMT", /* RFC 850 */
-		"%a %b %e %H:%M:%S %Y",      /* asctime */
+	    "%a, %d %b %Y %H:%M:%S GMT", /* IMF-fixdate */
+	    "%A, %d-%b-%y %H:%M:%S GMT", /* RFC 850 */
+	    "%a %b %e %H:%M:%S %Y",      /* asctime */
 	};
 	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
 		struct tm tm;
@@ -397,8 +447,7 @@ static void printable(const char *s, char *out, size_t outlen, size_t max)
 	out[o] = '\0';
 }
 
-void tn_api_error_text(long status, const char *body, size_t len, const char *content_type, char *out,
-		       size_t outlen)
+void tn_api_error_text(long status, const char *body, size_t len, const char *content_type, char *out, size_t outlen)
 {
 	char msg[240] = "";
 	json_t *root = NULL;

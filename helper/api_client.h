@@ -2,9 +2,9 @@
  * backoff and time budget.
  *
  * Contract: https only, peer and host always verified (a private CA is added with ca_file, never by turning
- * verification off), no redirects followed, answers capped at TN_API_MAX_ANSWER. tn_api_post() returns 0
- * only for a 2xx answer. 429 and 5xx answers and transient transport failures (refused, reset, nothing
- * received) are retried up to max_attempts in all, waiting 1 s, 2 s, 4 s ... (capped at TN_BACKOFF_CAP_S,
+ * verification off; the system's CAs stay trusted too), no redirects followed, answers capped at TN_API_MAX_ANSWER.
+ * tn_api_post() returns 0 only for a 2xx answer. 429 and 5xx answers and transient transport failures (refused, reset,
+ * nothing received) are retried up to max_attempts in all, waiting 1 s, 2 s, 4 s ... (capped at TN_BACKOFF_CAP_S,
  * "equal jitter": a random point in the upper half), or what Retry-After asks (seconds or HTTP-date, capped
  * the same). Other 4xx and TLS failures are final at once. Every attempt and wait shares one budget,
  * timeout_ms from tn_api_init(); a wait that would overrun it ends the call instead. The environment
@@ -28,6 +28,7 @@
 
 #define TN_API_DEFAULT_URL "https://api.tailscale.com"
 #define TN_API_MAX_ANSWER (1024 * 1024)
+#define TN_CA_FILE_MAX (16 * 1024 * 1024)
 #define TN_BACKOFF_BASE_S 1.0
 #define TN_BACKOFF_CAP_S 30.0
 
@@ -40,6 +41,8 @@ struct tn_api {
 	int max_attempts;
 	/* Private. */
 	void *curl;
+	char *ca_bundle; /* the system's CA bundle followed by ca_file */
+	size_t ca_bundle_len;
 	double backoff_scale;
 	struct timespec deadline;
 };
@@ -70,7 +73,7 @@ struct tn_api_response {
 int tn_api_global_init(struct tn_error *err);
 void tn_api_global_cleanup(void);
 
-/* Checks base_url (https, no user:password@) and starts the time budget. */
+/* Checks base_url (https, no user:password@), reads ca_file, and starts the time budget. */
 int tn_api_init(struct tn_api *api, struct tn_error *err);
 void tn_api_close(struct tn_api *api);
 
@@ -91,8 +94,7 @@ int tn_parse_retry_after(const char *value, time_t now, double *seconds);
 double tn_backoff_delay(int retry, double jitter);
 /* "HTTP 400: <message>" from an error answer: the API's `message`, or OAuth's `error`/`error_description`,
  * made printable and short; or a description of a body that is not JSON. */
-void tn_api_error_text(long status, const char *body, size_t len, const char *content_type, char *out,
-		       size_t outlen);
+void tn_api_error_text(long status, const char *body, size_t len, const char *content_type, char *out, size_t outlen);
 /* Whether a body looks like an HTML page (by Content-Type or by its first non-blank character). */
 int tn_api_is_html(const char *body, size_t len, const char *content_type);
 

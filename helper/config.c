@@ -13,7 +13,7 @@
 
 /* Every key any command reads; add yours here so that a misspelt key stays an error. */
 static const char *const known_keys[] = {
-	"api_url", "oauth_client_id_file", "oauth_client_secret_file", "api_key_file", "tags", "ca_file",
+    "api_url", "oauth_client_id_file", "oauth_client_secret_file", "api_key_file", "tags", "ca_file",
 };
 
 static int known_key(const char *key, size_t len)
@@ -42,8 +42,7 @@ void tn_config_free(struct tn_config *cfg)
 	cfg->count = 0;
 }
 
-static int add_entry(struct tn_config *cfg, const char *key, size_t klen, const char *value, size_t vlen,
-		     unsigned line)
+static int add_entry(struct tn_config *cfg, const char *key, size_t klen, const char *value, size_t vlen, unsigned line)
 {
 	struct tn_config_entry *grown = realloc(cfg->entries, (cfg->count + 1) * sizeof *grown);
 	if (!grown)
@@ -92,8 +91,8 @@ static int parse_line(struct tn_config *cfg, const char *origin, unsigned lineno
 		return tn_error_set(err, TN_EXIT_USAGE, "%s:%u: unknown key '%.*s'", origin, lineno, (int)klen, p);
 	for (size_t i = 0; i < cfg->count; i++)
 		if (strlen(cfg->entries[i].key) == klen && !memcmp(cfg->entries[i].key, p, klen))
-			return tn_error_set(err, TN_EXIT_USAGE, "%s:%u: '%.*s' already set on line %u", origin,
-					    lineno, (int)klen, p, cfg->entries[i].line);
+			return tn_error_set(err, TN_EXIT_USAGE, "%s:%u: '%.*s' already set on line %u", origin, lineno,
+					    (int)klen, p, cfg->entries[i].line);
 	const char *v = eq + 1;
 	size_t vlen = n - (size_t)(v - p);
 	while (vlen && blank(*v)) {
@@ -117,8 +116,8 @@ int tn_config_parse(struct tn_config *cfg, const char *origin, const char *text,
 		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
 		lineno++;
 		int bad = memchr(text + pos, '\0', n)
-				  ? tn_error_set(err, TN_EXIT_USAGE, "%s:%u: NUL byte (not a text file?)", origin, lineno)
-				  : parse_line(cfg, origin, lineno, text + pos, n, err);
+			      ? tn_error_set(err, TN_EXIT_USAGE, "%s:%u: NUL byte (not a text file?)", origin, lineno)
+			      : parse_line(cfg, origin, lineno, text + pos, n, err);
 		if (bad) {
 			tn_config_free(cfg);
 			return -1;
@@ -147,14 +146,7 @@ int tn_config_load(struct tn_config *cfg, const char *option, struct tn_error *e
 	}
 	char *text = malloc(TN_CONFIG_MAX_BYTES + 1);
 	size_t len = 0;
-	ssize_t r = 1;
-	/* One byte more than the limit is read, so an oversized file is refused rather than cut. */
-	while (text && r != 0 && len <= TN_CONFIG_MAX_BYTES) {
-		r = read(fd, text + len, TN_CONFIG_MAX_BYTES + 1 - len);
-		if (r < 0 && errno != EINTR)
-			break;
-		len += r > 0 ? (size_t)r : 0;
-	}
+	int r = text ? tn_read_fd(fd, text, TN_CONFIG_MAX_BYTES + 1, &len) : 0;
 	int saved = errno, rc = -1;
 	close(fd);
 	if (!text)

@@ -51,8 +51,10 @@ int tn_parse_tags(const char *list, char ***tags, size_t *ntags, struct tn_error
 		if (t) {
 			char *tag = strndup(p, t), **grown = NULL;
 			if (tag && !tn_tag_valid(tag)) {
-				tn_error_set(err, TN_EXIT_USAGE, "invalid tag \"%.64s\": tags look like tag:NAME (a letter, "
-					     "then letters, digits, dashes)", tag);
+				tn_error_set(err, TN_EXIT_USAGE,
+					     "invalid tag \"%.64s\": tags look like tag:NAME (a letter, "
+					     "then letters, digits, dashes)",
+					     tag);
 				free(tag);
 				tn_tags_free(*tags, *ntags);
 				return -1;
@@ -115,10 +117,10 @@ char *tn_key_request_body(const struct tn_key_request *req)
 	if (!tags)
 		return NULL;
 	/* "o" steals the tags reference, also when json_pack fails. */
-	json_t *body = json_pack("{s:{s:{s:{s:b,s:b,s:b,s:o}}},s:I,s:s}", "capabilities", "devices", "create",
-				 "reusable", req->reusable, "ephemeral", req->ephemeral, "preauthorized",
-				 req->preauthorized, "tags", tags, "expirySeconds", (json_int_t)req->expiry_seconds,
-				 "description", req->description);
+	json_t *body =
+	    json_pack("{s:{s:{s:{s:b,s:b,s:b,s:o}}},s:I,s:s}", "capabilities", "devices", "create", "reusable",
+		      req->reusable, "ephemeral", req->ephemeral, "preauthorized", req->preauthorized, "tags", tags,
+		      "expirySeconds", (json_int_t)req->expiry_seconds, "description", req->description);
 	if (!body)
 		return NULL;
 	char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -200,8 +202,9 @@ static const char *hint(const char *path, long status, const char *msg, enum tn_
 		return oauth ? "the tags must match the OAuth client's tags, or be tags those own"
 			     : "the tags must be owned by the API token's user (tagOwners in the tailnet policy)";
 	if (status == 401)
-		return token ? "check the OAuth client id and secret files"
-			     : oauth ? "the access token was refused" : "check the API access token; it may have expired";
+		return token   ? "check the OAuth client id and secret files"
+		       : oauth ? "the access token was refused"
+			       : "check the API access token; it may have expired";
 	if (status == 403)
 		return oauth ? "the OAuth client needs the auth_keys scope"
 			     : "the API token's user may not create auth keys";
@@ -238,8 +241,9 @@ int tn_mint_key(struct tn_api *api, const struct tn_credentials *cred, const str
 	memset(out, 0, sizeof *out);
 
 	if (cred->kind == TN_CRED_OAUTH && !req->ntags)
-		return tn_error_set(err, TN_EXIT_USAGE, "keys minted with an OAuth client must carry tags: "
-			"give --tags with the OAuth client's tags (e.g. --tags tag:tazpod)");
+		return tn_error_set(err, TN_EXIT_USAGE,
+				    "keys minted with an OAuth client must carry tags: "
+				    "give --tags with the OAuth client's tags (e.g. --tags tag:tazpod)");
 	struct tn_api_request rq = {.path = TN_KEYS_PATH, .content_type = "application/json"};
 	if (cred->kind == TN_CRED_OAUTH) {
 		static const char grant[] = "grant_type=client_credentials";
@@ -270,7 +274,8 @@ int tn_mint_key(struct tn_api *api, const struct tn_credentials *cred, const str
 	if (post(api, &rq, cred, &resp, err) != 0 || tn_parse_key_answer(&resp, out, err) != 0)
 		goto out;
 	const char *id = json_string_value(json_object_get(out->info, "id"));
-	tn_debug("auth key %s minted (%d attempt%s)", id ? id : "(no id)", resp.attempts, resp.attempts == 1 ? "" : "s");
+	tn_debug("auth key %s minted (%d attempt%s)", id ? id : "(no id)", resp.attempts,
+		 resp.attempts == 1 ? "" : "s");
 	rc = 0;
 out:
 	if (rc != 0)

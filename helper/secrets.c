@@ -72,8 +72,10 @@ int tn_check_private_file(int fd, const char *path, const char *what, int writab
 				    (unsigned)st.st_uid, (unsigned)geteuid());
 	mode_t bad = writable_only ? (S_IWGRP | S_IWOTH) : (S_IRWXG | S_IRWXO);
 	if (st.st_mode & bad)
-		return tn_error_set(err, code, "permissions %04o for %s %s are too open: it must not be %s by group or "
-				    "others (chmod %s %s)", (unsigned)(st.st_mode & 07777), what, path,
+		return tn_error_set(err, code,
+				    "permissions %04o for %s %s are too open: it must not be %s by group or "
+				    "others (chmod %s %s)",
+				    (unsigned)(st.st_mode & 07777), what, path,
 				    writable_only ? "writable" : "accessible", writable_only ? "go-w" : "600", path);
 	return 0;
 }
@@ -113,23 +115,13 @@ int tn_secret_read(const char *path, const char *what, struct tn_secret *out, st
 		return -1;
 	}
 	size_t got = 0;
-	for (;;) {
-		/* Read one byte past the limit so an oversized file is noticed, not silently cut. */
-		ssize_t r = read(fd, out->data + got, out->cap + 1 - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			tn_error_set(err, TN_EXIT_CREDENTIALS, "cannot read %s %s: %s", what, path, strerror(errno));
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-		if (got > out->cap) {
-			tn_error_set(err, TN_EXIT_CREDENTIALS, "%s %s is larger than %d bytes", what, path,
-				     TN_SECRET_MAX);
-			goto fail;
-		}
+	if (tn_read_fd(fd, out->data, out->cap + 1, &got) != 0) {
+		tn_error_set(err, TN_EXIT_CREDENTIALS, "cannot read %s %s: %s", what, path, strerror(errno));
+		goto fail;
+	}
+	if (got > out->cap) {
+		tn_error_set(err, TN_EXIT_CREDENTIALS, "%s %s is larger than %d bytes", what, path, TN_SECRET_MAX);
+		goto fail;
 	}
 	close(fd);
 	out->len = got;
@@ -143,6 +135,22 @@ fail:
 	close(fd);
 	tn_secret_free(out);
 	return -1;
+}
+
+int tn_read_fd(int fd, char *buf, size_t cap, size_t *len)
+{
+	*len = 0;
+	while (*len < cap) {
+		ssize_t r = read(fd, buf + *len, cap - *len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		*len += (size_t)r;
+	}
+	return 0;
 }
 
 int tn_write_all(int fd, const void *data, size_t len)

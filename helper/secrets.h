@@ -40,6 +40,10 @@ int tn_secret_read(const char *path, const char *what, struct tn_secret *out, st
  * write access for group or others" (for files that steer where secrets go but hold none, like the config). */
 int tn_check_private_file(int fd, const char *path, const char *what, int writable_only, struct tn_error *err);
 
+/* read(2) into buf until EOF or `cap` bytes (EINTR retried); 0 or -1 with errno. Callers pass one byte more
+ * than they accept, so that an oversized file is noticed rather than silently cut. */
+int tn_read_fd(int fd, char *buf, size_t cap, size_t *len);
+
 /* write(2) until done (EINTR retried); 0 or -1 with errno. Used for secrets so no stdio buffer keeps a copy. */
 int tn_write_all(int fd, const void *data, size_t len);
 

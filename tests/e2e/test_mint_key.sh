@@ -256,6 +256,17 @@ cat "$TN_TMP/out" "$TN_TMP/err" >>"$ALL_OUTPUT"
 tn_assert_eq "$rc" 3 "TLS: without --ca-file the test CA is not trusted"
 tn_assert_contains "$(cat "$TN_TMP/err")" "TLS with $TSAPI_URL failed" "TLS: the message says so"
 tn_assert_eq "$(tsapi_count)" 0 "TLS: no request got through"
+# --ca-file adds a CA: with the test CA as the "system" bundle (a private tmpfs over /etc/ssl/certs in this
+# namespace), an unrelated --ca-file must not take the system CAs away.
+mkdir -p "$TN_TMP/otherca"
+tsapi_make_certs "$TN_TMP/otherca"
+if [ -d /etc/ssl/certs ]; then
+	mount -t tmpfs -o mode=0755 test-certs /etc/ssl/certs || tn_fail "cannot mount a private /etc/ssl/certs"
+	cp "$TSAPI_CA" /etc/ssl/certs/ca-certificates.crt
+	mint 0 "--ca-file adds to the system CAs rather than replacing them" --ca-file "$TN_TMP/otherca/ca.pem"
+	umount /etc/ssl/certs
+fi
+mint 3 "--ca-file: a CA that did not sign the server is not enough" --ca-file "$TN_TMP/otherca/ca.pem"
 mint 2 "https only: http:// refused" --api-url "http://127.0.0.1:1"
 mint 2 "https only: user:password@ refused" --api-url "https://user:pw@127.0.0.1:1"
 

@@ -69,7 +69,8 @@ START_TEST(error_texts)
 		    "HTTP 400: requested tags [tag:x] are invalid or not permitted");
 	expect_text(401, "application/json", "{\"error\":\"invalid_client\",\"error_description\":\"bad secret\"}",
 		    "HTTP 401: invalid_client: bad secret");
-	expect_text(400, "application/json", "{\"error\":\"unsupported_grant_type\"}", "HTTP 400: unsupported_grant_type");
+	expect_text(400, "application/json", "{\"error\":\"unsupported_grant_type\"}",
+		    "HTTP 400: unsupported_grant_type");
 	expect_text(404, "application/json", "{\"data\":[]}", "HTTP 404: JSON answer without a message");
 	expect_text(502, "text/html", "<html>Bad gateway</html>",
 		    "HTTP 502: an HTML page, not the API's JSON (is the API URL right?)");

@@ -46,14 +46,14 @@ START_TEST(refuses_bad_lines)
 	static const struct {
 		const char *text, *says;
 	} cases[] = {
-		{"api_url\n", "t.conf:1: expected 'key = value'"},
-		{"\n= x\n", "t.conf:2: missing key"},
-		{"Api_Url = x\n", "t.conf:1: invalid key"},
-		{"api-url = x\n", "t.conf:1: invalid key"},
-		{"1tags = x\n", "t.conf:1: invalid key"},
-		{"oauth_client_secret = hunter2\n", "t.conf:1: unknown key 'oauth_client_secret'"},
-		{"tags = a\n# again\ntags = b\n", "t.conf:3: 'tags' already set on line 1"},
-		{"tags = a\x01 b\n", "t.conf:1: control character"},
+	    {"api_url\n", "t.conf:1: expected 'key = value'"},
+	    {"\n= x\n", "t.conf:2: missing key"},
+	    {"Api_Url = x\n", "t.conf:1: invalid key"},
+	    {"api-url = x\n", "t.conf:1: invalid key"},
+	    {"1tags = x\n", "t.conf:1: invalid key"},
+	    {"oauth_client_secret = hunter2\n", "t.conf:1: unknown key 'oauth_client_secret'"},
+	    {"tags = a\n# again\ntags = b\n", "t.conf:3: 'tags' already set on line 1"},
+	    {"tags = a\x01 b\n", "t.conf:1: control character"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct tn_config cfg;
@@ -141,8 +141,9 @@ START_TEST(expands_home)
 	ck_assert_str_eq(out, "/abs/x");
 	ck_assert_int_eq(tn_expand_home("~other/x", out, sizeof out, &err), 0);
 	ck_assert_str_eq(out, "~other/x");
-	ck_assert_int_eq(tn_expand_home("~/a-path-that-is-far-too-long-for-this-small-buffer-to-hold-it", out,
-					sizeof out, &err), -1);
+	ck_assert_int_eq(
+	    tn_expand_home("~/a-path-that-is-far-too-long-for-this-small-buffer-to-hold-it", out, sizeof out, &err),
+	    -1);
 }
 END_TEST
 
