@@ -128,15 +128,21 @@ char *tn_key_request_body(const struct tn_key_request *req)
 	return text;
 }
 
-/* A credential we print or send on: non-empty, printable, no blanks. */
-static bool token_text_ok(const char *s)
+/* Copies the credential in `field` into `out`: it must be non-empty printable ASCII without blanks, since it
+ * is printed on a line of its own or sent on in a header. */
+static int take_credential(json_t *root, const char *what, const char *field, struct tn_secret *out,
+			   struct tn_error *err)
 {
-	if (!s || !*s)
-		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
-			return false;
-	return true;
+	json_t *v = json_object_get(root, field);
+	const char *s = json_string_value(v);
+	if (!v)
+		return tn_error_set(err, TN_EXIT_BAD_ANSWER, "%s has no \"%s\" field", what, field);
+	bool ok = s && *s && strlen(s) <= TN_SECRET_MAX;
+	for (const char *p = s; ok && *p; p++)
+		ok = (unsigned char)*p > 0x20 && (unsigned char)*p < 0x7f;
+	if (!ok)
+		return tn_error_set(err, TN_EXIT_BAD_ANSWER, "%s: \"%s\" is not a usable token", what, field);
+	return tn_secret_set(out, s, strlen(s), err);
 }
 
 int tn_parse_token_answer(const struct tn_api_response *resp, struct tn_secret *token, struct tn_error *err)
@@ -144,17 +150,10 @@ int tn_parse_token_answer(const struct tn_api_response *resp, struct tn_secret *
 	json_t *root;
 	if (tn_api_json_object(resp, "OAuth token answer", &root, err) != 0)
 		return -1;
-	int rc = -1;
-	const char *tok = json_string_value(json_object_get(root, "access_token"));
 	const char *type = json_string_value(json_object_get(root, "token_type"));
-	if (!token_text_ok(tok))
-		tn_error_set(err, TN_EXIT_BAD_ANSWER, "OAuth token answer has no usable \"access_token\"");
-	else if (type && strcasecmp(type, "bearer") != 0)
-		tn_error_set(err, TN_EXIT_BAD_ANSWER, "OAuth token answer: token_type is not Bearer");
-	else if (strlen(tok) > TN_SECRET_MAX)
-		tn_error_set(err, TN_EXIT_BAD_ANSWER, "OAuth token answer: access_token too long");
-	else
-		rc = tn_secret_set(token, tok, strlen(tok), err);
+	int rc = type && strcasecmp(type, "bearer") != 0
+		     ? tn_error_set(err, TN_EXIT_BAD_ANSWER, "OAuth token answer: token_type is not Bearer")
+		     : take_credential(root, "OAuth token answer", "access_token", token, err);
 	json_decref(root);
 	return rc;
 }
@@ -164,20 +163,13 @@ int tn_parse_key_answer(const struct tn_api_response *resp, struct tn_minted *ou
 	json_t *root;
 	if (tn_api_json_object(resp, "key answer", &root, err) != 0)
 		return -1;
-	int rc = -1;
-	json_t *k = json_object_get(root, "key");
-	const char *key = json_string_value(k);
-	if (!k)
-		tn_error_set(err, TN_EXIT_BAD_ANSWER, "key answer has no \"key\" field (HTTP %ld)", resp->status);
-	else if (!token_text_ok(key) || strlen(key) > TN_SECRET_MAX)
-		tn_error_set(err, TN_EXIT_BAD_ANSWER, "key answer: \"key\" is not a usable key string");
-	else if (tn_secret_set(&out->key, key, strlen(key), err) == 0) {
-		json_object_del(root, "key");
-		out->info = root;
-		return 0;
+	if (take_credential(root, "key answer", "key", &out->key, err) != 0) {
+		json_decref(root);
+		return -1;
 	}
-	json_decref(root);
-	return rc;
+	json_object_del(root, "key");
+	out->info = root;
+	return 0;
 }
 
 void tn_minted_free(struct tn_minted *m)

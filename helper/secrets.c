@@ -181,39 +181,36 @@ int tn_secret_write_file(const char *path, const char *data, size_t len, struct 
 	if (snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, base) >= (int)sizeof tmp)
 		return tn_error_set(err, TN_EXIT_USAGE, "output path is too long");
 
-	/* A signal between create and rename would leave a key-bearing temp file behind: hold them off. */
-	sigset_t block, old_mask;
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGQUIT);
-	sigprocmask(SIG_BLOCK, &block, &old_mask);
-	int rc = -1;
-	int fd = mkostemp(tmp, O_CLOEXEC); /* created 0600 */
-	if (fd < 0) {
-		tn_error_set(err, TN_EXIT_FAIL, "cannot create a file in %s: %s", dir, strerror(errno));
-		goto out;
+	/* A signal between create and rename would leave a key-bearing temp file behind: hold every signal off
+	 * for that moment (SIGKILL cannot be; the temp file it would leave is at least 0600). */
+	sigset_t all, old_mask;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old_mask);
+	int rc = -1, fd = mkostemp(tmp, O_CLOEXEC); /* created 0600 */
+	const char *failed = "create a file in", *what = dir;
+	if (fd >= 0) {
+		failed = "write";
+		what = tmp;
+		if (fchmod(fd, 0600) == 0 && tn_write_all(fd, data, len) == 0 && fsync(fd) == 0) {
+			failed = "replace";
+			what = path;
+			rc = rename(tmp, path);
+		}
 	}
-	if (fchmod(fd, 0600) != 0 || tn_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		tn_error_set(err, TN_EXIT_FAIL, "cannot write %s: %s", tmp, strerror(errno));
+	int saved = errno;
+	if (fd >= 0)
 		close(fd);
-		unlink(tmp);
-		goto out;
+	if (rc != 0) {
+		tn_error_set(err, TN_EXIT_FAIL, "cannot %s %s: %s", failed, what, strerror(saved));
+		if (fd >= 0)
+			unlink(tmp);
+	} else {
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd); /* the rename itself survives a crash */
+			close(dfd);
+		}
 	}
-	close(fd);
-	if (rename(tmp, path) != 0) {
-		tn_error_set(err, TN_EXIT_FAIL, "cannot replace %s: %s", path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	rc = 0;
-out:
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	return rc;
 }

@@ -7,36 +7,34 @@
 /* 2026-11-28T12:00:00Z */
 #define NOW ((time_t)1795867200)
 
-START_TEST(retry_after_seconds)
+START_TEST(retry_after)
 {
-	double s = -1;
-	ck_assert_int_eq(tn_parse_retry_after("7", NOW, &s), 0);
-	ck_assert(s == 7.0);
-	ck_assert_int_eq(tn_parse_retry_after(" 0 ", NOW, &s), 0);
-	ck_assert(s == 0.0);
-	ck_assert_int_eq(tn_parse_retry_after("99999999999999999999999", NOW, &s), 0);
-	ck_assert(s == 86400.0 * 365);
-	ck_assert_int_eq(tn_parse_retry_after("-1", NOW, &s), -1);
-	ck_assert_int_eq(tn_parse_retry_after("1.5", NOW, &s), -1);
-	ck_assert_int_eq(tn_parse_retry_after("5s", NOW, &s), -1);
-	ck_assert_int_eq(tn_parse_retry_after("", NOW, &s), -1);
-	ck_assert_int_eq(tn_parse_retry_after("soon", NOW, &s), -1);
-}
-END_TEST
-
-START_TEST(retry_after_dates)
-{
-	double s = -1;
-	ck_assert_int_eq(tn_parse_retry_after("Sat, 28 Nov 2026 12:00:30 GMT", NOW, &s), 0);
-	ck_assert(s == 30.0);
-	ck_assert_int_eq(tn_parse_retry_after("Saturday, 28-Nov-26 12:01:00 GMT", NOW, &s), 0);
-	ck_assert(s == 60.0);
-	ck_assert_int_eq(tn_parse_retry_after("Sat Nov 28 12:00:05 2026", NOW, &s), 0);
-	ck_assert(s == 5.0);
-	ck_assert_int_eq(tn_parse_retry_after("Fri, 27 Nov 2026 12:00:00 GMT", NOW, &s), 0);
-	ck_assert(s == 0.0); /* in the past: at once */
-	ck_assert_int_eq(tn_parse_retry_after("Sat, 28 Nov 2026 12:00:30 GMT trailing", NOW, &s), -1);
-	ck_assert_int_eq(tn_parse_retry_after("Sat, 28 Nov 2026", NOW, &s), -1);
+	static const struct {
+		const char *value;
+		int rc;
+		double seconds;
+	} cases[] = {
+	    {"7", 0, 7},
+	    {" 0 ", 0, 0},
+	    {"99999999999999999999999", 0, 86400.0 * 365}, /* capped, not wrapped */
+	    {"Sat, 28 Nov 2026 12:00:30 GMT", 0, 30},      /* IMF-fixdate */
+	    {"Saturday, 28-Nov-26 12:01:00 GMT", 0, 60},   /* RFC 850 */
+	    {"Sat Nov 28 12:00:05 2026", 0, 5},            /* asctime */
+	    {"Fri, 27 Nov 2026 12:00:00 GMT", 0, 0},       /* in the past: at once */
+	    {"-1", -1, 0},
+	    {"1.5", -1, 0},
+	    {"5s", -1, 0},
+	    {"", -1, 0},
+	    {"soon", -1, 0},
+	    {"Sat, 28 Nov 2026 12:00:30 GMT trailing", -1, 0},
+	    {"Sat, 28 Nov 2026", -1, 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		double s = -1;
+		int rc = tn_parse_retry_after(cases[i].value, NOW, &s);
+		ck_assert_msg(rc == cases[i].rc, "[%s]: rc %d", cases[i].value, rc);
+		ck_assert_msg(rc != 0 || s == cases[i].seconds, "[%s]: %g s", cases[i].value, s);
+	}
 }
 END_TEST
 
@@ -106,8 +104,7 @@ static Suite *api_suite(void)
 {
 	Suite *s = suite_create("api_client");
 	TCase *tc = tcase_create("pure");
-	tcase_add_test(tc, retry_after_seconds);
-	tcase_add_test(tc, retry_after_dates);
+	tcase_add_test(tc, retry_after);
 	tcase_add_test(tc, backoff_schedule);
 	tcase_add_test(tc, error_texts);
 	tcase_add_test(tc, error_text_is_short);
