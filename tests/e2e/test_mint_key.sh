@@ -87,6 +87,18 @@ tn_assert_eq "$(tsapi_py "json.loads(reqs[1]['body'])")" \
 	"key: body is exactly the seed's defaults (reusable, ephemeral, pre-authorized, tag:tazpod, 3600 s, description)"
 tn_assert_contains "$ERR" "minted auth key k" "OAuth: an info line names the key id on stderr"
 
+echo "== the double itself is strict (so the checks above mean something)"
+# double_post BODY: the double's status for a key request with this body (API token auth; test values only).
+double_post() {
+	curl -sS -o /dev/null -w '%{http_code} ' --cacert "$TSAPI_CA" -u "$API_KEY:" -H 'Content-Type: application/json' \
+		--data "$1" "$TSAPI_URL/api/v2/tailnet/-/keys"
+}
+tn_assert_eq "$(double_post '{"capabilities":{"devices":{"create":{"tags":["tag:ci"]}}}}')" "200 " "double: a valid body is accepted"
+tn_assert_eq "$(double_post '{"capabilities":{"devices":{}},"expiry":60}')" "400 " "double: unknown field refused"
+tn_assert_eq "$(double_post '{"capabilities":{"devices":{"create":{"reusable":"yes"}}}}')" "400 " "double: wrong type refused"
+tn_assert_eq "$(double_post '{"capabilities":{"devices":{"create":{"tags":["tag:other"]}}}}')" "400 " "double: tags not owned refused"
+tn_assert_eq "$(double_post '{"expirySeconds":60}')" "400 " "double: capabilities required"
+
 echo "== every key option reaches the body"
 tsapi_reset_log
 mint 0 "options: minted" --tags tag:tazpod,tag:tazpod-ci --expiry 600 --no-reusable --no-ephemeral \
