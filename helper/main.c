@@ -12,6 +12,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"hosts", cmd_hosts, "print the cache as /etc/hosts lines, as the NSS module sees it"},
+	{"mint-key", cmd_mint_key, "mint a short-lived, tagged auth key through the Tailscale API"},
 };
 
 static void usage(FILE *out)
