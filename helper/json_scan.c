@@ -1,0 +1,472 @@
+/* json_scan.c - see json_scan.h.
+ *
+ * One explicit state machine, resumable at every byte, so a chunk may end anywhere. The hot paths (white
+ * space, the inside of strings, runs of digits) are tight loops over a byte class table: a 136 MB status
+ * document is mostly indentation and skipped strings. A captured value is not copied while it lies inside
+ * the current chunk; only the part carried across a chunk boundary is buffered.
+ */
+#include "json_scan.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum state {
+	S_VALUE,          /* a value must start: root, after ':', after ',' in an array */
+	S_VALUE_OR_CLOSE, /* just after '[' */
+	S_KEY_OR_CLOSE,   /* just after '{' */
+	S_KEY,            /* after ',' in an object */
+	S_COLON,          /* after a member name */
+	S_NEXT,           /* after a value in a container: ',' or the closing bracket */
+	S_END,            /* after the root value: white space only */
+	S_STRING,
+	S_ESCAPE,
+	S_HEX,            /* sub = hex digits of \uXXXX seen so far */
+	S_NUMBER,         /* sub = enum num */
+	S_LITERAL,        /* sub = bytes of `literal` matched so far */
+};
+
+/* Number grammar positions; the ones marked "may end" accept the number as complete. */
+enum num { N_MINUS, N_ZERO /* may end */, N_INT /* may end */, N_DOT, N_FRAC /* may end */, N_E, N_ESIGN,
+	   N_EXP /* may end */ };
+
+enum { AFTER_KEY, AFTER_VALUE };
+
+#define F_ARRAY 1u
+#define F_ENTERED 2u
+
+/* Byte classes: C_WS for JSON white space; C_STR for the bytes that end the fast path inside a string
+ * (control characters, '"', '\\'); C_DIGIT for '0'..'9'. */
+#define C_WS 1u
+#define C_STR 2u
+#define C_DIGIT 4u
+static const uint8_t byte_class[256] = {
+	[0x00] = C_STR, [0x01] = C_STR, [0x02] = C_STR, [0x03] = C_STR,
+	[0x04] = C_STR, [0x05] = C_STR, [0x06] = C_STR, [0x07] = C_STR,
+	[0x08] = C_STR, [0x09] = C_STR|C_WS, [0x0a] = C_STR|C_WS, [0x0b] = C_STR,
+	[0x0c] = C_STR, [0x0d] = C_STR|C_WS, [0x0e] = C_STR, [0x0f] = C_STR,
+	[0x10] = C_STR, [0x11] = C_STR, [0x12] = C_STR, [0x13] = C_STR,
+	[0x14] = C_STR, [0x15] = C_STR, [0x16] = C_STR, [0x17] = C_STR,
+	[0x18] = C_STR, [0x19] = C_STR, [0x1a] = C_STR, [0x1b] = C_STR,
+	[0x1c] = C_STR, [0x1d] = C_STR, [0x1e] = C_STR, [0x1f] = C_STR,
+	[0x20] = C_WS, [0x22] = C_STR, [0x30] = C_DIGIT, [0x31] = C_DIGIT,
+	[0x32] = C_DIGIT, [0x33] = C_DIGIT, [0x34] = C_DIGIT, [0x35] = C_DIGIT,
+	[0x36] = C_DIGIT, [0x37] = C_DIGIT, [0x38] = C_DIGIT, [0x39] = C_DIGIT,
+	[0x5c] = C_STR,
+};
+
+void tn_scan_init(struct tn_scan *s, const struct tn_scan_handler *h, void *ctx)
+{
+	memset(s, 0, sizeof *s);
+	s->h = h;
+	s->ctx = ctx;
+	s->state = S_VALUE;
+	s->capture_depth = -1;
+}
+
+void tn_scan_free(struct tn_scan *s)
+{
+	free(s->cap);
+	s->cap = NULL;
+	s->cap_len = s->cap_size = 0;
+}
+
+/* Per-feed cursor: where the current chunk starts and where the uncopied part of a capture begins. */
+struct cursor {
+	const unsigned char *buf, *cap_from;
+};
+
+__attribute__((format(printf, 4, 5))) static int fail(struct tn_scan *s, struct tn_error *err, int code,
+							 const char *fmt, ...)
+{
+	char msg[sizeof err->msg];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	s->failed = 1;
+	return tn_error_set(err, code, "%s", msg);
+}
+
+static unsigned long long at(const struct tn_scan *s, const struct cursor *c, const unsigned char *p)
+{
+	return (unsigned long long)(s->offset + (uint64_t)(p - c->buf));
+}
+
+static int syntax(struct tn_scan *s, const struct cursor *c, const unsigned char *p, const char *expected,
+		  struct tn_error *err)
+{
+	char what[96];
+	if (*p >= 0x20 && *p < 0x7f)
+		snprintf(what, sizeof what, "'%c' where %s", *p, expected);
+	else
+		snprintf(what, sizeof what, "byte 0x%02x where %s", *p, expected);
+	return fail(s, err, TN_EXIT_BAD_ANSWER, "malformed JSON at byte %llu: %s", at(s, c, p), what);
+}
+
+static int too_large(struct tn_scan *s, struct tn_error *err)
+{
+	return fail(s, err, TN_EXIT_BAD_ANSWER, "a JSON value near byte %llu is larger than %u bytes",
+		    (unsigned long long)s->offset, TN_SCAN_MAX_VALUE);
+}
+
+static int cap_append(struct tn_scan *s, const unsigned char *from, size_t n, struct tn_error *err)
+{
+	if (n == 0)
+		return 0;
+	if (n > TN_SCAN_MAX_VALUE - s->cap_len)
+		return too_large(s, err);
+	if (s->cap_len + n > s->cap_size) {
+		size_t size = s->cap_size ? s->cap_size : 4096;
+		while (size < s->cap_len + n)
+			size *= 2;
+		char *grown = realloc(s->cap, size);
+		if (!grown) {
+			s->failed = 1;
+			return tn_error_set(err, TN_EXIT_FAIL, "out of memory");
+		}
+		s->cap = grown;
+		s->cap_size = size;
+	}
+	memcpy(s->cap + s->cap_len, from, n);
+	s->cap_len += n;
+	return 0;
+}
+
+static const char *member_key(const struct tn_scan *s, int depth)
+{
+	return depth > 0 && s->key_ok ? s->key : NULL;
+}
+
+/* A value ended just before `q` (NULL at the end of input). Hands a completed capture over and moves the
+ * grammar on. */
+static int end_value(struct tn_scan *s, struct cursor *c, const unsigned char *q, struct tn_error *err)
+{
+	if (s->capture_depth == s->depth) {
+		const char *json = (const char *)c->cap_from;
+		size_t len = q ? (size_t)(q - c->cap_from) : 0;
+		if (s->cap_len) {
+			if (cap_append(s, c->cap_from, len, err) < 0)
+				return -1;
+			json = s->cap;
+			len = s->cap_len;
+		} else if (len > TN_SCAN_MAX_VALUE) {
+			return too_large(s, err);
+		}
+		s->cap_len = 0;
+		s->capture_depth = -1;
+		if (s->h->value(s->ctx, s->depth, member_key(s, s->depth), s->key_len, json, len, err) < 0) {
+			s->failed = 1;
+			return -1;
+		}
+	}
+	s->state = s->depth ? S_NEXT : S_END;
+	return 0;
+}
+
+static int push(struct tn_scan *s, const struct cursor *c, const unsigned char *p, uint8_t frame,
+		struct tn_error *err)
+{
+	if (s->depth >= TN_SCAN_MAX_DEPTH)
+		return fail(s, err, TN_EXIT_BAD_ANSWER, "JSON nested deeper than %d levels at byte %llu",
+			    TN_SCAN_MAX_DEPTH, at(s, c, p));
+	s->frames[s->depth++] = frame;
+	s->state = (frame & F_ARRAY) ? S_VALUE_OR_CLOSE : S_KEY_OR_CLOSE;
+	return 0;
+}
+
+/* The first byte of a value: asks the handler what to do with it when it is a member we report. */
+static int begin_value(struct tn_scan *s, struct cursor *c, const unsigned char *p, struct tn_error *err)
+{
+	int action = TN_SCAN_SKIP;
+	if (s->capture_depth < 0 && (s->depth == 0 || (s->frames[s->depth - 1] & F_ENTERED))) {
+		action = s->h->member(s->ctx, s->depth, member_key(s, s->depth), s->key_len, (char)*p, err);
+		if (action < 0) {
+			s->failed = 1;
+			return -1;
+		}
+		if (action == TN_SCAN_CAPTURE) {
+			s->capture_depth = s->depth;
+			s->cap_len = 0;
+			c->cap_from = p;
+		}
+	}
+	switch (*p) {
+	case '{':
+		return push(s, c, p, action == TN_SCAN_ENTER ? F_ENTERED : 0, err);
+	case '[':
+		return push(s, c, p, F_ARRAY, err);
+	case '"':
+		s->state = S_STRING;
+		s->after_string = AFTER_VALUE;
+		s->decode_key = 0;
+		return 0;
+	case 't':
+		s->literal = "true";
+		break;
+	case 'f':
+		s->literal = "false";
+		break;
+	case 'n':
+		s->literal = "null";
+		break;
+	case '-':
+		s->state = S_NUMBER;
+		s->sub = N_MINUS;
+		return 0;
+	default:
+		if (*p >= '0' && *p <= '9') {
+			s->state = S_NUMBER;
+			s->sub = *p == '0' ? N_ZERO : N_INT;
+			return 0;
+		}
+		return syntax(s, c, p, "a value should start", err);
+	}
+	s->state = S_LITERAL;
+	s->sub = 1;
+	return 0;
+}
+
+static int close_container(struct tn_scan *s, struct cursor *c, const unsigned char *p, struct tn_error *err)
+{
+	uint8_t frame = s->frames[s->depth - 1];
+	if ((*p == ']') != !!(frame & F_ARRAY))
+		return syntax(s, c, p, "the other bracket should close", err);
+	if ((frame & F_ENTERED) && s->capture_depth < 0 && s->h->end && s->h->end(s->ctx, s->depth, err) < 0) {
+		s->failed = 1;
+		return -1;
+	}
+	s->depth--;
+	return end_value(s, c, p + 1, err);
+}
+
+static void begin_key(struct tn_scan *s)
+{
+	s->state = S_STRING;
+	s->after_string = AFTER_KEY;
+	s->decode_key = s->capture_depth < 0 && (s->frames[s->depth - 1] & F_ENTERED);
+	if (s->decode_key) { /* else the key of the member being captured must survive */
+		s->key_len = 0;
+		s->key_ok = 1;
+	}
+}
+
+static void key_put(struct tn_scan *s, const unsigned char *from, size_t n)
+{
+	if (!s->key_ok)
+		return;
+	if (n > sizeof s->key - s->key_len) {
+		s->key_ok = 0;
+		return;
+	}
+	memcpy(s->key + s->key_len, from, n);
+	s->key_len += n;
+}
+
+static int hex_value(unsigned char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	ch |= 0x20;
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+int tn_scan_feed(struct tn_scan *s, const char *data, size_t len, struct tn_error *err)
+{
+	if (s->failed)
+		return -1;
+	const unsigned char *p = (const unsigned char *)data, *end = p + len;
+	struct cursor c = {p, p};
+
+	while (p < end) {
+		switch (s->state) {
+		case S_STRING: {
+			const unsigned char *q = p;
+			while (q < end && !(byte_class[*q] & C_STR))
+				q++;
+			if (s->decode_key)
+				key_put(s, p, (size_t)(q - p));
+			p = q;
+			if (p == end)
+				break;
+			if (*p == '"') {
+				p++;
+				if (s->after_string == AFTER_KEY)
+					s->state = S_COLON;
+				else if (end_value(s, &c, p, err) < 0)
+					return -1;
+			} else if (*p == '\\') {
+				p++;
+				s->state = S_ESCAPE;
+			} else {
+				return syntax(s, &c, p, "a string goes on (control characters must be escaped)", err);
+			}
+			break;
+		}
+		case S_ESCAPE: {
+			static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+			const char *hit = *p ? strchr(from, *p) : NULL;
+			if (*p == 'u') {
+				s->state = S_HEX;
+				s->sub = 0;
+				s->code_point = 0;
+			} else if (hit) {
+				if (s->decode_key)
+					key_put(s, (const unsigned char *)&to[hit - from], 1);
+				s->state = S_STRING;
+			} else {
+				return syntax(s, &c, p, "an escape sequence should be", err);
+			}
+			p++;
+			break;
+		}
+		case S_HEX: {
+			int v = hex_value(*p);
+			if (v < 0)
+				return syntax(s, &c, p, "a \\u escape needs four hex digits", err);
+			s->code_point = s->code_point << 4 | (uint32_t)v;
+			p++;
+			if (++s->sub == 4) {
+				/* Only ASCII can spell one of our member names: anything else makes the key unmatchable. */
+				if (s->decode_key) {
+					unsigned char ch = (unsigned char)s->code_point;
+					if (s->code_point < 0x80)
+						key_put(s, &ch, 1);
+					else
+						s->key_ok = 0;
+				}
+				s->state = S_STRING;
+			}
+			break;
+		}
+		case S_NUMBER: {
+			unsigned char ch = *p;
+			int digit = (byte_class[ch] & C_DIGIT) != 0;
+			switch (s->sub) {
+			case N_MINUS:
+				if (!digit)
+					return syntax(s, &c, p, "a digit should follow '-'", err);
+				s->sub = ch == '0' ? N_ZERO : N_INT;
+				p++;
+				continue;
+			case N_DOT:
+			case N_ESIGN:
+				if (!digit)
+					return syntax(s, &c, p, "a digit should be", err);
+				s->sub = s->sub == N_DOT ? N_FRAC : N_EXP;
+				p++;
+				continue;
+			case N_E:
+				if (ch == '+' || ch == '-')
+					s->sub = N_ESIGN;
+				else if (digit)
+					s->sub = N_EXP;
+				else
+					return syntax(s, &c, p, "an exponent should be", err);
+				p++;
+				continue;
+			default: /* N_ZERO, N_INT, N_FRAC, N_EXP: digits continue, '.'/'e' switch, else it ends */
+				if (digit && s->sub != N_ZERO) {
+					while (p < end && (byte_class[*p] & C_DIGIT))
+						p++;
+					continue;
+				}
+				if (ch == '.' && (s->sub == N_ZERO || s->sub == N_INT)) {
+					s->sub = N_DOT;
+					p++;
+					continue;
+				}
+				if ((ch == 'e' || ch == 'E') && s->sub != N_EXP) {
+					s->sub = N_E;
+					p++;
+					continue;
+				}
+				if (end_value(s, &c, p, err) < 0) /* `ch` belongs to what follows */
+					return -1;
+				continue;
+			}
+		}
+		case S_LITERAL:
+			if (*p != (unsigned char)s->literal[s->sub])
+				return syntax(s, &c, p, "true, false or null goes on", err);
+			p++;
+			if (s->literal[++s->sub] == '\0' && end_value(s, &c, p, err) < 0)
+				return -1;
+			break;
+		default: /* structural states: white space first */
+			while (p < end && (byte_class[*p] & C_WS))
+				p++;
+			if (p == end)
+				break;
+			switch (s->state) {
+			case S_VALUE:
+				if (begin_value(s, &c, p, err) < 0)
+					return -1;
+				p++;
+				break;
+			case S_VALUE_OR_CLOSE:
+				if (*p == ']' ? close_container(s, &c, p, err) : begin_value(s, &c, p, err))
+					return -1;
+				p++;
+				break;
+			case S_KEY_OR_CLOSE:
+			case S_KEY:
+				if (*p == '"')
+					begin_key(s);
+				else if (*p == '}' && s->state == S_KEY_OR_CLOSE) {
+					if (close_container(s, &c, p, err) < 0)
+						return -1;
+				} else
+					return syntax(s, &c, p, "a member name should be", err);
+				p++;
+				break;
+			case S_COLON:
+				if (*p != ':')
+					return syntax(s, &c, p, "':' should follow a member name", err);
+				s->state = S_VALUE;
+				p++;
+				break;
+			case S_NEXT:
+				if (*p == ',')
+					s->state = (s->frames[s->depth - 1] & F_ARRAY) ? S_VALUE : S_KEY;
+				else if (*p == ']' || *p == '}') {
+					if (close_container(s, &c, p, err) < 0)
+						return -1;
+				} else
+					return syntax(s, &c, p, "',' or a closing bracket should be", err);
+				p++;
+				break;
+			default: /* S_END */
+				return syntax(s, &c, p, "the document has ended", err);
+			}
+		}
+	}
+	if (s->capture_depth >= 0 && cap_append(s, c.cap_from, (size_t)(end - c.cap_from), err) < 0)
+		return -1;
+	s->offset += len;
+	return 0;
+}
+
+int tn_scan_finish(struct tn_scan *s, struct tn_error *err)
+{
+	if (s->failed)
+		return -1;
+	if (s->state == S_NUMBER && s->depth == 0 &&
+	    (s->sub == N_ZERO || s->sub == N_INT || s->sub == N_FRAC || s->sub == N_EXP)) {
+		struct cursor c = {NULL, NULL};
+		if (end_value(s, &c, NULL, err) < 0)
+			return -1;
+	}
+	if (s->state == S_END)
+		return 0;
+	s->failed = 1;
+	if (s->offset == 0 || (s->state == S_VALUE && s->depth == 0))
+		return tn_error_set(err, TN_EXIT_BAD_ANSWER, "no JSON document (%llu bytes of white space)",
+				    (unsigned long long)s->offset);
+	return tn_error_set(err, TN_EXIT_BAD_ANSWER, "truncated JSON: the input ends after %llu bytes, %s",
+			    (unsigned long long)s->offset,
+			    s->state >= S_STRING && s->state <= S_HEX ? "inside a string" : "before the document is complete");
+}
