@@ -49,7 +49,7 @@ static void usage(FILE *out)
 
 struct source {
 	char label[300]; /* where the status comes from, for messages */
-	struct tn_status_parser parser;
+	struct tn_status_parser *parser;
 };
 
 /* Parse errors get the source in front; "not running" already says all there is. */
@@ -63,7 +63,7 @@ static int parse_failed(struct source *src, struct tn_error *err)
 static int feed(void *ctx, const char *data, size_t len, struct tn_error *err)
 {
 	struct source *src = ctx;
-	return tn_status_feed(&src->parser, data, len, err) < 0 ? parse_failed(src, err) : 0;
+	return tn_status_feed(src->parser, data, len, err) < 0 ? parse_failed(src, err) : 0;
 }
 
 static int read_file(struct source *src, const char *path, struct tn_error *err)
@@ -186,24 +186,27 @@ int cmd_sync(int argc, char **argv)
 
 	struct tn_error err = {0};
 	struct tn_hostset hs;
-	struct source src;
+	struct source src = {.label = ""};
 	tn_hostset_init(&hs);
-	tn_status_init(&src.parser, &hs);
-	int rc = file ? read_file(&src, file, &err) : read_localapi(&src, &api, &err);
-	if (rc == 0 && tn_status_finish(&src.parser, &err) < 0)
+	src.parser = tn_status_new(&hs, &err);
+	int rc = src.parser ? 0 : -1;
+	if (rc == 0)
+		rc = file ? read_file(&src, file, &err) : read_localapi(&src, &api, &err);
+	if (rc == 0 && tn_status_finish(src.parser, &err) < 0)
 		rc = parse_failed(&src, &err);
 	struct tn_update_opts uopts = {.max_age = max_age, .skip_if_unchanged = false};
 	struct tn_update_result res = {0};
 	if (rc == 0)
 		rc = tn_cache_update(cache, &hs, &uopts, &res, &err);
-	if (rc == 0)
+	if (rc == 0) {
+		const struct tn_status_stats *st = tn_status_stats(src.parser);
 		tn_info("%s from %s: %zu nodes, %zu names, generation %llu%s, %zu bytes; skipped %zu peers not in the "
 			"netmap or without a name, %zu invalid names, %zu invalid addresses, %zu of %zu extra records",
 			cache, src.label, res.nodes, res.names, (unsigned long long)res.generation,
-			res.changed ? " (changed)" : " (unchanged)", res.bytes, src.parser.stats.peers_skipped,
-			hs.skipped_names, hs.skipped_addrs, src.parser.stats.extra_skipped,
-			src.parser.stats.extra_records);
-	tn_status_free(&src.parser);
+			res.changed ? " (changed)" : " (unchanged)", res.bytes, st->peers_skipped, hs.skipped_names,
+			hs.skipped_addrs, st->extra_skipped, st->extra_records);
+	}
+	tn_status_free(src.parser);
 	tn_hostset_free(&hs);
 	return rc == 0 ? TN_EXIT_OK : cmd_fail("sync", &err);
 }

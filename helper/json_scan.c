@@ -134,9 +134,10 @@ static int cap_append(struct tn_scan *s, const unsigned char *from, size_t n, st
 	return 0;
 }
 
+/* The name of the member at `depth`: none for the root value and for array elements. */
 static const char *member_key(const struct tn_scan *s, int depth)
 {
-	return depth > 0 && s->key_ok ? s->key : NULL;
+	return depth > 0 && !(s->frames[depth - 1] & F_ARRAY) && s->key_ok ? s->key : NULL;
 }
 
 /* A value ended just before `q` (NULL at the end of input). Hands a completed capture over and moves the
@@ -156,7 +157,8 @@ static int end_value(struct tn_scan *s, struct cursor *c, const unsigned char *q
 		}
 		s->cap_len = 0;
 		s->capture_depth = -1;
-		if (s->h->value(s->ctx, s->depth, member_key(s, s->depth), s->key_len, json, len, err) < 0) {
+		const char *key = member_key(s, s->depth);
+		if (s->h->value(s->ctx, s->depth, key, key ? s->key_len : 0, json, len, err) < 0) {
 			s->failed = 1;
 			return -1;
 		}
@@ -180,8 +182,11 @@ static int push(struct tn_scan *s, const struct cursor *c, const unsigned char *
 static int begin_value(struct tn_scan *s, struct cursor *c, const unsigned char *p, struct tn_error *err)
 {
 	int action = TN_SCAN_SKIP;
+	if (!(byte_class[*p] & C_DIGIT) && !(*p && strchr("{[\"tfn-", *p))) /* before asking the handler */
+		return syntax(s, c, p, "a value should start", err);
 	if (s->capture_depth < 0 && (s->depth == 0 || (s->frames[s->depth - 1] & F_ENTERED))) {
-		action = s->h->member(s->ctx, s->depth, member_key(s, s->depth), s->key_len, (char)*p, err);
+		const char *key = member_key(s, s->depth);
+		action = s->h->member(s->ctx, s->depth, key, key ? s->key_len : 0, (char)*p, err);
 		if (action < 0) {
 			s->failed = 1;
 			return -1;
@@ -196,7 +201,7 @@ static int begin_value(struct tn_scan *s, struct cursor *c, const unsigned char 
 	case '{':
 		return push(s, c, p, action == TN_SCAN_ENTER ? F_ENTERED : 0, err);
 	case '[':
-		return push(s, c, p, F_ARRAY, err);
+		return push(s, c, p, F_ARRAY | (action == TN_SCAN_ENTER ? F_ENTERED : 0), err);
 	case '"':
 		s->state = S_STRING;
 		s->after_string = AFTER_VALUE;
@@ -215,13 +220,10 @@ static int begin_value(struct tn_scan *s, struct cursor *c, const unsigned char 
 		s->state = S_NUMBER;
 		s->sub = N_MINUS;
 		return 0;
-	default:
-		if (*p >= '0' && *p <= '9') {
-			s->state = S_NUMBER;
-			s->sub = *p == '0' ? N_ZERO : N_INT;
-			return 0;
-		}
-		return syntax(s, c, p, "a value should start", err);
+	default: /* a digit */
+		s->state = S_NUMBER;
+		s->sub = *p == '0' ? N_ZERO : N_INT;
+		return 0;
 	}
 	s->state = S_LITERAL;
 	s->sub = 1;
@@ -239,6 +241,26 @@ static int close_container(struct tn_scan *s, struct cursor *c, const unsigned c
 	}
 	s->depth--;
 	return end_value(s, c, p + 1, err);
+}
+
+/* The first byte at or after p that ends the fast path inside a string (or end). Eight bytes at a time
+ * while none of them is '"', '\\' or a control character: most of a status document is string bytes. */
+static const unsigned char *skip_plain(const unsigned char *p, const unsigned char *end)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	while (end - p >= 8) {
+		uint64_t w, quote, slash;
+		memcpy(&w, p, 8);
+		quote = w ^ (ones * '"');
+		slash = w ^ (ones * '\\');
+		/* Per byte: zero in quote/slash, or below 0x20 in w, sets its high bit (exact for "any"). */
+		if (((quote - ones) & ~quote & highs) | ((slash - ones) & ~slash & highs) | ((w - ones * 0x20) & ~w & highs))
+			break;
+		p += 8;
+	}
+	while (p < end && !(byte_class[*p] & C_STR))
+		p++;
+	return p;
 }
 
 static void begin_key(struct tn_scan *s)
@@ -284,9 +306,7 @@ int tn_scan_feed(struct tn_scan *s, const char *data, size_t len, struct tn_erro
 	while (p < end) {
 		switch (s->state) {
 		case S_STRING: {
-			const unsigned char *q = p;
-			while (q < end && !(byte_class[*q] & C_STR))
-				q++;
+			const unsigned char *q = skip_plain(p, end);
 			if (s->decode_key)
 				key_put(s, p, (size_t)(q - p));
 			p = q;

@@ -6,14 +6,15 @@
  * decoded key and at most one captured value: memory is bounded by TN_SCAN_MAX_DEPTH and TN_SCAN_MAX_VALUE
  * whatever the input. Bytes >= 0x80 are not UTF-8-checked outside captured values (jansson checks those).
  *
- * The caller steers it with three callbacks. member() is asked, for the root value and for each member of an
- * object it chose to ENTER, what to do with that member's value: SKIP it (validated, not kept), CAPTURE it
- * (its exact JSON text is handed to value() once complete) or ENTER it (objects only: its members are
- * offered to member() in turn; anything else is skipped). end() tells that an entered object closed.
- * `depth` is the number of objects around the member (root value 0, a root member 1, ...); `key` is the
- * member's decoded name, or NULL for the root value and for names that cannot be one of ours (longer than
- * TN_SCAN_MAX_KEY bytes or with non-ASCII characters). A callback returning -1 (after setting err) stops
- * the scan; every later call then fails too. Errors follow err.h: TN_EXIT_BAD_ANSWER for bad JSON.
+ * The caller steers it with three callbacks. member() is asked, for the root value and for each member (or
+ * element) of a container it chose to ENTER, what to do with that value: SKIP it (validated, not kept),
+ * CAPTURE it (its exact JSON text is handed to value() once complete) or ENTER it (containers only: its
+ * members or elements are offered to member() in turn; a scalar is skipped). end() tells that an entered
+ * container closed. `depth` is the number of containers around the value (root value 0, a root member 1,
+ * ...); `key` is the member's decoded name, or NULL for the root value, for array elements and for names
+ * that cannot be one of ours (longer than TN_SCAN_MAX_KEY bytes or with non-ASCII characters). A callback
+ * returning -1 (after setting err) stops the scan; every later call then fails too. Errors follow err.h:
+ * TN_EXIT_BAD_ANSWER for bad JSON.
  */
 #ifndef TAILNET_JSON_SCAN_H
 #define TAILNET_JSON_SCAN_H
@@ -35,7 +36,7 @@ struct tn_scan_handler {
 	int (*member)(void *ctx, int depth, const char *key, size_t key_len, char first, struct tn_error *err);
 	int (*value)(void *ctx, int depth, const char *key, size_t key_len, const char *json, size_t len,
 		     struct tn_error *err);
-	/* An entered object closed; `depth` is that of its members. May be NULL. */
+	/* An entered container closed; `depth` is that of its members. May be NULL. */
 	int (*end)(void *ctx, int depth, struct tn_error *err);
 };
 

@@ -23,93 +23,130 @@
 
 #include <arpa/inet.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../nss/name.h"
+#include "json_scan.h"
 
 enum top { TOP_OTHER, TOP_SELF, TOP_PEER };
 
+struct name {
+	const char *s;
+	size_t len;
+};
+#define NAME(text) {text, sizeof text - 1}
+
 /* The members of Self and of each peer that we keep. */
-static const char *const node_fields[] = {"DNSName", "TailscaleIPs", "ID", "InNetworkMap"};
+enum field { F_DNSNAME, F_IPS, F_ID, F_IN_NETWORK_MAP };
+static const struct name node_fields[] = {NAME("DNSName"), NAME("TailscaleIPs"), NAME("ID"), NAME("InNetworkMap")};
 
-/* The root members we parse; Self and Peer are entered instead. */
-static const char *const root_fields[] = {"BackendState", "TUN", "MagicDNSSuffix", "CurrentTailnet",
-					  "ExtraRecords"};
+/* The root members we parse with jansson; Self and Peer are entered instead. */
+enum root { R_BACKEND_STATE, R_TUN, R_SUFFIX, R_CURRENT_TAILNET, R_EXTRA_RECORDS };
+static const struct name root_fields[] = {NAME("BackendState"), NAME("TUN"), NAME("MagicDNSSuffix"),
+					  NAME("CurrentTailnet"), NAME("ExtraRecords")};
 
-static int key_is(const char *key, size_t len, const char *name)
+#define NONE SIZE_MAX
+#define MAX_IPS (2 * TN_MAX_ADDRS_PER_NODE) /* the hostset looks at no more */
+
+struct tn_status_parser {
+	struct tn_hostset *hs;
+	struct tn_status_stats stats;
+	struct tn_scan scan;
+	enum top top;       /* the root member being entered */
+	int field;          /* the node member being captured */
+	struct {            /* Self or the peer being read: its kept members, strings decoded */
+		char *text; /* NUL-terminated strings */
+		size_t len, size;
+		size_t dns, id;     /* offsets into text, or NONE */
+		size_t ips[MAX_IPS]; /* offsets into text, or NONE for an element that is not a string */
+		size_t n_ips;
+		bool in_network_map;
+	} node;
+	char *suffix, *tailnet_suffix; /* top-level MagicDNSSuffix, CurrentTailnet.MagicDNSSuffix */
+	bool have_state, have_self, self_not_object;
+};
+
+static int find(const char *key, size_t len, const struct name *names, size_t n)
 {
-	return key && strlen(name) == len && memcmp(key, name, len) == 0;
-}
-
-static int find_key(const char *key, size_t len, const char *const *names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (key_is(key, len, names[i]))
+	for (size_t i = 0; key && i < n; i++)
+		if (names[i].len == len && memcmp(key, names[i].s, len) == 0)
 			return (int)i;
 	return -1;
 }
 
-#define FIND(key, len, names) find_key(key, len, names, sizeof names / sizeof names[0])
-
-/* A captured scalar or small container; NULL when jansson refuses it (treated like null). */
-static json_t *load(const char *json, size_t len)
-{
-	return json_loadb(json, len, JSON_DECODE_ANY, NULL);
-}
+#define FIND(key, len, names) find(key, len, names, sizeof names / sizeof names[0])
 
 static int oom(struct tn_error *err)
 {
 	return tn_error_set(err, TN_EXIT_FAIL, "out of memory");
 }
 
-static int node_append(struct tn_status_parser *sp, const char *text, size_t n, struct tn_error *err)
+static void node_reset(struct tn_status_parser *sp)
 {
-	if (n > TN_SCAN_MAX_VALUE - sp->node_len)
+	sp->node.len = 0;
+	sp->node.dns = sp->node.id = NONE;
+	sp->node.n_ips = 0;
+	sp->node.in_network_map = false;
+}
+
+/* Appends a NUL-terminated copy of text[0..n) to the node's strings; *off is where it starts. */
+static int node_put(struct tn_status_parser *sp, const char *text, size_t n, size_t *off, struct tn_error *err)
+{
+	if (n >= TN_SCAN_MAX_VALUE - sp->node.len)
 		return tn_error_set(err, TN_EXIT_BAD_ANSWER, "a node in the status is larger than %u bytes",
 				    TN_SCAN_MAX_VALUE);
-	if (sp->node_len + n > sp->node_size) {
-		size_t size = sp->node_size ? sp->node_size : 1024;
-		while (size < sp->node_len + n)
+	if (sp->node.len + n + 1 > sp->node.size) {
+		size_t size = sp->node.size ? sp->node.size : 1024;
+		while (size < sp->node.len + n + 1)
 			size *= 2;
-		char *grown = realloc(sp->node, size);
+		char *grown = realloc(sp->node.text, size);
 		if (!grown)
 			return oom(err);
-		sp->node = grown;
-		sp->node_size = size;
+		sp->node.text = grown;
+		sp->node.size = size;
 	}
-	memcpy(sp->node + sp->node_len, text, n);
-	sp->node_len += n;
+	*off = sp->node.len;
+	memcpy(sp->node.text + sp->node.len, text, n);
+	sp->node.text[sp->node.len + n] = '\0';
+	sp->node.len += n + 1;
 	return 0;
 }
 
-/* Adds Self (rank 0) or a peer (rank 1) from the members collected in sp->node. */
+/* A captured JSON string into the node's strings. One without escapes is taken as it is (the scanner has
+ * checked it); any other goes through jansson, and one it refuses ("\u0000", bad UTF-8) counts as absent. */
+static int node_string(struct tn_status_parser *sp, const char *json, size_t len, size_t *off, struct tn_error *err)
+{
+	if (!memchr(json, '\\', len))
+		return node_put(sp, json + 1, len - 2, off, err);
+	json_t *v = json_loadb(json, len, JSON_DECODE_ANY, NULL);
+	int rc = 0;
+	*off = NONE;
+	if (json_is_string(v))
+		rc = node_put(sp, json_string_value(v), json_string_length(v), off, err);
+	json_decref(v);
+	return rc;
+}
+
+static const char *node_text(const struct tn_status_parser *sp, size_t off)
+{
+	return off == NONE ? NULL : sp->node.text + off;
+}
+
+/* Adds Self (rank 0) or a peer (rank 1) when it has a name and, for a peer, is in the netmap. */
 static int add_node(struct tn_status_parser *sp, int rank, struct tn_error *err)
 {
-	/* sp->node is "{" followed by `"Name":value,` for each kept member: close it. */
-	if (sp->node_len > 1)
-		sp->node_len--;
-	if (node_append(sp, "}", 1, err) < 0)
-		return -1;
-	json_t *o = json_loadb(sp->node, sp->node_len, 0, NULL);
-	const char *dns = json_string_value(json_object_get(o, "DNSName"));
-	if (!dns || !*dns || (rank > 0 && !json_is_true(json_object_get(o, "InNetworkMap")))) {
-		if (rank > 0)
-			sp->stats.peers_skipped++;
-		json_decref(o);
+	const char *dns = node_text(sp, sp->node.dns);
+	if (!dns || !*dns || (rank > 0 && !sp->node.in_network_map)) {
+		sp->stats.peers_skipped += rank > 0;
 		return 0;
 	}
-	const char *addrs[2 * TN_MAX_ADDRS_PER_NODE];
-	json_t *ips = json_object_get(o, "TailscaleIPs");
-	size_t n = json_is_array(ips) ? json_array_size(ips) : 0;
-	if (n > sizeof addrs / sizeof addrs[0])
-		n = sizeof addrs / sizeof addrs[0];
-	for (size_t i = 0; i < n; i++)
-		addrs[i] = json_string_value(json_array_get(ips, i)); /* NULL is skipped by the hostset */
-	int rc = tn_hostset_add(sp->hs, TN_HOST_NODE, dns, addrs, n, rank,
-				json_string_value(json_object_get(o, "ID")), NULL, err);
-	json_decref(o);
-	return rc;
+	const char *addrs[MAX_IPS];
+	for (size_t i = 0; i < sp->node.n_ips; i++)
+		addrs[i] = node_text(sp, sp->node.ips[i]); /* NULL: counted as skipped by the hostset */
+	return tn_hostset_add(sp->hs, TN_HOST_NODE, dns, addrs, sp->node.n_ips, rank, node_text(sp, sp->node.id),
+			      NULL, err);
 }
 
 struct extra {
@@ -197,89 +234,112 @@ static const char *state_advice(const char *state)
 	return "no names to serve";
 }
 
-/* A root member we captured. */
+/* A root member we captured, parsed with jansson. */
 static int root_value(struct tn_status_parser *sp, int which, const char *json, size_t len, struct tn_error *err)
 {
-	json_t *v = load(json, len);
+	json_t *v = json_loadb(json, len, JSON_DECODE_ANY, NULL); /* NULL when refused: like null */
+	const char *state = json_string_value(v);
 	int rc = 0;
 	switch (which) {
-	case 0: /* BackendState: stop at once when there is nothing to serve */
+	case R_BACKEND_STATE: /* stop at once when there is nothing to serve */
 		sp->have_state = true;
-		if (!json_is_string(v))
+		if (!state)
 			rc = tn_error_set(err, TN_EXIT_BAD_ANSWER, "BackendState in the status is not a string");
-		else if (strcmp(json_string_value(v), "Running") != 0)
+		else if (strcmp(state, "Running") != 0)
 			rc = tn_error_set(err, TN_EXIT_NOT_RUNNING, "tailscaled is not running (BackendState %.64s): %s",
-					  json_string_value(v), state_advice(json_string_value(v)));
+					  state, state_advice(state));
 		break;
-	case 1:
+	case R_TUN:
 		sp->hs->tun = json_is_true(v);
 		break;
-	case 2:
-	case 3: {
-		/* MagicDNSSuffix, or CurrentTailnet (null when there is no netmap: then no MagicDNS). */
-		char **slot = which == 2 ? &sp->suffix : &sp->tailnet_suffix;
-		const char *s = json_string_value(which == 2 ? v : json_object_get(v, "MagicDNSSuffix"));
-		if (which == 3)
+	case R_SUFFIX:
+	case R_CURRENT_TAILNET: {
+		/* CurrentTailnet is null when there is no netmap: then no MagicDNS, and the old suffix field. */
+		char **slot = which == R_SUFFIX ? &sp->suffix : &sp->tailnet_suffix;
+		const char *suffix = json_string_value(which == R_SUFFIX ? v : json_object_get(v, "MagicDNSSuffix"));
+		if (which == R_CURRENT_TAILNET)
 			sp->hs->magicdns = json_is_true(json_object_get(v, "MagicDNSEnabled"));
 		free(*slot);
-		*slot = s && *s ? strdup(s) : NULL;
-		if (s && *s && !*slot)
+		*slot = suffix && *suffix ? strdup(suffix) : NULL;
+		if (suffix && *suffix && !*slot)
 			rc = oom(err);
 		break;
 	}
-	case 4:
+	case R_EXTRA_RECORDS:
 		rc = json_is_array(v) ? add_extra_records(sp, v, err) : 0;
-		break;
-	default:
 		break;
 	}
 	json_decref(v);
 	return rc;
 }
 
-static int node_member(struct tn_status_parser *sp, const char *key, size_t len)
+/* Self's members sit at depth 2, a peer's at depth 3 (inside Peer); TailscaleIPs elements one deeper. */
+static int node_depth(const struct tn_status_parser *sp)
 {
-	(void)sp;
-	return FIND(key, len, node_fields) >= 0 ? TN_SCAN_CAPTURE : TN_SCAN_SKIP;
+	return sp->top == TOP_SELF ? 2 : 3;
+}
+
+static int node_member(struct tn_status_parser *sp, const char *key, size_t len, char first)
+{
+	sp->field = FIND(key, len, node_fields);
+	switch (sp->field) {
+	case F_DNSNAME:
+	case F_ID:
+		*(sp->field == F_DNSNAME ? &sp->node.dns : &sp->node.id) = NONE; /* a non-string is absent */
+		return first == '"' ? TN_SCAN_CAPTURE : TN_SCAN_SKIP;
+	case F_IPS:
+		sp->node.n_ips = 0;
+		return first == '[' ? TN_SCAN_ENTER : TN_SCAN_SKIP; /* null: no addresses */
+	case F_IN_NETWORK_MAP:
+		sp->node.in_network_map = first == 't'; /* the only JSON value starting with 't' is true */
+		return TN_SCAN_SKIP;
+	default:
+		return TN_SCAN_SKIP;
+	}
 }
 
 static int on_member(void *ctx, int depth, const char *key, size_t len, char first, struct tn_error *err)
 {
 	struct tn_status_parser *sp = ctx;
-	switch (depth) {
-	case 0:
+	if (depth == 0) {
 		if (first != '{')
 			return tn_error_set(err, TN_EXIT_BAD_ANSWER, "the status is not a JSON object");
 		return TN_SCAN_ENTER;
-	case 1:
+	}
+	if (depth == 1) {
 		sp->top = TOP_OTHER;
-		if (key_is(key, len, "Self")) {
+		if (FIND(key, len, root_fields) >= 0)
+			return TN_SCAN_CAPTURE;
+		if (len == 4 && !memcmp(key, "Self", 4)) {
 			sp->have_self = true;
 			sp->self_not_object = first != '{';
-			if (sp->self_not_object)
-				return TN_SCAN_SKIP;
 			sp->top = TOP_SELF;
-			sp->node_len = 0;
-			return node_append(sp, "{", 1, err) < 0 ? -1 : TN_SCAN_ENTER;
+			node_reset(sp);
+			return sp->self_not_object ? TN_SCAN_SKIP : TN_SCAN_ENTER;
 		}
-		if (key_is(key, len, "Peer")) {
+		if (len == 4 && !memcmp(key, "Peer", 4)) {
 			sp->top = TOP_PEER;
 			return first == '{' ? TN_SCAN_ENTER : TN_SCAN_SKIP; /* null: no peers, or ?peers=false */
 		}
-		return FIND(key, len, root_fields) >= 0 ? TN_SCAN_CAPTURE : TN_SCAN_SKIP;
-	case 2:
-		if (sp->top == TOP_SELF)
-			return node_member(sp, key, len);
-		sp->stats.peers++;
-		if (first != '{') {
-			sp->stats.peers_skipped++;
-			return TN_SCAN_SKIP;
-		}
-		sp->node_len = 0;
-		return node_append(sp, "{", 1, err) < 0 ? -1 : TN_SCAN_ENTER;
-	default: /* 3: a member of one peer */
-		return node_member(sp, key, len);
+		return TN_SCAN_SKIP;
 	}
+	if (depth == 2 && sp->top == TOP_PEER) { /* one peer */
+		sp->stats.peers++;
+		node_reset(sp);
+		if (first == '{')
+			return TN_SCAN_ENTER;
+		sp->stats.peers_skipped++;
+		return TN_SCAN_SKIP;
+	}
+	if (depth == node_depth(sp))
+		return node_member(sp, key, len, first);
+	/* An element of TailscaleIPs: beyond MAX_IPS the hostset would not look. */
+	if (sp->node.n_ips == MAX_IPS)
+		return TN_SCAN_SKIP;
+	if (first == '"')
+		return TN_SCAN_CAPTURE;
+	sp->node.ips[sp->node.n_ips++] = NONE;
+	return TN_SCAN_SKIP;
 }
 
 static int on_value(void *ctx, int depth, const char *key, size_t len, const char *json, size_t json_len,
@@ -288,40 +348,47 @@ static int on_value(void *ctx, int depth, const char *key, size_t len, const cha
 	struct tn_status_parser *sp = ctx;
 	if (depth == 1)
 		return root_value(sp, FIND(key, len, root_fields), json, json_len, err);
-	/* A kept member of Self or a peer: `"Name":value,` (the name is ours, so it needs no escaping). */
-	const char *name = node_fields[FIND(key, len, node_fields)];
-	if (node_append(sp, "\"", 1, err) < 0 || node_append(sp, name, strlen(name), err) < 0 ||
-	    node_append(sp, "\":", 2, err) < 0 || node_append(sp, json, json_len, err) < 0)
-		return -1;
-	return node_append(sp, ",", 1, err);
+	if (depth == node_depth(sp))
+		return node_string(sp, json, json_len, sp->field == F_DNSNAME ? &sp->node.dns : &sp->node.id, err);
+	return node_string(sp, json, json_len, &sp->node.ips[sp->node.n_ips++], err);
 }
 
 static int on_end(void *ctx, int depth, struct tn_error *err)
 {
 	struct tn_status_parser *sp = ctx;
-	if (depth == 2 && sp->top == TOP_SELF)
-		return add_node(sp, 0, err);
-	if (depth == 3)
-		return add_node(sp, 1, err);
+	if ((sp->top == TOP_SELF || sp->top == TOP_PEER) && depth == node_depth(sp))
+		return add_node(sp, sp->top == TOP_SELF ? 0 : 1, err);
 	return 0;
 }
 
 static const struct tn_scan_handler handler = {on_member, on_value, on_end};
 
-void tn_status_init(struct tn_status_parser *sp, struct tn_hostset *hs)
+struct tn_status_parser *tn_status_new(struct tn_hostset *hs, struct tn_error *err)
 {
-	memset(sp, 0, sizeof *sp);
+	struct tn_status_parser *sp = calloc(1, sizeof *sp);
+	if (!sp) {
+		oom(err);
+		return NULL;
+	}
 	sp->hs = hs;
 	tn_scan_init(&sp->scan, &handler, sp);
+	return sp;
 }
 
 void tn_status_free(struct tn_status_parser *sp)
 {
+	if (!sp)
+		return;
 	tn_scan_free(&sp->scan);
-	free(sp->node);
+	free(sp->node.text);
 	free(sp->suffix);
 	free(sp->tailnet_suffix);
-	sp->node = sp->suffix = sp->tailnet_suffix = NULL;
+	free(sp);
+}
+
+const struct tn_status_stats *tn_status_stats(const struct tn_status_parser *sp)
+{
+	return &sp->stats;
 }
 
 int tn_status_feed(struct tn_status_parser *sp, const char *buf, size_t len, struct tn_error *err)
