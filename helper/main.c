@@ -23,12 +23,6 @@ static void usage(FILE *out)
 	fprintf(out, "\n'tailnet-helper COMMAND --help' describes a command, its options and exit codes.\n");
 }
 
-int cmd_fail(const char *cmd, const struct tn_error *err)
-{
-	fprintf(stderr, "tailnet-helper %s: %s\n", cmd, err->msg[0] ? err->msg : "failed");
-	return err->code ? err->code : TN_EXIT_FAIL;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc < 2) {

@@ -1,0 +1,11 @@
+/* cmd_fail.c - the commands' one way to report failure (see commands.h). Kept out of main.c so the unit
+ * tests and fuzz targets, which link every helper source but main(), get it too. */
+#include <stdio.h>
+
+#include "commands.h"
+
+int cmd_fail(const char *cmd, const struct tn_error *err)
+{
+	fprintf(stderr, "tailnet-helper %s: %s\n", cmd, err->msg[0] ? err->msg : "failed");
+	return err->code ? err->code : TN_EXIT_FAIL;
+}
