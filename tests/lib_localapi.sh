@@ -37,6 +37,12 @@ tn_localapi_mode() {
 	printf '%s\n' "$1" >"$TN_LOCALAPI_MODE.new" && mv "$TN_LOCALAPI_MODE.new" "$TN_LOCALAPI_MODE"
 }
 
+# tn_curl ARGS...: curl without the sanitizer builds' preloaded ASan runtime, under which curl deadlocks in
+# a futex at start-up (Debian 12's curl 7.88). It never needs the module: --unix-socket looks up no name.
+tn_curl() {
+	env -u LD_PRELOAD curl "$@"
+}
+
 # tn_localapi_stop: kills the double the way a crash would: its socket file stays behind.
 tn_localapi_stop() {
 	kill "$TN_LOCALAPI_PID" 2>/dev/null
