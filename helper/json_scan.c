@@ -37,23 +37,19 @@ enum { AFTER_KEY, AFTER_VALUE };
 #define F_ENTERED 2u
 
 /* Byte classes: C_WS for JSON white space; C_STR for the bytes that end the fast path inside a string
- * (control characters, '"', '\\'); C_DIGIT for '0'..'9'. */
+ * (control characters, '"', '\\'); C_DIGIT for '0'..'9'; C_START for the bytes a value can start with. */
 #define C_WS 1u
 #define C_STR 2u
 #define C_DIGIT 4u
+#define C_START 8u
+#define CTL C_STR
+#define DIG (C_DIGIT | C_START)
 static const uint8_t byte_class[256] = {
-	[0x00] = C_STR, [0x01] = C_STR, [0x02] = C_STR, [0x03] = C_STR,
-	[0x04] = C_STR, [0x05] = C_STR, [0x06] = C_STR, [0x07] = C_STR,
-	[0x08] = C_STR, [0x09] = C_STR|C_WS, [0x0a] = C_STR|C_WS, [0x0b] = C_STR,
-	[0x0c] = C_STR, [0x0d] = C_STR|C_WS, [0x0e] = C_STR, [0x0f] = C_STR,
-	[0x10] = C_STR, [0x11] = C_STR, [0x12] = C_STR, [0x13] = C_STR,
-	[0x14] = C_STR, [0x15] = C_STR, [0x16] = C_STR, [0x17] = C_STR,
-	[0x18] = C_STR, [0x19] = C_STR, [0x1a] = C_STR, [0x1b] = C_STR,
-	[0x1c] = C_STR, [0x1d] = C_STR, [0x1e] = C_STR, [0x1f] = C_STR,
-	[0x20] = C_WS, [0x22] = C_STR, [0x30] = C_DIGIT, [0x31] = C_DIGIT,
-	[0x32] = C_DIGIT, [0x33] = C_DIGIT, [0x34] = C_DIGIT, [0x35] = C_DIGIT,
-	[0x36] = C_DIGIT, [0x37] = C_DIGIT, [0x38] = C_DIGIT, [0x39] = C_DIGIT,
-	[0x5c] = C_STR,
+	CTL, CTL, CTL, CTL, CTL, CTL, CTL, CTL, CTL, CTL | C_WS, CTL | C_WS, CTL, CTL, CTL | C_WS, CTL, CTL,
+	CTL, CTL, CTL, CTL, CTL, CTL, CTL, CTL, CTL, CTL,        CTL,        CTL, CTL, CTL,        CTL, CTL,
+	[' '] = C_WS, ['"'] = C_STR | C_START, ['\\'] = C_STR, ['-'] = C_START, ['{'] = C_START, ['['] = C_START,
+	['t'] = C_START, ['f'] = C_START, ['n'] = C_START, ['0'] = DIG, ['1'] = DIG, ['2'] = DIG, ['3'] = DIG,
+	['4'] = DIG, ['5'] = DIG, ['6'] = DIG, ['7'] = DIG, ['8'] = DIG, ['9'] = DIG,
 };
 
 void tn_scan_init(struct tn_scan *s, const struct tn_scan_handler *h, void *ctx)
@@ -182,7 +178,7 @@ static int push(struct tn_scan *s, const struct cursor *c, const unsigned char *
 static int begin_value(struct tn_scan *s, struct cursor *c, const unsigned char *p, struct tn_error *err)
 {
 	int action = TN_SCAN_SKIP;
-	if (!(byte_class[*p] & C_DIGIT) && !(*p && strchr("{[\"tfn-", *p))) /* before asking the handler */
+	if (!(byte_class[*p] & C_START)) /* refused before the handler is asked about it */
 		return syntax(s, c, p, "a value should start", err);
 	if (s->capture_depth < 0 && (s->depth == 0 || (s->frames[s->depth - 1] & F_ENTERED))) {
 		const char *key = member_key(s, s->depth);
@@ -243,22 +239,32 @@ static int close_container(struct tn_scan *s, struct cursor *c, const unsigned c
 	return end_value(s, c, p + 1, err);
 }
 
-/* The first byte at or after p that ends the fast path inside a string (or end). Eight bytes at a time
- * while none of them is '"', '\\' or a control character: most of a status document is string bytes. */
+/* The first byte at or after p that ends the fast path inside a string (or end). Eight bytes at a time: most
+ * of a status document is string bytes. Per byte, a zero in quote/slash or a value below 0x20 in w sets
+ * its high bit; borrows only travel upwards, so the lowest bit set marks exactly the first such byte. */
 static const unsigned char *skip_plain(const unsigned char *p, const unsigned char *end)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
 	while (end - p >= 8) {
-		uint64_t w, quote, slash;
+		uint64_t w, quote, slash, hits;
 		memcpy(&w, p, 8);
 		quote = w ^ (ones * '"');
 		slash = w ^ (ones * '\\');
-		/* Per byte: zero in quote/slash, or below 0x20 in w, sets its high bit (exact for "any"). */
-		if (((quote - ones) & ~quote & highs) | ((slash - ones) & ~slash & highs) | ((w - ones * 0x20) & ~w & highs))
-			break;
+		hits = ((quote - ones) & ~quote) | ((slash - ones) & ~slash) | ((w - ones * 0x20) & ~w);
+		if (hits & highs)
+			return p + (__builtin_ctzll(hits & highs) >> 3);
 		p += 8;
 	}
+#endif
 	while (p < end && !(byte_class[*p] & C_STR))
+		p++;
+	return p;
+}
+
+static const unsigned char *skip_ws(const unsigned char *p, const unsigned char *end)
+{
+	while (p < end && (byte_class[*p] & C_WS))
 		p++;
 	return p;
 }
@@ -303,29 +309,14 @@ int tn_scan_feed(struct tn_scan *s, const char *data, size_t len, struct tn_erro
 	const unsigned char *p = (const unsigned char *)data, *end = p + len;
 	struct cursor c = {p, p};
 
+	/* The dispatch below is only for resuming at the start of a chunk and for the rare states; within a
+	 * chunk the common paths jump straight from one token to the next. */
 	while (p < end) {
 		switch (s->state) {
-		case S_STRING: {
-			const unsigned char *q = skip_plain(p, end);
-			if (s->decode_key)
-				key_put(s, p, (size_t)(q - p));
-			p = q;
-			if (p == end)
-				break;
-			if (*p == '"') {
-				p++;
-				if (s->after_string == AFTER_KEY)
-					s->state = S_COLON;
-				else if (end_value(s, &c, p, err) < 0)
-					return -1;
-			} else if (*p == '\\') {
-				p++;
-				s->state = S_ESCAPE;
-			} else {
-				return syntax(s, &c, p, "a string goes on (control characters must be escaped)", err);
-			}
-			break;
-		}
+		case S_STRING:
+			goto string;
+		case S_NUMBER:
+			goto number;
 		case S_ESCAPE: {
 			static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
 			const char *hit = *p ? strchr(from, *p) : NULL;
@@ -341,7 +332,7 @@ int tn_scan_feed(struct tn_scan *s, const char *data, size_t len, struct tn_erro
 				return syntax(s, &c, p, "an escape sequence should be", err);
 			}
 			p++;
-			break;
+			continue;
 		}
 		case S_HEX: {
 			int v = hex_value(*p);
@@ -360,9 +351,55 @@ int tn_scan_feed(struct tn_scan *s, const char *data, size_t len, struct tn_erro
 				}
 				s->state = S_STRING;
 			}
-			break;
+			continue;
 		}
-		case S_NUMBER: {
+		case S_LITERAL:
+			if (*p != (unsigned char)s->literal[s->sub])
+				return syntax(s, &c, p, "true, false or null goes on", err);
+			p++;
+			if (s->literal[++s->sub] != '\0')
+				continue;
+			if (end_value(s, &c, p, err) < 0)
+				return -1;
+			goto structural;
+		default:
+			goto structural;
+		}
+
+	string: {
+		const unsigned char *q = skip_plain(p, end);
+		if (s->decode_key)
+			key_put(s, p, (size_t)(q - p));
+		p = q;
+		if (p == end)
+			break;
+		if (*p == '\\') {
+			s->state = S_ESCAPE;
+			p++;
+			continue;
+		}
+		if (*p != '"')
+			return syntax(s, &c, p, "a string goes on (control characters must be escaped)", err);
+		p++;
+		if (s->after_string == AFTER_KEY) {
+			/* The usual `"key": value`: straight on to the value. */
+			s->state = S_COLON;
+			p = skip_ws(p, end);
+			if (p == end || *p != ':')
+				goto structural;
+			s->state = S_VALUE;
+			p = skip_ws(p + 1, end);
+			if (p == end)
+				break;
+			goto value;
+		}
+		if (end_value(s, &c, p, err) < 0)
+			return -1;
+		goto structural;
+	}
+
+	number:
+		while (p < end) {
 			unsigned char ch = *p;
 			int digit = (byte_class[ch] & C_DIGIT) != 0;
 			switch (s->sub) {
@@ -406,62 +443,76 @@ int tn_scan_feed(struct tn_scan *s, const char *data, size_t len, struct tn_erro
 				}
 				if (end_value(s, &c, p, err) < 0) /* `ch` belongs to what follows */
 					return -1;
-				continue;
+				goto structural;
 			}
 		}
-		case S_LITERAL:
-			if (*p != (unsigned char)s->literal[s->sub])
-				return syntax(s, &c, p, "true, false or null goes on", err);
-			p++;
-			if (s->literal[++s->sub] == '\0' && end_value(s, &c, p, err) < 0)
-				return -1;
+		break;
+
+	structural:
+		p = skip_ws(p, end);
+		if (p == end)
 			break;
-		default: /* structural states: white space first */
-			while (p < end && (byte_class[*p] & C_WS))
-				p++;
+		if (s->state == S_NEXT && *p == ',') {
+			/* The usual `, "key"` or `, value`: straight on to it. */
+			int array = s->frames[s->depth - 1] & F_ARRAY;
+			s->state = array ? S_VALUE : S_KEY;
+			p = skip_ws(p + 1, end);
 			if (p == end)
 				break;
-			switch (s->state) {
-			case S_VALUE:
-				if (begin_value(s, &c, p, err) < 0)
+			if (array)
+				goto value;
+			if (*p != '"')
+				return syntax(s, &c, p, "a member name should be", err);
+			begin_key(s);
+			p++;
+			goto string;
+		}
+		switch (s->state) {
+		case S_VALUE_OR_CLOSE:
+			if (*p == ']') {
+				if (close_container(s, &c, p++, err) < 0)
 					return -1;
-				p++;
-				break;
-			case S_VALUE_OR_CLOSE:
-				if (*p == ']' ? close_container(s, &c, p, err) : begin_value(s, &c, p, err))
-					return -1;
-				p++;
-				break;
-			case S_KEY_OR_CLOSE:
-			case S_KEY:
-				if (*p == '"')
-					begin_key(s);
-				else if (*p == '}' && s->state == S_KEY_OR_CLOSE) {
-					if (close_container(s, &c, p, err) < 0)
-						return -1;
-				} else
-					return syntax(s, &c, p, "a member name should be", err);
-				p++;
-				break;
-			case S_COLON:
-				if (*p != ':')
-					return syntax(s, &c, p, "':' should follow a member name", err);
-				s->state = S_VALUE;
-				p++;
-				break;
-			case S_NEXT:
-				if (*p == ',')
-					s->state = (s->frames[s->depth - 1] & F_ARRAY) ? S_VALUE : S_KEY;
-				else if (*p == ']' || *p == '}') {
-					if (close_container(s, &c, p, err) < 0)
-						return -1;
-				} else
-					return syntax(s, &c, p, "',' or a closing bracket should be", err);
-				p++;
-				break;
-			default: /* S_END */
-				return syntax(s, &c, p, "the document has ended", err);
+				goto structural;
 			}
+			/* fall through */
+		case S_VALUE:
+		value:
+			if (begin_value(s, &c, p++, err) < 0)
+				return -1;
+			if (s->state == S_STRING)
+				goto string;
+			if (s->state == S_NUMBER)
+				goto number;
+			if (s->state == S_LITERAL)
+				continue;
+			goto structural; /* a container opened */
+		case S_KEY_OR_CLOSE:
+			if (*p == '}') {
+				if (close_container(s, &c, p++, err) < 0)
+					return -1;
+				goto structural;
+			}
+			/* fall through */
+		case S_KEY:
+			if (*p != '"')
+				return syntax(s, &c, p, "a member name should be", err);
+			begin_key(s);
+			p++;
+			goto string;
+		case S_COLON:
+			if (*p != ':')
+				return syntax(s, &c, p, "':' should follow a member name", err);
+			s->state = S_VALUE;
+			p++;
+			goto structural;
+		case S_NEXT: /* (',' is handled above) */
+			if (*p != ']' && *p != '}')
+				return syntax(s, &c, p, "',' or a closing bracket should be", err);
+			if (close_container(s, &c, p++, err) < 0)
+				return -1;
+			goto structural;
+		default: /* S_END */
+			return syntax(s, &c, p, "the document has ended", err);
 		}
 	}
 	if (s->capture_depth >= 0 && cap_append(s, c.cap_from, (size_t)(end - c.cap_from), err) < 0)
