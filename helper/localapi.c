@@ -67,14 +67,12 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 	return len;
 }
 
-/* "403: invalid localapi request" from the status and the body's first line, printable ASCII only. */
+/* "403: invalid localapi request" from the status and the body's first line. */
 static int http_error(const struct tn_localapi *api, struct transfer *t, struct tn_error *err)
 {
-	char *line = t->body;
-	line[strcspn(line, "\r\n")] = '\0';
-	for (char *p = line; *p; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
-			*p = '?';
+	char line[sizeof t->body];
+	t->body[strcspn(t->body, "\r\n")] = '\0';
+	tn_error_printable(t->body, line, sizeof line);
 	return tn_error_set(err, TN_EXIT_BAD_ANSWER, "tailscaled at %s answered %ld: %s", api->socket, t->status,
 			    *line ? line : "(no explanation)");
 }

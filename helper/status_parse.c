@@ -239,6 +239,7 @@ static int root_value(struct tn_status_parser *sp, int which, const char *json, 
 {
 	json_t *v = json_loadb(json, len, JSON_DECODE_ANY, NULL); /* NULL when refused: like null */
 	const char *state = json_string_value(v);
+	char shown[64];
 	int rc = 0;
 	switch (which) {
 	case R_BACKEND_STATE: /* stop at once when there is nothing to serve */
@@ -246,8 +247,8 @@ static int root_value(struct tn_status_parser *sp, int which, const char *json, 
 		if (!state)
 			rc = tn_error_set(err, TN_EXIT_BAD_ANSWER, "BackendState in the status is not a string");
 		else if (strcmp(state, "Running") != 0)
-			rc = tn_error_set(err, TN_EXIT_NOT_RUNNING, "tailscaled is not running (BackendState %.64s): %s",
-					  state, state_advice(state));
+			rc = tn_error_set(err, TN_EXIT_NOT_RUNNING, "tailscaled is not running (BackendState %s): %s",
+					  tn_error_printable(state, shown, sizeof shown), state_advice(state));
 		break;
 	case R_TUN:
 		sp->hs->tun = json_is_true(v);

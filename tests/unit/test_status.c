@@ -515,11 +515,15 @@ END_TEST
 
 START_TEST(not_running_states)
 {
-	const char *states[] = {"NoState", "InUseOtherUser", "NeedsMachineAuth", "Stopped", "Starting", "Weird"};
+	/* A state from the document is shown as printable ASCII only: the message stays one line. */
+	const char *states[] = {"NoState", "InUseOtherUser", "NeedsMachineAuth", "Stopped", "Starting", "Weird",
+				"Two\\nLines\\u00e9"};
+	const char *shown[] = {"NoState", "InUseOtherUser", "NeedsMachineAuth", "Stopped", "Starting", "Weird",
+			       "Two?Lines??"};
 	for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
 		char doc[256], needle[128];
 		snprintf(doc, sizeof doc, "{'BackendState':'%s','Self':{},'Peer':null}", states[i]);
-		snprintf(needle, sizeof needle, "tailscaled is not running (BackendState %s): ", states[i]);
+		snprintf(needle, sizeof needle, "tailscaled is not running (BackendState %s): ", shown[i]);
 		struct result r = parse_q(doc);
 		assert_fails(&r, TN_EXIT_NOT_RUNNING, needle);
 	}
