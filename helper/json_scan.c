@@ -467,14 +467,14 @@ int tn_scan_feed(struct tn_scan *s, const char *data, size_t len, struct tn_erro
 			p++;
 			goto string;
 		}
+		if ((*p == ']' || *p == '}') &&
+		    (s->state == S_VALUE_OR_CLOSE || s->state == S_KEY_OR_CLOSE || s->state == S_NEXT)) {
+			if (close_container(s, &c, p++, err) < 0) /* (checks it is the right bracket) */
+				return -1;
+			goto structural;
+		}
 		switch (s->state) {
 		case S_VALUE_OR_CLOSE:
-			if (*p == ']') {
-				if (close_container(s, &c, p++, err) < 0)
-					return -1;
-				goto structural;
-			}
-			/* fall through */
 		case S_VALUE:
 		value:
 			if (begin_value(s, &c, p++, err) < 0)
@@ -487,12 +487,6 @@ int tn_scan_feed(struct tn_scan *s, const char *data, size_t len, struct tn_erro
 				continue;
 			goto structural; /* a container opened */
 		case S_KEY_OR_CLOSE:
-			if (*p == '}') {
-				if (close_container(s, &c, p++, err) < 0)
-					return -1;
-				goto structural;
-			}
-			/* fall through */
 		case S_KEY:
 			if (*p != '"')
 				return syntax(s, &c, p, "a member name should be", err);
@@ -505,12 +499,8 @@ int tn_scan_feed(struct tn_scan *s, const char *data, size_t len, struct tn_erro
 			s->state = S_VALUE;
 			p++;
 			goto structural;
-		case S_NEXT: /* (',' is handled above) */
-			if (*p != ']' && *p != '}')
-				return syntax(s, &c, p, "',' or a closing bracket should be", err);
-			if (close_container(s, &c, p++, err) < 0)
-				return -1;
-			goto structural;
+		case S_NEXT: /* (',' and the brackets are handled above) */
+			return syntax(s, &c, p, "',' or a closing bracket should be", err);
 		default: /* S_END */
 			return syntax(s, &c, p, "the document has ended", err);
 		}

@@ -128,10 +128,27 @@ static char *read_example(const char *name, size_t *len)
 	return buf;
 }
 
+static struct result parse_example(const char *name)
+{
+	size_t len;
+	char *doc = read_example(name, &len);
+	struct result r = parse_split(doc, len, 0, 0);
+	free(doc);
+	return r;
+}
+
 static void assert_ok(const struct result *r, const char *expected)
 {
 	ck_assert_msg(r->rc == 0, "parse failed: %s", r->err.msg);
 	ck_assert_str_eq(r->text, expected);
+}
+
+/* Parses a '-quoted document and requires exactly `expected`. */
+static void expect_hosts(const char *text, const char *expected)
+{
+	struct result r = parse_q(text);
+	assert_ok(&r, expected);
+	result_free(&r);
 }
 
 static void assert_fails(const struct result *r, int code, const char *needle)
@@ -158,9 +175,7 @@ static const char running_hosts[] =
 
 START_TEST(running_example)
 {
-	size_t len;
-	char *doc = read_example("running.json", &len);
-	struct result r = parse_split(doc, len, 0, 0);
+	struct result r = parse_example("running.json");
 	assert_ok(&r, running_hosts);
 	ck_assert_uint_eq(r.stats.peers, 8);
 	ck_assert_uint_eq(r.stats.peers_skipped, 1); /* the engine-only entry with DNSName "" */
@@ -169,30 +184,23 @@ START_TEST(running_example)
 	ck_assert_uint_eq(r.skipped_names, 0);
 	ck_assert_uint_eq(r.skipped_addrs, 0);
 	result_free(&r);
-	free(doc);
 }
 END_TEST
 
 START_TEST(peers_false_userspace_example)
 {
-	size_t len;
-	char *doc = read_example("peers-false-userspace.json", &len);
-	struct result r = parse_split(doc, len, 0, 0);
+	struct result r = parse_example("peers-false-userspace.json");
 	assert_ok(&r, "suffix=magellanic-gondola.ts.net magicdns=0 tun=0\n"
 		      "api-worker.magellanic-gondola.ts.net - node 100.103.77.21 fd7a:115c:a1e0::f401:4d15\n");
 	ck_assert_uint_eq(r.stats.peers, 0);
 	result_free(&r);
-	free(doc);
 }
 END_TEST
 
 START_TEST(needs_login_example)
 {
-	size_t len;
-	char *doc = read_example("needs-login.json", &len);
-	struct result r = parse_split(doc, len, 0, 0);
+	struct result r = parse_example("needs-login.json");
 	assert_fails(&r, TN_EXIT_NOT_RUNNING, "tailscaled is not running (BackendState NeedsLogin): log in first");
-	free(doc);
 }
 END_TEST
 
@@ -245,16 +253,14 @@ END_TEST
 START_TEST(missing_optional_keys)
 {
 	/* An old daemon: no Peer, no CurrentTailnet, no ExtraRecords, no TUN; the top-level suffix is used. */
-	struct result r = parse_q("{'BackendState':'Running','MagicDNSSuffix':'tn.ts.net',"
-				  "'Self':{'DNSName':'me.tn.ts.net.','TailscaleIPs':['100.64.0.1','fd7a:115c:a1e0::1']}}");
-	assert_ok(&r, "suffix=tn.ts.net magicdns=0 tun=0\nme.tn.ts.net - node 100.64.0.1 fd7a:115c:a1e0::1\n");
-	result_free(&r);
+	expect_hosts("{'BackendState':'Running','MagicDNSSuffix':'tn.ts.net',"
+		     "'Self':{'DNSName':'me.tn.ts.net.','TailscaleIPs':['100.64.0.1','fd7a:115c:a1e0::1']}}",
+		     "suffix=tn.ts.net magicdns=0 tun=0\nme.tn.ts.net - node 100.64.0.1 fd7a:115c:a1e0::1\n");
 	/* CurrentTailnet's suffix wins over the deprecated top-level one, and switches bare names on. */
-	r = parse_q("{'BackendState':'Running','MagicDNSSuffix':'old.ts.net','TUN':true,"
-		    "'CurrentTailnet':{'MagicDNSSuffix':'tn.ts.net','MagicDNSEnabled':true},"
-		    "'Self':{'DNSName':'me.tn.ts.net.','TailscaleIPs':['100.64.0.1']},'Peer':{}}");
-	assert_ok(&r, "suffix=tn.ts.net magicdns=1 tun=1\nme.tn.ts.net me node 100.64.0.1\n");
-	result_free(&r);
+	expect_hosts("{'BackendState':'Running','MagicDNSSuffix':'old.ts.net','TUN':true,"
+		     "'CurrentTailnet':{'MagicDNSSuffix':'tn.ts.net','MagicDNSEnabled':true},"
+		     "'Self':{'DNSName':'me.tn.ts.net.','TailscaleIPs':['100.64.0.1']},'Peer':{}}",
+		     "suffix=tn.ts.net magicdns=1 tun=1\nme.tn.ts.net me node 100.64.0.1\n");
 }
 END_TEST
 
@@ -328,10 +334,9 @@ START_TEST(escapes_in_strings_and_keys)
 	ck_assert_uint_eq(r.stats.peers_skipped, 1);
 	result_free(&r);
 	/* A peer whose escaped address and name are fine. */
-	r = parse_q("{'BackendState':'Running','Self':{},'Peer':{'k':{'DNSName':'d\\u0065lta.tn.ts.net.',"
-		    "'TailscaleIPs':['100.64\\u002e0.4','fd7a:115c:a1e0::\\u0034'],'InNetworkMap':true}}}");
-	assert_ok(&r, "suffix=- magicdns=0 tun=0\ndelta.tn.ts.net - node 100.64.0.4 fd7a:115c:a1e0::4\n");
-	result_free(&r);
+	expect_hosts("{'BackendState':'Running','Self':{},'Peer':{'k':{'DNSName':'d\\u0065lta.tn.ts.net.',"
+		     "'TailscaleIPs':['100.64\\u002e0.4','fd7a:115c:a1e0::\\u0034'],'InNetworkMap':true}}}",
+		     "suffix=- magicdns=0 tun=0\ndelta.tn.ts.net - node 100.64.0.4 fd7a:115c:a1e0::4\n");
 }
 END_TEST
 
@@ -380,25 +385,22 @@ START_TEST(duplicate_names_deterministic)
 			 "['100.64.0.1']},'Peer':{%s,'k3':{'ID':'n0','DNSName':'me.tn.ts.net.','TailscaleIPs':"
 			 "['100.64.0.4'],'InNetworkMap':true}}}",
 			 orders[i]);
-		struct result r = parse_q(doc);
-		assert_ok(&r, "suffix=- magicdns=0 tun=0\n"
-			      "dup.tn.ts.net - node 100.64.0.3\n"
-			      "me.tn.ts.net - node 100.64.0.1\n");
-		result_free(&r);
+		expect_hosts(doc, "suffix=- magicdns=0 tun=0\n"
+				  "dup.tn.ts.net - node 100.64.0.3\n"
+				  "me.tn.ts.net - node 100.64.0.1\n");
 	}
 }
 END_TEST
 
 START_TEST(huge_numbers)
 {
-	struct result r = parse_q(
+	expect_hosts(
 		"{'BackendState':'Running','TUN':1e400,'RxBytes':123456789012345678901234567890123456789,"
 		"'Self':{'NodeID':1e999999,'DNSName':'me.tn.ts.net.','TailscaleIPs':['100.64.0.1'],'UserID':-0.0E+0},"
 		"'Peer':{'k1':{'NodeID':99999999999999999999999999,'DNSName':'p1.tn.ts.net.','TailscaleIPs':"
 		"['100.64.0.2'],'InNetworkMap':true},"
-		"'k2':{'DNSName':'p2.tn.ts.net.','TailscaleIPs':['100.64.0.3'],'InNetworkMap':1e400}}}");
-	assert_ok(&r, "suffix=- magicdns=0 tun=0\nme.tn.ts.net - node 100.64.0.1\np1.tn.ts.net - node 100.64.0.2\n");
-	result_free(&r);
+		"'k2':{'DNSName':'p2.tn.ts.net.','TailscaleIPs':['100.64.0.3'],'InNetworkMap':1e400}}}",
+		"suffix=- magicdns=0 tun=0\nme.tn.ts.net - node 100.64.0.1\np1.tn.ts.net - node 100.64.0.2\n");
 }
 END_TEST
 
@@ -491,7 +493,7 @@ static const struct {
 	{"{'a':1}{}", "the document has ended"},
 	{"{'a':[1 2]}", "','"},
 	{"{'a':]}", "value should start"},
-	{"{'a':[}", "value should start"},
+	{"{'a':[}", "other bracket"},
 	{"{'a':[1}", "other bracket"},
 	{"{'a':{'b':1]}", "other bracket"},
 	{"{a:1}", "member name"},
