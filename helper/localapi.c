@@ -28,7 +28,7 @@ int tn_localapi_find_socket(const char **path, struct tn_error *err)
 	if (candidates[0])
 		snprintf(from_env, sizeof from_env, "$TAILSCALE_SOCKET (%s), ", env);
 	return tn_error_set(err, TN_EXIT_UNREACHABLE,
-			    "no tailscaled socket at %s%s, %s or %s: is tailscaled running? Name its socket with --socket",
+			    "no tailscaled socket at %s%s, %s or %s: is tailscaled running? Name it with --socket",
 			    from_env, DEFAULT_SOCKETS);
 }
 
@@ -92,12 +92,12 @@ static int transport_error(const struct tn_localapi *api, const struct transfer 
 				    os_errno == ECONNREFUSED ? " (is tailscaled running?)" : "");
 	case CURLE_OPERATION_TIMEDOUT:
 		if (!connected)
-			return tn_error_set(err, TN_EXIT_UNREACHABLE, "cannot connect to tailscaled at %s within %.3g s",
-					    s, (double)api->connect_timeout_ms / 1000);
+			return tn_error_set(err, TN_EXIT_UNREACHABLE, "cannot connect to tailscaled at %s in %.3g s", s,
+					    (double)api->connect_timeout_ms / 1000);
 		if (t->received)
 			return tn_error_set(err, TN_EXIT_UNREACHABLE,
-					    "tailscaled at %s stopped sending after %llu bytes: timed out after %.3g s", s,
-					    (unsigned long long)t->received, (double)api->timeout_ms / 1000);
+					    "tailscaled at %s stopped sending after %llu bytes: timed out after %.3g s",
+					    s, (unsigned long long)t->received, (double)api->timeout_ms / 1000);
 		return tn_error_set(err, TN_EXIT_UNREACHABLE, "tailscaled at %s did not answer within %.3g s", s,
 				    (double)api->timeout_ms / 1000);
 	case CURLE_WEIRD_SERVER_REPLY:
@@ -106,8 +106,8 @@ static int transport_error(const struct tn_localapi *api, const struct transfer 
 		return tn_error_set(err, TN_EXIT_BAD_ANSWER, "tailscaled at %s answered something that is not HTTP: %s",
 				    s, detail);
 	case CURLE_GOT_NOTHING:
-		return tn_error_set(err, TN_EXIT_UNREACHABLE, "tailscaled at %s closed the connection without answering",
-				    s);
+		return tn_error_set(err, TN_EXIT_UNREACHABLE,
+				    "tailscaled at %s closed the connection without answering", s);
 	default:
 		return tn_error_set(err, TN_EXIT_UNREACHABLE, "lost tailscaled at %s after %llu bytes: %s", s,
 				    (unsigned long long)t->received, detail);
@@ -119,7 +119,7 @@ static int check_socket(const char *path, struct tn_error *err)
 {
 	struct stat st;
 	if (strlen(path) >= sizeof ((struct sockaddr_un *)NULL)->sun_path)
-		return tn_error_set(err, TN_EXIT_UNREACHABLE, "socket path %.200s... is too long for a unix socket", path);
+		return tn_error_set(err, TN_EXIT_UNREACHABLE, "socket path %.200s... is too long for a socket", path);
 	if (stat(path, &st) != 0)
 		return tn_error_set(err, TN_EXIT_UNREACHABLE, "no tailscaled socket at %s: %s%s", path, strerror(errno),
 				    errno == ENOENT ? " (is tailscaled running?)" : "");

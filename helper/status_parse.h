@@ -4,8 +4,9 @@
  * indented) in chunks of any size as it arrives, then call tn_status_finish(). Only the few members that name
  * hosts are kept (plain strings as they are, anything else through jansson, one small piece at a time);
  * everything else is checked for JSON syntax and dropped, so memory stays bounded and time linear (a
- * 100,000-peer, 136 MB document is never held in memory). The MagicDNS rules live in status_parse.c. On success the hostset is finished and ready
- * for tn_cache_update(); after any failure it must be discarded, never written. Errors follow err.h:
+ * 100,000-peer, 136 MB document is never held in memory). The MagicDNS rules live in status_parse.c. On
+ * success the hostset is finished and ready for tn_cache_update(); after any failure it must be discarded,
+ * never written. Errors follow err.h:
  * TN_EXIT_BAD_ANSWER for input that is not JSON, is truncated, or lacks a string BackendState or an object
  * Self; TN_EXIT_NOT_RUNNING as soon as BackendState turns out not to be "Running"; TN_EXIT_FAIL when out of
  * memory.

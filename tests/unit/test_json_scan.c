@@ -129,8 +129,8 @@ START_TEST(root_scalars)
 		for (size_t chunk = 0; chunk < 3; chunk++) {
 			int rc;
 			char *got = scan(cases[i].doc, chunk, -1, &rc);
-			ck_assert_msg(strstr(got, cases[i].want) != NULL, "[%s] chunk %zu: [%s] not in [%s]", cases[i].doc,
-				      chunk, cases[i].want, got);
+			ck_assert_msg(strstr(got, cases[i].want) != NULL, "[%s] chunk %zu: [%s] not in [%s]",
+				      cases[i].doc, chunk, cases[i].want, got);
 			free(got);
 		}
 }

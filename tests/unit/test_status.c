@@ -238,7 +238,8 @@ START_TEST(nulls_everywhere)
 		"'Peer':{'nodekey:01':null,"
 		"'nodekey:02':{'ID':null,'DNSName':null,'TailscaleIPs':null,'InNetworkMap':null},"
 		"'nodekey:03':{'ID':'n3','DNSName':'peer3.tn.ts.net.','TailscaleIPs':null,'InNetworkMap':true},"
-		"'nodekey:04':{'ID':'n4','DNSName':'gone.tn.ts.net.','TailscaleIPs':['100.64.0.4'],'InNetworkMap':false}},"
+		"'nodekey:04':{'ID':'n4','DNSName':'gone.tn.ts.net.','TailscaleIPs':['100.64.0.4'],"
+		"'InNetworkMap':false}},"
 		"'User':null,'ClientVersion':null}");
 	/* Self counts even with InNetworkMap null; peer 3 has no addresses, peer 4 left the netmap; no suffix
 	 * without CurrentTailnet. */
@@ -573,8 +574,9 @@ START_TEST(every_byte_mutated)
 				ck_assert_str_eq(whole.text, bytes.text);
 			} else {
 				ck_assert_int_eq(whole.err.code, bytes.err.code);
-				ck_assert_msg(whole.err.code == TN_EXIT_BAD_ANSWER || whole.err.code == TN_EXIT_NOT_RUNNING,
-					      "code %d for byte %zu -> 0x%02x: %s", whole.err.code, i,
+				int code = whole.err.code;
+				ck_assert_msg(code == TN_EXIT_BAD_ANSWER || code == TN_EXIT_NOT_RUNNING,
+					      "code %d for byte %zu -> 0x%02x: %s", code, i,
 					      (unsigned char)troublemakers[t], whole.err.msg);
 			}
 			result_free(&whole);
