@@ -82,6 +82,15 @@ tn_assert_not_contains "$HOSTS" " vault.$SUFFIX" "a removed peer disappears"
 assert_hosts_has 100.71.5.90 "vault-1.$SUFFIX vault-1" "the other peers stay"
 tn_localapi_state "$EXAMPLES/running.json" "$STATE"
 
+# A bigger tailnet from the generator (quirky peers included), chunked over the socket: the counts the
+# generator expects.
+expected=$(python3 "$TN_SRCDIR/tests/tools/gen_status.py" 3000 --seed 5 --expect 2>&1 >"$TN_TMP/big.json")
+tn_localapi_state "$TN_TMP/big.json" "$STATE"
+tn_expect_rc 0 "sync of a generated 3000-peer tailnet" "$HELPER" sync --socket "$TN_SOCKET" --verbose
+read -r nodes names <<<"$expected"
+tn_assert_contains "$TN_OUT" " $nodes nodes, $names names," "every generated name arrived ($nodes nodes, $names names)"
+tn_localapi_state "$EXAMPLES/running.json" "$STATE"
+
 # --- the double behaves like tailscaled's LocalAPI ----------------------------------------------------------
 for v in false 0 f F FALSE False; do
 	status_doc "status?peers=$v" | peer_is_null || tn_fail "?peers=$v should give \"Peer\": null"

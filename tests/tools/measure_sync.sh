@@ -49,12 +49,15 @@ for n in $counts; do
 	run_timed "--status-file" "$n" --status-file "$doc"
 
 	sock="$MEASURE_DIR/tailscaled-$n.sock"
+	rm -f "$sock"
 	python3 tests/doubles/localapi_double.py --socket "$sock" --state "$doc" 2>/dev/null &
 	double_pid=$!
-	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
-	# Warm-up: the double renders (json.load + dumps) once per state file; that is its cost, not ours.
-	curl -sS --unix-socket "$sock" -o /dev/null http://local-tailscaled.sock/localapi/v0/status ||
-		{ echo "  the LocalAPI double did not answer"; status=1; }
+	# Warm-up, once the double listens: it renders (json.load + dumps) once per state file, and that is
+	# its cost, not ours.
+	for _ in $(seq 100); do
+		curl -s --unix-socket "$sock" -o /dev/null http://local-tailscaled.sock/localapi/v0/status && break
+		sleep 0.1
+	done || { echo "  the LocalAPI double did not answer"; status=1; }
 	run_timed "--socket (double)" "$n" --socket "$sock" --timeout 60
 	kill "$double_pid" 2>/dev/null
 	wait "$double_pid" 2>/dev/null
