@@ -120,9 +120,12 @@ static int check_socket(const char *path, struct tn_error *err)
 	struct stat st;
 	if (strlen(path) >= sizeof ((struct sockaddr_un *)NULL)->sun_path)
 		return tn_error_set(err, TN_EXIT_UNREACHABLE, "socket path %.200s... is too long for a socket", path);
-	if (stat(path, &st) != 0)
-		return tn_error_set(err, TN_EXIT_UNREACHABLE, "no tailscaled socket at %s: %s%s", path, strerror(errno),
-				    errno == ENOENT ? " (is tailscaled running?)" : "");
+	if (stat(path, &st) != 0) {
+		int e = errno;
+		return tn_error_set(err, TN_EXIT_UNREACHABLE, "%s %s: %s%s",
+				    e == ENOENT ? "no tailscaled socket at" : "cannot use tailscaled's socket", path,
+				    strerror(e), e == ENOENT ? " (is tailscaled running?)" : "");
+	}
 	if (!S_ISSOCK(st.st_mode))
 		return tn_error_set(err, TN_EXIT_UNREACHABLE, "%s is not a socket", path);
 	return 0;
