@@ -1,4 +1,5 @@
-/* cmd_fail.c - the one place a command's error reaches the user (see commands.h). */
+/* cmd_fail.c - the commands' one way to report failure (see commands.h). Kept out of main.c so the unit
+ * tests and fuzz targets, which link every helper source but main(), get it too. */
 #include <stdio.h>
 
 #include "commands.h"

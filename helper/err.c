@@ -38,3 +38,12 @@ int tn_error_wrap(struct tn_error *err, const char *fmt, ...)
 	err->msg[n + rest] = '\0';
 	return -1;
 }
+
+const char *tn_error_printable(const char *text, char *out, size_t size)
+{
+	size_t i = 0;
+	for (; text[i] && i + 1 < size; i++)
+		out[i] = text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?';
+	out[i] = '\0';
+	return out;
+}

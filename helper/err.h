@@ -30,5 +30,8 @@ struct tn_error {
 int tn_error_set(struct tn_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Prefixes the existing message with more context ("sync: " + msg); returns -1. */
 int tn_error_wrap(struct tn_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Copies text someone else sent (a daemon's answer) into `out`, cut to fit, with everything but printable
+ * ASCII replaced by '?', so quoting it keeps a message on one line. Returns out. */
+const char *tn_error_printable(const char *text, char *out, size_t size);
 
 #endif
