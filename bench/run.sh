@@ -1,8 +1,8 @@
 #!/bin/bash
 # make bench: lookup latency of libnss_tailnet against the alternatives, measured in one run, in a private
-# mount+network namespace that looks like a tailnet host (a tailscale0-like veth carrying 100.x and fd7a:
-# addresses with routes for 100.64.0.0/10 and fd7a:115c:a1e0::/48, since getaddrinfo's RFC 6724 sorting
-# depends on them). Backends, interleaved in one process per size:
+# mount+network namespace that looks like a tailnet host (tests/lib.sh's tn_tailnet_iface: a tailscale0-like
+# veth carrying 100.x and fd7a: addresses with routes for 100.64.0.0/10 and fd7a:115c:a1e0::/48, since
+# getaddrinfo's RFC 6724 sorting depends on them). Backends, interleaved in one process per size:
 #   tailnet  this module, reading the cache `tailnet-helper sync` wrote
 #   files    nss_files reading the /etc/hosts the seed's update-hosts.sh approach writes (FQDN + bare name)
 #   dns      nss_dns asking dnsmasq on 127.0.0.1 serving the same hosts file (a lower bound for MagicDNS)
@@ -23,14 +23,6 @@ BENCH="$TN_BUILD/bench/lookup_bench"
 SUFFIX=magellanic-gondola.ts.net
 SIZES="${BENCH_SIZES:-10 1000 10000 100000}"
 RESULTS="$TN_TMP/results.txt"
-
-ip link add tailscale0 type veth peer name tn-peer || tn_fail "veth"
-ip addr add 100.88.14.7/32 dev tailscale0
-ip -6 addr add fd7a:115c:a1e0::5d01:e07/128 dev tailscale0 nodad
-ip link set tailscale0 up
-ip link set tn-peer up
-ip route add 100.64.0.0/10 dev tailscale0
-ip -6 route add fd7a:115c:a1e0::/48 dev tailscale0
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1), glibc $(ldd --version | head -n1 | awk '{print $NF}')"
 for n in $SIZES; do

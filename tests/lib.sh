@@ -59,13 +59,37 @@ tn_cleanup() {
 	[ -n "${TN_TMP:-}" ] && rm -rf "$TN_TMP"
 }
 
-# Sanitizer builds: programs we did not build (getent, python3, curl) need the ASan runtime preloaded to
-# load the instrumented module; their own leaks are not ours to report.
+# Sanitizer builds: programs we did not build (getent, python3) need the ASan runtime preloaded to load the
+# instrumented module, and their own leaks are not ours to report. Only those programs get it: the shell
+# functions below wrap getent and python3, and "env "${TN_MODULE_ENV[@]}" PROGRAM" does it anywhere else
+# (after timeout, say). Our own instrumented binaries keep leak detection on.
+TN_MODULE_ENV=()
 tn_sanitizer_env() {
 	[ -n "${TN_SAN:-}" ] || return 0
-	export LD_PRELOAD="$(gcc -print-file-name=libasan.so)"
-	export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:verify_asan_link_order=0"
-	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+	export ASAN_OPTIONS="abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+	TN_MODULE_ENV=("LD_PRELOAD=$(gcc -print-file-name=libasan.so)"
+		"ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:verify_asan_link_order=0")
+}
+
+getent() {
+	env "${TN_MODULE_ENV[@]}" getent "$@"
+}
+
+python3() {
+	env "${TN_MODULE_ENV[@]}" python3 "$@"
+}
+
+# Makes the namespace look like a tailnet host: a tailscale0-like interface (one end of a veth pair) with
+# Self's addresses and routes for 100.64.0.0/10 and fd7a:115c:a1e0::/48. Without a non-loopback address of
+# each family, AI_ADDRCONFIG (getent ahosts*, curl) would drop that family before NSS is even asked.
+tn_tailnet_iface() {
+	ip link add tailscale0 type veth peer name tn-peer || tn_fail "cannot create a veth pair"
+	ip addr add 100.88.14.7/32 dev tailscale0
+	ip -6 addr add fd7a:115c:a1e0::5d01:e07/128 dev tailscale0 nodad
+	ip link set tailscale0 up
+	ip link set tn-peer up
+	ip route add 100.64.0.0/10 dev tailscale0
+	ip -6 route add fd7a:115c:a1e0::/48 dev tailscale0
 }
 
 tn_enter_ns() {
@@ -86,6 +110,7 @@ tn_enter_ns() {
 		mount --bind "$TN_TMP/etc/$f" "/etc/$f" || tn_fail "cannot bind-mount /etc/$f"
 	done
 	ip link set lo up
+	tn_tailnet_iface
 	export LD_LIBRARY_PATH="$TN_BUILD"
 	tn_sanitizer_env
 }
@@ -100,7 +125,7 @@ tn_sync_example() {
 tn_dns_start() {
 	TN_DNS_LOG="$TN_TMP/dns-queries.log"
 	: >"$TN_DNS_LOG"
-	python3 "$TN_SRCDIR/tests/doubles/dns_recorder.py" --log "$TN_DNS_LOG" --ready "$TN_TMP/dns.ready" "$@" &
+	command python3 "$TN_SRCDIR/tests/doubles/dns_recorder.py" --log "$TN_DNS_LOG" --ready "$TN_TMP/dns.ready" "$@" &
 	for _ in $(seq 100); do [ -e "$TN_TMP/dns.ready" ] && return 0; sleep 0.05; done
 	tn_fail "DNS recorder did not start"
 }

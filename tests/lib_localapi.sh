@@ -12,9 +12,9 @@ tn_localapi_start() {
 	TN_SOCKET=${2:-$TN_TMP/tailscaled.sock}
 	TN_LOCALAPI_MODE=$TN_TMP/localapi.mode
 	rm -f "$TN_LOCALAPI_MODE"
-	python3 "$TN_LOCALAPI_DOUBLE" --socket "$TN_SOCKET" --state "$1" --mode-file "$TN_LOCALAPI_MODE" &
+	command python3 "$TN_LOCALAPI_DOUBLE" --socket "$TN_SOCKET" --state "$1" --mode-file "$TN_LOCALAPI_MODE" &
 	TN_LOCALAPI_PID=$!
-	python3 - "$TN_SOCKET" "$TN_LOCALAPI_PID" <<'EOF' || tn_fail "the LocalAPI double did not come up on $TN_SOCKET"
+	command python3 - "$TN_SOCKET" "$TN_LOCALAPI_PID" <<'EOF' || tn_fail "the LocalAPI double did not come up on $TN_SOCKET"
 import os, socket, sys, time
 path, pid, deadline = sys.argv[1], int(sys.argv[2]), time.monotonic() + 20
 while time.monotonic() < deadline:
@@ -35,12 +35,6 @@ EOF
 # truncated, hang, error500).
 tn_localapi_mode() {
 	printf '%s\n' "$1" >"$TN_LOCALAPI_MODE.new" && mv "$TN_LOCALAPI_MODE.new" "$TN_LOCALAPI_MODE"
-}
-
-# tn_curl ARGS...: curl without the sanitizer builds' preloaded ASan runtime, under which curl deadlocks in
-# a futex at start-up (Debian 12's curl 7.88). It never needs the module: --unix-socket looks up no name.
-tn_curl() {
-	env -u LD_PRELOAD curl "$@"
 }
 
 # tn_localapi_stop: kills the double the way a crash would: its socket file stays behind.

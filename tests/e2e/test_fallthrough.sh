@@ -18,11 +18,11 @@ good() {
 
 # falls_through CASE [REASON]: the module refuses, DNS answers, on every glibc path.
 falls_through() {
-	tn_assert_eq "$(timeout 5 getent hosts vault.$S)" "192.0.2.99      vault.$S" "$1: getent falls through to DNS"
+	tn_assert_eq "$(timeout 5 env "${TN_MODULE_ENV[@]}" getent hosts vault.$S)" "192.0.2.99      vault.$S" "$1: getent falls through to DNS"
 	tn_assert_eq "$(timeout 5 "$PROBE" gai vault.$S inet)" "192.0.2.99" "$1: getaddrinfo AF_INET (3_r/2_r path)"
 	tn_assert_eq "$(timeout 5 "$PROBE" gai vault.$S unspec)" "192.0.2.99" "$1: getaddrinfo AF_UNSPEC (4_r path)"
 	tn_assert_eq "$(timeout 5 "$PROBE" gai vault inet)" "192.0.2.98" "$1: bare name falls through too"
-	tn_assert_eq "$(timeout 5 python3 -c 'import socket; print(socket.gethostbyname("vault.'$S'"))')" "192.0.2.99" \
+	tn_assert_eq "$(timeout 5 env "${TN_MODULE_ENV[@]}" python3 -c 'import socket; print(socket.gethostbyname("vault.'$S'"))')" "192.0.2.99" \
 		"$1: Python"
 	if [ $# -gt 1 ]; then
 		tn_expect_rc 1 "$1: tailnet-helper hosts refuses it" "$HELPER" hosts

@@ -91,7 +91,7 @@ echo "== the double itself is strict (so the checks above mean something)"
 # double_post BODY: the double's status for a key request with this body (API token auth; test values only).
 double_post() {
 	# Without the sanitizer runtime: curl does not load our code, and hangs with libasan preloaded.
-	env -u LD_PRELOAD curl -sS -m 20 -o /dev/null -w '%{http_code} ' --cacert "$TSAPI_CA" -u "$API_KEY:" -H 'Content-Type: application/json' \
+	curl -sS -m 20 -o /dev/null -w '%{http_code} ' --cacert "$TSAPI_CA" -u "$API_KEY:" -H 'Content-Type: application/json' \
 		--data "$1" "$TSAPI_URL/api/v2/tailnet/-/keys"
 }
 tn_assert_eq "$(double_post '{"capabilities":{"devices":{"create":{"tags":["tag:ci"]}}}}')" "200 " "double: a valid body is accepted"

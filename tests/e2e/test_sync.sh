@@ -30,7 +30,7 @@ read_hosts() {
 status_doc() {
 	local path=$1
 	shift
-	tn_curl -sS --unix-socket "$TN_SOCKET" "$@" "http://local-tailscaled.sock/localapi/v0/$path"
+	curl -sS --unix-socket "$TN_SOCKET" "$@" "http://local-tailscaled.sock/localapi/v0/$path"
 }
 
 peer_is_null() {
@@ -106,7 +106,7 @@ headers=$(status_doc status -o /dev/null -D - | tr -d '\r')
 tn_assert_contains "$headers" "Transfer-Encoding: chunked" "a large status is chunked"
 tn_assert_contains "$headers" "Content-Type: application/json" "status Content-Type"
 tn_assert_contains "$headers" "Tailscale-Version: " "Tailscale-Version header"
-code=$(tn_curl -sS --unix-socket "$TN_SOCKET" -o "$TN_TMP/body" -w '%{http_code}' http://localhost/localapi/v0/status)
+code=$(curl -sS --unix-socket "$TN_SOCKET" -o "$TN_TMP/body" -w '%{http_code}' http://localhost/localapi/v0/status)
 tn_assert_eq "$code $(cat "$TN_TMP/body")" "403 invalid localapi request" "Host localhost gets 403"
 tn_assert_eq "$(status_doc status -H 'Origin: http://evil.example' -o /dev/null -w '%{http_code}')" 403 \
 	"a request with Origin gets 403"
