@@ -137,13 +137,15 @@ int tn_hostset_add(struct tn_hostset *hs, enum tn_host_kind kind, const char *na
 	h->addrs = v4;
 	h->n4 = (uint16_t)n4;
 	h->n6 = (uint16_t)n6;
+	h->seq = hs->n;
 	hs->n++;
 	if (added)
 		*added = true;
 	return 0;
 }
 
-/* Sort order: FQDN, then nodes before ExtraRecords, then rank, then tiebreak; the first of each FQDN wins. */
+/* Sort order: FQDN, then nodes before ExtraRecords, then rank, then tiebreak, then arrival; the first of
+ * each FQDN wins. */
 static int host_cmp(const void *pa, const void *pb)
 {
 	const struct tn_host *a = pa, *b = pb;
@@ -154,7 +156,10 @@ static int host_cmp(const void *pa, const void *pb)
 		return a->kind < b->kind ? -1 : 1;
 	if (a->rank != b->rank)
 		return a->rank < b->rank ? -1 : 1;
-	return strcmp(a->tiebreak ? a->tiebreak : "", b->tiebreak ? b->tiebreak : "");
+	c = strcmp(a->tiebreak ? a->tiebreak : "", b->tiebreak ? b->tiebreak : "");
+	if (c)
+		return c;
+	return (a->seq > b->seq) - (a->seq < b->seq);
 }
 
 int tn_hostset_finish(struct tn_hostset *hs, struct tn_error *err)

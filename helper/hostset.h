@@ -32,6 +32,7 @@ struct tn_host {
 	char *tiebreak; /* e.g. the StableNodeID; may be NULL */
 	struct tn_addr *addrs; /* IPv4 first, then IPv6, each in the order given, no duplicates */
 	uint16_t n4, n6;
+	size_t seq; /* order of arrival: the last tiebreak, so the winner never depends on qsort's stability */
 };
 
 struct tn_hostset {
