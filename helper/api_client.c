@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,14 +40,6 @@ static double now_mono(void)
 static double deadline_s(const struct tn_api *api)
 {
 	return (double)api->deadline.tv_sec + (double)api->deadline.tv_nsec / 1e9;
-}
-
-static double jitter01(void)
-{
-	uint32_t r = 0;
-	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
-		r = (uint32_t)rand();
-	return (double)r / 4294967296.0;
 }
 
 static void sleep_s(double s)
@@ -354,7 +345,7 @@ int tn_api_post(struct tn_api *api, const struct tn_api_request *req, struct tn_
 		if (resp->retry_after[0] && tn_parse_retry_after(resp->retry_after, time(NULL), &ra) == 0)
 			wait = ra < TN_BACKOFF_CAP_S ? ra : TN_BACKOFF_CAP_S;
 		else
-			wait = tn_backoff_delay(n, jitter01());
+			wait = tn_backoff_delay(n, tn_jitter01());
 		wait *= api->backoff_scale;
 		if (now_mono() + wait >= deadline_s(api)) {
 			tn_error_wrap(
@@ -408,20 +399,6 @@ int tn_parse_retry_after(const char *value, time_t now, double *seconds)
 		return 0;
 	}
 	return -1;
-}
-
-double tn_backoff_delay(int retry, double jitter)
-{
-	double d = TN_BACKOFF_BASE_S;
-	for (int i = 1; i < retry && d < TN_BACKOFF_CAP_S; i++)
-		d *= 2;
-	if (d > TN_BACKOFF_CAP_S)
-		d = TN_BACKOFF_CAP_S;
-	if (jitter < 0)
-		jitter = 0;
-	if (jitter >= 1)
-		jitter = 0.999999;
-	return d / 2 + d / 2 * jitter;
 }
 
 int tn_api_is_html(const char *body, size_t len, const char *content_type)

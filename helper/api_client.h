@@ -23,14 +23,13 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "backoff.h"
 #include "err.h"
 #include "secrets.h"
 
 #define TN_API_DEFAULT_URL "https://api.tailscale.com"
 #define TN_API_MAX_ANSWER (1024 * 1024)
 #define TN_CA_FILE_MAX (16 * 1024 * 1024)
-#define TN_BACKOFF_BASE_S 1.0
-#define TN_BACKOFF_CAP_S 30.0
 
 struct tn_api {
 	/* Set by the caller before tn_api_init(). */
@@ -90,8 +89,6 @@ int tn_api_json_object(const struct tn_api_response *resp, const char *what, jso
 /* Retry-After as delta-seconds or an HTTP-date (IMF-fixdate, RFC 850, asctime) relative to `now`; a date in
  * the past gives 0. Returns -1 when the value is neither. */
 int tn_parse_retry_after(const char *value, time_t now, double *seconds);
-/* The wait before retry number `retry` (1 = the first retry) with `jitter` in [0, 1), before scaling. */
-double tn_backoff_delay(int retry, double jitter);
 /* "HTTP 400: <message>" from an error answer: the API's `message`, or OAuth's `error`/`error_description`,
  * made printable and short; or a description of a body that is not JSON. */
 void tn_api_error_text(long status, const char *body, size_t len, const char *content_type, char *out, size_t outlen);

@@ -12,14 +12,12 @@
 #include <unistd.h>
 
 #include "../nss/cache_format.h"
-#include "cache_writer.h"
 #include "commands.h"
 #include "localapi.h"
 #include "log.h"
-#include "status_parse.h"
+#include "options.h"
+#include "status_sync.h"
 
-#define MAX_AGE_DEFAULT 86400L
-#define MAX_AGE_LIMIT (10L * 366 * 86400)
 #define TIMEOUT_LIMIT_S 3600.0
 
 static void usage(FILE *out)
@@ -31,12 +29,10 @@ static void usage(FILE *out)
 		"from with every MagicDNS name in it: Self and every peer in the netmap by DNSName, bare names for\n"
 		"this tailnet's nodes when MagicDNS is on, and ExtraRecords. On any failure the cache is left as it\n"
 		"was.\n\n"
-		"  --socket PATH       tailscaled's LocalAPI socket (default: $TAILSCALE_SOCKET,\n"
-		"                      /var/run/tailscale/tailscaled.sock, /run/tailscale/tailscaled.sock,\n"
-		"                      /tmp/tailscaled.sock: the first that exists)\n"
+		TN_HELP_SOCKET
 		"  --status-file FILE  read the status JSON from FILE instead of tailscaled; '-' is standard input:\n"
 		"                      tailscale status --json | tailnet-helper sync --status-file -\n"
-		"  --cache PATH        cache file (default " TN_DEFAULT_CACHE_PATH ")\n"
+		TN_HELP_CACHE
 		"  --max-age SECONDS   how long the module trusts this cache (default %ld); sync again before\n"
 		"  --timeout SECONDS   give up on tailscaled after this long (default %g; connecting: at most %g)\n"
 		"  --verbose           one summary line on success\n"
@@ -45,29 +41,10 @@ static void usage(FILE *out)
 		"memory); 2 usage; 3 tailscaled unreachable (no socket, refused, timed out, connection lost); 4 bad\n"
 		"answer (HTTP error status, not JSON, truncated, no BackendState or Self); 5 tailscaled is not\n"
 		"Running (NeedsLogin, Stopped, ...)\n",
-		MAX_AGE_DEFAULT, (double)TN_LOCALAPI_TIMEOUT_MS / 1000, (double)TN_LOCALAPI_CONNECT_TIMEOUT_MS / 1000);
+		TN_MAX_AGE_DEFAULT, (double)TN_LOCALAPI_TIMEOUT_MS / 1000, (double)TN_LOCALAPI_CONNECT_TIMEOUT_MS / 1000);
 }
 
-struct source {
-	char label[300]; /* where the status comes from, for messages */
-	struct tn_status_parser *parser;
-};
-
-/* Parse errors get the source in front; "not running" already says all there is. */
-static int parse_failed(struct source *src, struct tn_error *err)
-{
-	if (err->code == TN_EXIT_BAD_ANSWER)
-		tn_error_wrap(err, "status from %s: ", src->label);
-	return -1;
-}
-
-static int feed(void *ctx, const char *data, size_t len, struct tn_error *err)
-{
-	struct source *src = ctx;
-	return tn_status_feed(src->parser, data, len, err) < 0 ? parse_failed(src, err) : 0;
-}
-
-static int read_file(struct source *src, const char *path, struct tn_error *err)
+static int read_file(struct tn_status_sync *src, const char *path, struct tn_error *err)
 {
 	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
 	snprintf(src->label, sizeof src->label, "%s", strcmp(path, "-") ? path : "standard input");
@@ -81,7 +58,7 @@ static int read_file(struct source *src, const char *path, struct tn_error *err)
 			continue;
 		if (n < 0)
 			rc = tn_error_set(err, TN_EXIT_FAIL, "cannot read %s: %s", src->label, strerror(errno));
-		else if (n > 0 && feed(src, buf, (size_t)n, err) == 0)
+		else if (n > 0 && tn_status_sync_feed(src, buf, (size_t)n, err) == 0)
 			continue;
 		else if (n > 0)
 			rc = -1;
@@ -92,36 +69,12 @@ static int read_file(struct source *src, const char *path, struct tn_error *err)
 	return rc;
 }
 
-static int read_localapi(struct source *src, struct tn_localapi *api, struct tn_error *err)
+static int read_localapi(struct tn_status_sync *src, struct tn_localapi *api, struct tn_error *err)
 {
 	if (!api->socket && tn_localapi_find_socket(&api->socket, err) < 0)
 		return -1;
 	snprintf(src->label, sizeof src->label, "tailscaled at %s", api->socket);
-	return tn_localapi_get(api, "status", feed, src, err);
-}
-
-/* Parses a whole number of seconds in [1, limit]. */
-static int parse_seconds(const char *text, long limit, long *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(text, &end, 10);
-	if (errno || end == text || *end || v < 1 || v > limit)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* Parses a decimal number of seconds in (0, TIMEOUT_LIMIT_S] into milliseconds (at least 1). */
-static int parse_timeout_ms(const char *text, long *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(text, &end);
-	if (errno || end == text || *end || !(v > 0) || v > TIMEOUT_LIMIT_S)
-		return -1;
-	*out = (long)(v * 1000) > 0 ? (long)(v * 1000) : 1;
-	return 0;
+	return tn_localapi_get(api, "status", tn_status_sync_feed, src, err);
 }
 
 int cmd_sync(int argc, char **argv)
@@ -134,7 +87,7 @@ int cmd_sync(int argc, char **argv)
 		{NULL, 0, NULL, 0}};
 	const char *cache = TN_DEFAULT_CACHE_PATH, *file = NULL;
 	struct tn_localapi api = {NULL, TN_LOCALAPI_CONNECT_TIMEOUT_MS, TN_LOCALAPI_TIMEOUT_MS};
-	long max_age = MAX_AGE_DEFAULT;
+	long max_age = TN_MAX_AGE_DEFAULT;
 	enum tn_log_level level = TN_LOG_WARN;
 	int c;
 	optind = 1;
@@ -150,14 +103,14 @@ int cmd_sync(int argc, char **argv)
 			file = optarg;
 			break;
 		case 'm':
-			if (parse_seconds(optarg, MAX_AGE_LIMIT, &max_age) < 0) {
+			if (tn_parse_seconds(optarg, TN_MAX_AGE_LIMIT, &max_age) < 0) {
 				fprintf(stderr, "tailnet-helper sync: --max-age wants whole seconds from 1 to %ld\n",
-					MAX_AGE_LIMIT);
+					TN_MAX_AGE_LIMIT);
 				return TN_EXIT_USAGE;
 			}
 			break;
 		case 't':
-			if (parse_timeout_ms(optarg, &api.timeout_ms) < 0) {
+			if (tn_parse_duration_ms(optarg, TIMEOUT_LIMIT_S, &api.timeout_ms) < 0) {
 				fprintf(stderr, "tailnet-helper sync: --timeout wants seconds above 0, at most %g\n",
 					TIMEOUT_LIMIT_S);
 				return TN_EXIT_USAGE;
@@ -186,28 +139,16 @@ int cmd_sync(int argc, char **argv)
 		api.connect_timeout_ms = api.timeout_ms;
 
 	struct tn_error err = {0};
-	struct tn_hostset hs;
-	struct source src = {.label = ""};
-	tn_hostset_init(&hs);
-	src.parser = tn_status_new(&hs, &err);
-	int rc = src.parser ? 0 : -1;
+	struct tn_status_sync src;
+	int rc = tn_status_sync_begin(&src, &err);
 	if (rc == 0)
 		rc = file ? read_file(&src, file, &err) : read_localapi(&src, &api, &err);
-	if (rc == 0 && tn_status_finish(src.parser, &err) < 0)
-		rc = parse_failed(&src, &err);
 	struct tn_update_opts uopts = {.max_age = max_age, .skip_if_unchanged = false};
 	struct tn_update_result res = {0};
 	if (rc == 0)
-		rc = tn_cache_update(cache, &hs, &uopts, &res, &err);
-	if (rc == 0) {
-		const struct tn_status_stats *st = tn_status_stats(src.parser);
-		tn_info("%s from %s: %zu nodes, %zu names, generation %llu%s, %zu bytes; skipped %zu peers not in the "
-			"netmap or without a name, %zu invalid names, %zu invalid addresses, %zu of %zu extra records",
-			cache, src.label, res.nodes, res.names, (unsigned long long)res.generation,
-			res.changed ? " (changed)" : " (unchanged)", res.bytes, st->peers_skipped, hs.skipped_names,
-			hs.skipped_addrs, st->extra_skipped, st->extra_records);
-	}
-	tn_status_free(src.parser);
-	tn_hostset_free(&hs);
+		rc = tn_status_sync_commit(&src, cache, &uopts, &res, &err);
+	if (rc == 0)
+		tn_status_sync_report(&src, cache, &res, TN_LOG_INFO);
+	tn_status_sync_end(&src);
 	return rc == 0 ? TN_EXIT_OK : cmd_fail("sync", &err);
 }
