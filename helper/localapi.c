@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -32,21 +33,24 @@ int tn_localapi_find_socket(const char **path, struct tn_error *err)
 			    from_env, DEFAULT_SOCKETS);
 }
 
-struct transfer {
+struct tn_localapi_req {
+	struct tn_localapi api;
 	CURL *curl;
 	tn_localapi_body_fn fn;
 	void *ctx;
-	struct tn_error *err;
-	long status;         /* 0 until the first body byte */
+	struct tn_error cb_err; /* the callback's own error, passed through by tn_localapi_req_finish() */
+	long status;            /* 0 until the first body byte */
 	int callback_failed;
-	uint64_t received;   /* body bytes of a 200 answer */
-	char body[160];      /* the start of an error body, for the message */
+	uint64_t received;      /* body bytes of a 200 answer */
+	char body[160];         /* the start of an error body, for the message */
 	size_t body_len;
+	char version[64];       /* the Tailscale-Version header */
+	char detail[CURL_ERROR_SIZE];
 };
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
-	struct transfer *t = userp;
+	struct tn_localapi_req *t = userp;
 	size_t len = size * nmemb;
 	if (!t->status)
 		curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &t->status);
@@ -60,7 +64,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 		return strchr(t->body, '\n') || t->body_len == sizeof t->body - 1 ? 0 : len;
 	}
 	t->received += len;
-	if (t->fn(t->ctx, data, len, t->err) < 0) {
+	if (t->fn(t->ctx, data, len, &t->cb_err) < 0) {
 		t->callback_failed = 1;
 		return 0; /* any count other than len aborts the transfer */
 	}
@@ -68,7 +72,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 }
 
 /* "403: invalid localapi request" from the status and the body's first line. */
-static int http_error(const struct tn_localapi *api, struct transfer *t, struct tn_error *err)
+static int http_error(const struct tn_localapi *api, struct tn_localapi_req *t, struct tn_error *err)
 {
 	char line[sizeof t->body];
 	t->body[strcspn(t->body, "\r\n")] = '\0';
@@ -77,7 +81,7 @@ static int http_error(const struct tn_localapi *api, struct transfer *t, struct 
 			    *line ? line : "(no explanation)");
 }
 
-static int transport_error(const struct tn_localapi *api, const struct transfer *t, CURLcode rc,
+static int transport_error(const struct tn_localapi *api, const struct tn_localapi_req *t, CURLcode rc,
 			   const char *detail, struct tn_error *err)
 {
 	long os_errno = 0;
@@ -131,26 +135,57 @@ static int check_socket(const char *path, struct tn_error *err)
 	return 0;
 }
 
-int tn_localapi_get(const struct tn_localapi *api, const char *path, tn_localapi_body_fn fn, void *ctx,
-		    struct tn_error *err)
+/* Keeps the daemon's version, for the caller's log line; every other header is of no interest. */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct tn_localapi_req *t = userp;
+	size_t len = size * nmemb;
+	static const char name[] = "tailscale-version:";
+	if (len > sizeof name && strncasecmp(data, name, sizeof name - 1) == 0) {
+		/* The line is not NUL-terminated: copy what fits, then cut at the line end. */
+		char raw[sizeof t->version];
+		size_t skip = sizeof name - 1, n;
+		while (skip < len && (data[skip] == ' ' || data[skip] == '\t'))
+			skip++;
+		n = len - skip < sizeof raw - 1 ? len - skip : sizeof raw - 1;
+		memcpy(raw, data + skip, n);
+		raw[n] = '\0';
+		raw[strcspn(raw, "\r\n")] = '\0';
+		tn_error_printable(raw, t->version, sizeof t->version);
+	}
+	return len;
+}
+
+struct tn_localapi_req *tn_localapi_req_new(const struct tn_localapi *api, const char *path, tn_localapi_body_fn fn,
+					    void *ctx, struct tn_error *err)
 {
 	static int initialised;
 	if (check_socket(api->socket, err) < 0)
-		return -1;
+		return NULL;
 	if (!initialised) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return tn_error_set(err, TN_EXIT_FAIL, "cannot initialise libcurl");
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			tn_error_set(err, TN_EXIT_FAIL, "cannot initialise libcurl");
+			return NULL;
+		}
 		initialised = 1;
 	}
-	char url[512], detail[CURL_ERROR_SIZE] = "";
-	if ((size_t)snprintf(url, sizeof url, "http://" TN_LOCALAPI_HOST "/localapi/v0/%s", path) >= sizeof url)
-		return tn_error_set(err, TN_EXIT_FAIL, "LocalAPI path too long: %.64s...", path);
-	struct transfer t = {.curl = curl_easy_init(), .fn = fn, .ctx = ctx, .err = err};
-	if (!t.curl)
-		return tn_error_set(err, TN_EXIT_FAIL, "cannot initialise libcurl");
-	CURL *c = t.curl;
+	char url[512];
+	if ((size_t)snprintf(url, sizeof url, "http://" TN_LOCALAPI_HOST "/localapi/v0/%s", path) >= sizeof url) {
+		tn_error_set(err, TN_EXIT_FAIL, "LocalAPI path too long: %.64s...", path);
+		return NULL;
+	}
+	struct tn_localapi_req *t = calloc(1, sizeof *t);
+	if (t)
+		t->curl = curl_easy_init();
+	if (!t || !t->curl) {
+		free(t);
+		tn_error_set(err, TN_EXIT_FAIL, "cannot initialise libcurl");
+		return NULL;
+	}
+	*t = (struct tn_localapi_req){.api = *api, .curl = t->curl, .fn = fn, .ctx = ctx};
+	CURL *c = t->curl;
 	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, api->socket);
-	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_URL, url); /* libcurl copies both strings */
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
 	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*"); /* an http_proxy in the environment must not reroute us */
@@ -160,21 +195,62 @@ int tn_localapi_get(const struct tn_localapi *api, const char *path, tn_localapi
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024); /* fewer, larger callbacks for big bodies */
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
-	CURLcode rc = curl_easy_perform(c);
-	if (!detail[0])
-		snprintf(detail, sizeof detail, "%s", curl_easy_strerror(rc));
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, t->detail);
+	return t;
+}
+
+void *tn_localapi_req_easy(struct tn_localapi_req *t)
+{
+	return t->curl;
+}
+
+long tn_localapi_req_status(struct tn_localapi_req *t)
+{
 	long status = 0;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	t.status = status;
-	int result = 0;
-	if (t.callback_failed)
-		result = -1; /* the callback's message stands */
-	else if (status && status != 200)
-		result = http_error(api, &t, err);
-	else if (rc != CURLE_OK)
-		result = transport_error(api, &t, rc, detail, err);
-	curl_easy_cleanup(c);
-	return result;
+	curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+	return status;
+}
+
+const char *tn_localapi_req_version(const struct tn_localapi_req *t)
+{
+	return t->version;
+}
+
+int tn_localapi_req_finish(struct tn_localapi_req *t, int curl_code, struct tn_error *err)
+{
+	CURLcode rc = (CURLcode)curl_code;
+	if (!t->detail[0])
+		snprintf(t->detail, sizeof t->detail, "%s", curl_easy_strerror(rc));
+	t->status = tn_localapi_req_status(t);
+	if (t->callback_failed) {
+		*err = t->cb_err; /* the callback's message stands */
+		return -1;
+	}
+	if (t->status && t->status != 200)
+		return http_error(&t->api, t, err);
+	if (rc != CURLE_OK)
+		return transport_error(&t->api, t, rc, t->detail, err);
+	return 0;
+}
+
+void tn_localapi_req_free(struct tn_localapi_req *t)
+{
+	if (!t)
+		return;
+	curl_easy_cleanup(t->curl);
+	free(t);
+}
+
+int tn_localapi_get(const struct tn_localapi *api, const char *path, tn_localapi_body_fn fn, void *ctx,
+		    struct tn_error *err)
+{
+	struct tn_localapi_req *t = tn_localapi_req_new(api, path, fn, ctx, err);
+	if (!t)
+		return -1;
+	int rc = tn_localapi_req_finish(t, curl_easy_perform(t->curl), err);
+	tn_localapi_req_free(t);
+	return rc;
 }

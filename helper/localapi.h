@@ -39,4 +39,20 @@ int tn_localapi_find_socket(const char **path, struct tn_error *err);
 int tn_localapi_get(const struct tn_localapi *api, const char *path, tn_localapi_body_fn fn, void *ctx,
 		    struct tn_error *err);
 
+/* The same request, driven by the caller: tn_localapi_get() is new + curl_easy_perform + finish + free. A
+ * caller that must wait on more than one transfer, on timers and on signals at once (watch) adds the easy
+ * handle to its own curl multi handle instead, and calls finish with the CURLcode its CURLMSG_DONE carried.
+ * The request keeps copies of everything in `api` but the socket string, which must outlive it. */
+struct tn_localapi_req;
+struct tn_localapi_req *tn_localapi_req_new(const struct tn_localapi *api, const char *path, tn_localapi_body_fn fn,
+					    void *ctx, struct tn_error *err);
+void *tn_localapi_req_easy(struct tn_localapi_req *req); /* the CURL * */
+/* The HTTP status once the status line has arrived, else 0: tells a daemon that answered from one that hangs. */
+long tn_localapi_req_status(struct tn_localapi_req *req);
+/* The daemon's Tailscale-Version header, printable ASCII; "" until it arrives or when it is absent. */
+const char *tn_localapi_req_version(const struct tn_localapi_req *req);
+/* Maps the transfer's end (curl_code is a CURLcode) to 0, or to -1 and the error tn_localapi_get() reports. */
+int tn_localapi_req_finish(struct tn_localapi_req *req, int curl_code, struct tn_error *err);
+void tn_localapi_req_free(struct tn_localapi_req *req);
+
 #endif
