@@ -12,6 +12,7 @@
 int cmd_hosts(int argc, char **argv);
 int cmd_mint_key(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 /* Prints "tailnet-helper <cmd>: <msg>" to stderr and returns err->code (TN_EXIT_FAIL when unset). */
 int cmd_fail(const char *cmd, const struct tn_error *err);

@@ -1,8 +1,10 @@
 /* log.h - the helper's diagnostics on stderr.
  *
  * One line per event, "tailnet-helper[<cmd>]: <level>: <text>", readable both by journald (which adds its
- * own timestamp) and in a plain log file (set TN_LOG_TIMESTAMPS / --timestamps to prefix an ISO-8601 time).
- * Nothing secret is ever passed here. Levels below the configured one are dropped.
+ * own timestamp) and in a plain log file (set TN_LOG_TIMESTAMPS / --timestamps to prefix an ISO-8601 UTC time
+ * with milliseconds). When stderr is journald's stream (JOURNAL_STREAM matches it), each line starts with the
+ * "<N>" syslog priority journald files it under. Nothing secret is ever passed here. Levels below the
+ * configured one are dropped.
  */
 #ifndef TAILNET_LOG_H
 #define TAILNET_LOG_H
@@ -10,6 +12,8 @@
 enum tn_log_level { TN_LOG_ERROR = 0, TN_LOG_WARN = 1, TN_LOG_INFO = 2, TN_LOG_DEBUG = 3 };
 
 void tn_log_setup(const char *command, enum tn_log_level level, int timestamps);
+/* 1 when stderr is connected to journald (which timestamps lines itself). */
+int tn_log_to_journal(void);
 enum tn_log_level tn_log_level(void);
 void tn_log(enum tn_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

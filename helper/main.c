@@ -12,6 +12,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"sync", cmd_sync, "read tailscaled's status once and rewrite the cache from it"},
+	{"watch", cmd_watch, "keep the cache current from tailscaled's IPN bus, until stopped"},
 	{"hosts", cmd_hosts, "print the cache as /etc/hosts lines, as the NSS module sees it"},
 	{"mint-key", cmd_mint_key, "mint a short-lived, tagged auth key through the Tailscale API"},
 };
