@@ -234,7 +234,7 @@ static int on_stream_body(void *ctx, const char *data, size_t len, struct tn_err
 static void stream_failed(struct watch *w, int64_t now, const struct tn_error *err)
 {
 	if (w->link == LINK_UP)
-		tn_warn("lost tailscaled: %s; keeping the last good cache and reconnecting", err->msg);
+		tn_warn("disconnected: %s; keeping the last good cache and reconnecting", err->msg);
 	else if (w->link == LINK_START)
 		tn_warn("cannot watch tailscaled: %s; keeping the last good cache and retrying", err->msg);
 	else
@@ -303,7 +303,7 @@ static void stream_check(struct watch *w, int64_t now)
 		w->answered = true;
 		const char *v = tn_localapi_req_version(w->stream);
 		if (w->link != LINK_UP)
-			tn_info("watching tailscaled%s%s at %s (mask %u)", *v ? " " : "", v, w->socket, w->mask);
+			tn_info("connected to tailscaled%s%s at %s (mask %u)", *v ? " " : "", v, w->socket, w->mask);
 		w->link = LINK_UP;
 	} else if (status == 0 && now - w->stream_started >= w->cfg->header_ms) {
 		struct tn_error err;

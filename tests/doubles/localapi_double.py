@@ -10,7 +10,25 @@ Speaks HTTP/1.1 the way tailscaled's Go server does (ts:ipn/localapi/localapi.go
   rewrite it atomically to change the tailnet), tab-indented plus "\\n", Content-Type application/json,
   chunked like Go's large bodies; ?peers=<anything strconv.ParseBool reads as false> gives "Peer": null,
   unparseable values are ignored;
+- GET /localapi/v0/watch-ipn-bus?mask=N streams the IPN bus as the daemon version (--version) would: see
+  ipn_bus.py (NetMap on every change up to 1.97, PeersChanged / PeersRemoved only with bit 4096 from 1.100 on,
+  400 for the forbidden mask combinations); chunked, one compact JSON line per Notify, no heartbeats;
 - other paths: 404.
+
+The tests drive the tailnet through control requests on the same socket (any method, never subject to MODE;
+answers are JSON). Each change is applied to the in-memory document, rendered, written back to --state (so
+a restarted double serves the same tailnet) and only then announced on the bus; "emitted_ns" in the answer
+is CLOCK_MONOTONIC just before the announcement:
+  /double/add-peer?name=N[&silent=1]       a new peer N.<suffix> (or the FQDN N. given) with fresh addresses
+  /double/remove-peer?name=N[&silent=1]    the peer whose DNSName is N.<suffix>. or N.
+  /double/rename-peer?name=N&to=M          the same node (same ID) under a new DNSName
+  /double/state?to=Stopped|Running|...     BackendState, announced as the integer State
+  /double/churn?count=N&interval_ms=M      N changes in a row (one peer added, removed, added, ...)
+  /double/cut                              every stream gets half a line, then its connection is dropped
+  /double/emit                             the request body goes to every stream as it is
+  /double/reject-bits?bits=B               answer 400 to watch masks with any of the bits B (0: none)
+  /double/info                             {"watchers": open streams, "masks": every mask asked for, ...}
+silent=1 changes the tailnet without telling the bus: a missed event, for the poll to find.
 
 MODE (from --mode-file when that file exists, re-read on every request; else --mode) makes it misbehave:
   ok         as above
@@ -20,18 +38,23 @@ MODE (from --mode-file when that file exists, re-read on every request; else --m
   hang       accept and read the request, never answer
   error500   500 with a one-line body
 
-Routes live in ROUTES and every status document is produced by StatusSource, so a streaming endpoint such as
-watch-ipn-bus can be added beside /status reusing both. Requests are logged to stderr; each connection is
-served by its own thread.
+Routes live in ROUTES (LocalAPI) and CONTROL (/double/), every status document is produced by StatusSource.
+Requests are logged to stderr; each connection is served by its own thread.
 """
 import argparse
 import json
 import os
+import queue
+import select
+import socket
 import socketserver
 import sys
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler
+
+import ipn_bus
 
 LOCALAPI_HOST = "local-tailscaled.sock"
 PARSEBOOL_FALSE = {"0", "f", "F", "false", "FALSE", "False"}
@@ -50,27 +73,96 @@ def parse_bool(value, default):
 
 
 class StatusSource:
-    """The status document from the state file, rendered like tailscaled and cached until the file changes."""
+    """The tailnet: the status document from the state file, kept in memory, changed by control requests,
+    rendered like tailscaled. Re-read when someone else replaces the file. A peer's rendering is cached until
+    the peer changes, so a change costs a join of cached pieces, not a fresh encoding of 10,000 peers."""
+
+    PLACEHOLDER = "\u0000peers\u0000"
 
     def __init__(self, path):
         self.path = path
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         self.key = None
+        self.doc = None
         self.rendered = {}
+        self.pieces = {}  # Peer key -> (the peer dict it was rendered from, its text)
+        self.serial = 0   # fresh addresses for added peers
 
-    def body(self, peers=True):
+    def _current(self):
         st = os.stat(self.path)
         key = (st.st_ino, st.st_size, st.st_mtime_ns)
+        if key != self.key:
+            with open(self.path, "rb") as f:
+                self.doc = json.load(f)
+            self.key, self.rendered, self.pieces = key, {}, {}
+        return self.doc
+
+    def _piece(self, key, peer):
+        cached = self.pieces.get(key)
+        if cached is None or cached[0] is not peer:
+            cached = (peer, json.dumps(peer, indent="\t").replace("\n", "\n\t\t"))
+            self.pieces[key] = cached
+        return cached[1]
+
+    def _render(self, peers):
+        doc = dict(self.doc)
+        if not peers or not doc.get("Peer"):
+            if not peers:
+                doc["Peer"] = None
+            return (json.dumps(doc, indent="\t") + "\n").encode()
+        doc["Peer"] = self.PLACEHOLDER
+        parts = ["\t\t%s: %s" % (json.dumps(k), self._piece(k, p)) for k, p in self.doc["Peer"].items()]
+        text = json.dumps(doc, indent="\t").replace(json.dumps(self.PLACEHOLDER), "{\n" + ",\n".join(parts) + "\n\t}", 1)
+        return (text + "\n").encode()
+
+    def body(self, peers=True):
         with self.lock:
-            if key != self.key:
-                self.key, self.rendered = key, {}
+            self._current()
             if peers not in self.rendered:
-                with open(self.path, "rb") as f:
-                    doc = json.load(f)
-                if not peers:
-                    doc["Peer"] = None
-                self.rendered[peers] = (json.dumps(doc, indent="\t") + "\n").encode()
+                self.rendered[peers] = self._render(peers)
             return self.rendered[peers]
+
+    def snapshot(self):
+        with self.lock:
+            return self._current()
+
+    def change(self, fn):
+        """Applies fn(doc) -> (ipn_bus.Change, answer) in memory, renders, writes the state file back."""
+        with self.lock:
+            doc = self._current()
+            change, answer = fn(doc)
+            self.rendered = {True: self._render(True)}
+            tmp = self.path + ".double"
+            with open(tmp, "wb") as f:
+                f.write(self.rendered[True])
+            os.rename(tmp, self.path)
+            st = os.stat(self.path)
+            self.key = (st.st_ino, st.st_size, st.st_mtime_ns)
+            return change, answer, doc
+
+    def new_peer(self, doc, name):
+        self.serial += 1
+        n = self.serial
+        suffix = (doc.get("CurrentTailnet") or {}).get("MagicDNSSuffix", "example.ts.net")
+        v4, v6 = "100.127.%d.%d" % (n // 250, 1 + n % 250), "fd7a:115c:a1e0::7f:%x" % n
+        return {
+            "ID": "nDouble%dCNTRL" % n, "NodeID": 7000000000000000 + n, "PublicKey": "nodekey:%064x" % (0xd0b1e000 + n),
+            "HostName": name.split(".")[0], "DNSName": name if name.endswith(".") else "%s.%s." % (name, suffix),
+            "OS": "linux", "UserID": (doc.get("Self") or {}).get("UserID", 0), "TailscaleIPs": [v4, v6],
+            "AllowedIPs": [v4 + "/32", v6 + "/128"], "Addrs": None, "CurAddr": "", "Relay": "fra", "PeerRelay": "",
+            "RxBytes": 0, "TxBytes": 0, "Online": True, "ExitNode": False, "ExitNodeOption": False, "Active": False,
+            "InNetworkMap": True, "InMagicSock": True, "InEngine": True,
+        }
+
+
+def find_peer(doc, name):
+    """The Peer key of the node named `name` (bare, FQDN with or without the dot), or None."""
+    suffix = (doc.get("CurrentTailnet") or {}).get("MagicDNSSuffix", "")
+    want = {name if name.endswith(".") else name + ".", "%s.%s." % (name, suffix)}
+    for k, p in (doc.get("Peer") or {}).items():
+        if p.get("DNSName") in want:
+            return k
+    return None
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -122,7 +214,13 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- dispatch --------------------------------------------------------------------------------------
 
+    def do_POST(self):
+        self.do_GET()
+
     def do_GET(self):
+        url = urllib.parse.urlsplit(self.path)
+        if url.path.startswith("/double/"):
+            return self.control(url)
         mode = self.server.mode()
         if mode not in MODES:
             return self.http_error(500, "double: unknown mode %r" % mode)
@@ -138,7 +236,6 @@ class Handler(BaseHTTPRequestHandler):
             return self.http_error(403, "invalid localapi request")
         if mode == "error500":
             return self.http_error(500, "internal error: status unavailable")
-        url = urllib.parse.urlsplit(self.path)
         route = ROUTES.get(url.path)
         if route is None:
             return self.http_error(404, "404 page not found")
@@ -156,9 +253,176 @@ class Handler(BaseHTTPRequestHandler):
             body = body[:len(body) // 2]
         return self.send_body(200, body)
 
+    def serve_watch(self, query, mode):
+        raw = query.get("mask", ["0"])[0]
+        try:
+            mask = int(raw, 10)
+            if not 0 <= mask < 1 << 64:
+                raise ValueError
+        except ValueError:
+            return self.http_error(400, 'strconv.ParseUint: parsing "%s": invalid syntax' % raw)
+        bus = self.server.bus
+        refused = bus.refuse(mask)
+        if refused:
+            return self.http_error(400, refused)
+        sub = bus.subscribe(mask)  # before the first message: nothing published meanwhile is lost
+        self.close_connection = True
+        try:
+            self.start(200, "application/json")
+            first = bus.initial(mask, self.server.status.snapshot())
+            if first:
+                self.write_chunk(first)
+            while not self.server.stopping.is_set():
+                try:
+                    item = sub.queue.get(timeout=0.2)
+                except queue.Empty:
+                    if self.client_gone():
+                        return None
+                    continue
+                if item is ipn_bus.CUT:
+                    self.wfile.write(b"40\r\n{\"Version\":\"cut mid-line\",\"State\":")
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return None
+                if item:  # an empty chunk would end the stream
+                    self.write_chunk(item)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        finally:
+            bus.unsubscribe(sub)
+        return None
+
+    def client_gone(self):
+        readable, _, _ = select.select([self.connection], [], [], 0)
+        if not readable:
+            return False
+        try:
+            return self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
+
+    # --- control (tests only) --------------------------------------------------------------------------
+
+    def control(self, url):
+        handler = CONTROL.get(url.path[len("/double/"):])
+        if handler is None:
+            return self.http_error(404, "double: no control " + url.path)
+        query = {k: v[0] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        try:
+            answer = handler(self.server, query, body)
+        except (KeyError, ValueError) as e:
+            return self.http_error(400, "double: %s: %r" % (url.path, e))
+        return self.send_body(200, (json.dumps(answer) + "\n").encode())
+
+
+def announce(server, query, fn):
+    """Applies a change, then tells the bus (unless silent=1)."""
+    change, answer, doc = server.status.change(fn)
+    answer["emitted_ns"] = time.monotonic_ns()
+    if query.get("silent") != "1":
+        server.bus.publish(change, doc)
+    return answer
+
+
+def ctl_add_peer(server, query, _body):
+    def fn(doc):
+        p = server.status.new_peer(doc, query["name"])
+        if doc.get("Peer") is None:
+            doc["Peer"] = {}
+        doc["Peer"][p["PublicKey"]] = p
+        return ipn_bus.Change(changed=[p]), {"name": p["DNSName"].rstrip("."), "ips": p["TailscaleIPs"]}
+    return announce(server, query, fn)
+
+
+def ctl_remove_peer(server, query, _body):
+    def fn(doc):
+        key = find_peer(doc, query["name"])
+        if key is None:
+            raise KeyError(query["name"])
+        p = doc["Peer"].pop(key)
+        return ipn_bus.Change(removed=[p["NodeID"]]), {"name": p["DNSName"].rstrip(".")}
+    return announce(server, query, fn)
+
+
+def ctl_rename_peer(server, query, _body):
+    def fn(doc):
+        key = find_peer(doc, query["name"])
+        if key is None:
+            raise KeyError(query["name"])
+        p = dict(doc["Peer"][key])
+        to = query["to"]
+        suffix = doc["CurrentTailnet"]["MagicDNSSuffix"]
+        p["DNSName"] = to if to.endswith(".") else "%s.%s." % (to, suffix)
+        doc["Peer"][key] = p
+        return ipn_bus.Change(changed=[p]), {"name": p["DNSName"].rstrip(".")}
+    return announce(server, query, fn)
+
+
+def ctl_state(server, query, _body):
+    to = query["to"]
+    if to not in ipn_bus.STATES:
+        raise ValueError(to)
+
+    def fn(doc):
+        doc["BackendState"] = to
+        return ipn_bus.Change(state=ipn_bus.STATES[to]), {"state": to}
+    return announce(server, query, fn)
+
+
+def ctl_churn(server, query, _body):
+    count, interval = int(query.get("count", "1")), float(query.get("interval_ms", "0")) / 1000
+    peer = None
+    for i in range(count):
+        def fn(doc):
+            nonlocal peer
+            if peer is None:
+                peer = server.status.new_peer(doc, "churn")
+            if i % 2 == 0:
+                if doc.get("Peer") is None:
+                    doc["Peer"] = {}
+                doc["Peer"][peer["PublicKey"]] = peer
+                return ipn_bus.Change(changed=[peer]), {}
+            doc["Peer"].pop(peer["PublicKey"], None)
+            return ipn_bus.Change(removed=[peer["NodeID"]]), {}
+        announce(server, query, fn)
+        if interval:
+            time.sleep(interval)
+    return {"events": count}
+
+
+def ctl_cut(server, _query, _body):
+    return {"streams": server.bus.send_all(ipn_bus.CUT)}
+
+
+def ctl_emit(server, _query, body):
+    return {"streams": server.bus.send_all(body)}
+
+
+def ctl_reject_bits(server, query, _body):
+    server.bus.reject_bits = int(query["bits"])
+    return {"reject_bits": server.bus.reject_bits}
+
+
+def ctl_info(server, _query, _body):
+    return {"watchers": server.bus.count(), "masks": list(server.bus.masks_seen), "version": server.version}
+
 
 ROUTES = {
     "/localapi/v0/status": Handler.serve_status,
+    "/localapi/v0/watch-ipn-bus": Handler.serve_watch,
+}
+
+CONTROL = {
+    "add-peer": ctl_add_peer,
+    "remove-peer": ctl_remove_peer,
+    "rename-peer": ctl_rename_peer,
+    "state": ctl_state,
+    "churn": ctl_churn,
+    "cut": ctl_cut,
+    "emit": ctl_emit,
+    "reject-bits": ctl_reject_bits,
+    "info": ctl_info,
 }
 
 
@@ -170,6 +434,7 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         self.default_mode = args.mode
         self.mode_file = args.mode_file
         self.version = args.version
+        self.bus = ipn_bus.Bus(args.version)
         self.stopping = threading.Event()
         if os.path.exists(args.socket):
             os.unlink(args.socket)
