@@ -5,14 +5,17 @@
 
 TN_LOCALAPI_DOUBLE="$TN_SRCDIR/tests/doubles/localapi_double.py"
 
-# tn_localapi_start STATEFILE [SOCKET]: serves STATEFILE (re-read when it changes) on SOCKET (default
-# $TN_TMP/tailscaled.sock) and returns once the socket accepts connections. Sets TN_SOCKET,
-# TN_LOCALAPI_PID and TN_LOCALAPI_MODE (the mode file tn_localapi_mode writes).
+# tn_localapi_start STATEFILE [SOCKET [DOUBLE-ARGS...]]: serves STATEFILE (re-read when it changes) on
+# SOCKET (default $TN_TMP/tailscaled.sock) and returns once the socket accepts connections. Sets TN_SOCKET,
+# TN_LOCALAPI_PID and TN_LOCALAPI_MODE (the mode file tn_localapi_mode writes). DOUBLE-ARGS: e.g.
+# --version 1.96.4 for an old daemon's IPN bus.
 tn_localapi_start() {
+	local state=$1
 	TN_SOCKET=${2:-$TN_TMP/tailscaled.sock}
+	shift $(($# < 2 ? $# : 2))
 	TN_LOCALAPI_MODE=$TN_TMP/localapi.mode
 	rm -f "$TN_LOCALAPI_MODE"
-	command python3 "$TN_LOCALAPI_DOUBLE" --socket "$TN_SOCKET" --state "$1" --mode-file "$TN_LOCALAPI_MODE" &
+	command python3 "$TN_LOCALAPI_DOUBLE" --socket "$TN_SOCKET" --state "$state" --mode-file "$TN_LOCALAPI_MODE" "$@" &
 	TN_LOCALAPI_PID=$!
 	command python3 - "$TN_SOCKET" "$TN_LOCALAPI_PID" <<'EOF' || tn_fail "the LocalAPI double did not come up on $TN_SOCKET"
 import os, socket, sys, time
@@ -47,4 +50,70 @@ tn_localapi_stop() {
 # tn_localapi_state FILE STATEFILE: replaces what the double serves, atomically (rename).
 tn_localapi_state() {
 	cp "$1" "$2.new" && mv "$2.new" "$2"
+}
+
+# tn_ctl COMMAND[?QUERY]: a control request to the double (see localapi_double.py); prints its JSON answer.
+tn_ctl() {
+	curl -sS --fail --unix-socket "$TN_SOCKET" -X POST "http://local-tailscaled.sock/double/$1"
+}
+
+# tn_json_field JSON NAME: a number or string member of a one-line JSON object.
+tn_json_field() {
+	sed -n 's/.*"'"$2"'": "\{0,1\}\([^",}]*\).*/\1/p' <<<"$1"
+}
+
+# tn_wait_until SECONDS WHAT CMD...: runs CMD every 50 ms until it succeeds; fails after SECONDS.
+tn_wait_until() {
+	local limit=$1 what=$2 i
+	shift 2
+	for ((i = 0; i < limit * 20; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	tn_fail "$what: not within $limit s"
+}
+
+# tn_watchers N: the double has N open watch streams (for tn_wait_until).
+tn_watchers() {
+	[ "$(tn_json_field "$(tn_ctl info)" watchers)" = "$1" ]
+}
+
+# tn_watch_start ARGS...: `tailnet-helper watch --socket $TN_SOCKET ARGS...` in the background, logging to
+# $TN_WATCH_LOG (appended). Sets TN_WATCH_PID.
+tn_watch_start() {
+	TN_WATCH_LOG=${TN_WATCH_LOG:-$TN_TMP/watch.log}
+	"$HELPER" watch --socket "$TN_SOCKET" "$@" 2>>"$TN_WATCH_LOG" &
+	TN_WATCH_PID=$!
+}
+
+# tn_watch_stop [SIGNAL]: stops the watcher (default SIGTERM); TN_WATCH_RC gets its exit status and
+# TN_WATCH_STOP_MS how long it took to exit.
+tn_watch_stop() {
+	local start
+	start=$(date +%s%N)
+	kill -"${1:-TERM}" "$TN_WATCH_PID"
+	wait "$TN_WATCH_PID"
+	TN_WATCH_RC=$?
+	TN_WATCH_STOP_MS=$((($(date +%s%N) - start) / 1000000))
+}
+
+# tn_log_count PATTERN: how many lines of the watcher's log match PATTERN (grep -E).
+tn_log_count() {
+	grep -cE "$1" "$TN_WATCH_LOG"
+}
+
+# tn_change_latency NAME present|absent CONTROL: starts a C program polling getaddrinfo(NAME) every
+# millisecond, sends CONTROL to the double, and prints the milliseconds from the double announcing the change
+# to the first lookup that saw NAME present (or absent). Fails when that does not happen within 3 s.
+tn_change_latency() {
+	local out="$TN_TMP/probe.out" pid answer at emitted
+	: >"$out"
+	"$TN_BUILD/tests/resolve_probe" wait "$1" "$2" 3000 >"$out" &
+	pid=$!
+	tn_wait_until 5 "resolve_probe start" grep -q ready "$out"
+	answer=$(tn_ctl "$3") || tn_fail "control request $3"
+	wait "$pid" || tn_fail "$1 not $2 within 3 s of $3 ($(cat "$out"))"
+	at=$(sed -n 's/^at //p' "$out")
+	emitted=$(tn_json_field "$answer" emitted_ns)
+	echo $(((at - emitted) / 1000000))
 }

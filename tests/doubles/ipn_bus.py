@@ -78,7 +78,9 @@ class Bus:
         self.reject_bits = 0  # tests: answer 400 to any mask with one of these bits
 
     def refuse(self, mask):
-        """The 400 text for a mask this daemon refuses, else None."""
+        """The 400 text for a mask this daemon refuses, else None. Every mask asked for is recorded."""
+        with self.lock:
+            self.masks_seen.append(mask)
         if mask & self.reject_bits:
             return "watch-ipn-bus: mask %d refused (double: reject-bits %d)" % (mask, self.reject_bits)
         if self.version < (1, 100):
@@ -94,7 +96,6 @@ class Bus:
         s = Subscriber(mask)
         with self.lock:
             self.subscribers.add(s)
-            self.masks_seen.append(mask)
         return s
 
     def unsubscribe(self, s):

@@ -10,6 +10,9 @@
  *   errno NAME                                errno before/after a successful getaddrinfo
  *   threads NAME THREADS COUNT                COUNT lookups in each of THREADS threads; prints failures
  *   fds NAME COUNT                            open descriptors before and after COUNT lookups
+ *   wait NAME present|absent TIMEOUT_MS       prints "ready", then getaddrinfo every millisecond until NAME
+ *                                             resolves (or stops resolving); prints "at <CLOCK_MONOTONIC ns>"
+ *                                             of the first lookup that saw it, exit 0; "timeout", exit 1
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -20,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 static int family_of(const char *s)
 {
@@ -234,10 +238,39 @@ static int cmd_fds(char **argv)
 	return before == after ? 0 : 1;
 }
 
+static long long mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+/* How a program sees a name appear: one process, polling as fast as a busy client would. */
+static int cmd_wait(char **argv)
+{
+	int want = strcmp(argv[3], "absent") != 0;
+	long long deadline = mono_ns() + atoll(argv[4]) * 1000000ll;
+	struct timespec pause = {0, 1000000};
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		long long now = mono_ns();
+		if ((lookup(argv[2]) == 0) == want) {
+			printf("at %lld\n", now);
+			return 0;
+		}
+		if (now > deadline) {
+			printf("timeout\n");
+			return 1;
+		}
+		nanosleep(&pause, NULL);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: resolve_probe gai|ghbn|ghbn2r|gni|ghba|errno|threads|fds ARGS\n");
+		fprintf(stderr, "usage: resolve_probe gai|ghbn|ghbn2r|gni|ghba|errno|threads|fds|wait ARGS\n");
 		return 2;
 	}
 	const char *c = argv[1];
@@ -257,6 +290,8 @@ int main(int argc, char **argv)
 		return cmd_threads(argv);
 	if (!strcmp(c, "fds") && argc == 4)
 		return cmd_fds(argv);
+	if (!strcmp(c, "wait") && argc == 5)
+		return cmd_wait(argv);
 	fprintf(stderr, "resolve_probe: bad arguments\n");
 	return 2;
 }

@@ -1,0 +1,237 @@
+#!/bin/bash
+# test_watch.sh - `tailnet-helper watch` end to end: the real watcher against the LocalAPI double's IPN bus,
+# names checked through real glibc (getent, and a C program polling getaddrinfo). A new peer must resolve
+# within 1 s of the double announcing it, a removed one must stop resolving, and the watcher must ride out
+# daemon restarts, a deleted socket, a stream cut mid-line, a 400 to its mask, a hung daemon and a daemon that
+# is not Running, keeping the last good cache, logging one line per change of state, and exiting 0 on SIGTERM.
+. "$(dirname "$0")/../lib.sh"
+tn_enter_ns "$0" "$@"
+. "$TN_SRCDIR/tests/lib_localapi.sh"
+
+SUFFIX=magellanic-gondola.ts.net
+STATE="$TN_TMP/state.json"
+CACHE_DIR=$(dirname "$TN_CACHE")
+LIMIT_MS=1000
+
+resolves() {
+	getent hosts "$1" >/dev/null
+}
+
+unresolved() {
+	! getent hosts "$1" >/dev/null
+}
+
+generation() {
+	"$HELPER" hosts | sed -n 's/.*generation \([0-9]*\),.*/\1/p'
+}
+
+# assert_fast WHAT MS: a notification-to-resolve time within the limit.
+assert_fast() {
+	[ "$2" -ge 0 ] && [ "$2" -lt "$LIMIT_MS" ] || tn_fail "$1: $2 ms (limit $LIMIT_MS ms)"
+	tn_ok "$1 in $2 ms"
+}
+
+# assert_log_count PATTERN N WHAT
+assert_log_count() {
+	local n
+	n=$(tn_log_count "$1")
+	[ "$n" = "$2" ] || tn_fail "$3: $n log lines match [$1], expected $2; log:
+$(cat "$TN_WATCH_LOG")"
+	tn_ok "$3"
+}
+
+# restart_double [DOUBLE-ARGS...]: a new double on the same socket and state, as after a daemon restart.
+restart_double() {
+	tn_localapi_stop
+	tn_localapi_start "$STATE" "$TN_SOCKET" "$@"
+}
+
+no_temp_files() {
+	[ "$(ls -A "$CACHE_DIR")" = "$(basename "$TN_CACHE")" ] || tn_fail "left in $CACHE_DIR: $(ls -A "$CACHE_DIR")"
+}
+
+# --- usage -----------------------------------------------------------------------------------------------
+tn_expect_rc 2 "watch with a relative --cache" "$HELPER" watch --cache relative/hosts.cache
+tn_expect_rc 2 "watch --poll 0" "$HELPER" watch --poll 0
+tn_expect_rc 2 "watch with an extra argument" "$HELPER" watch extra
+tn_expect_rc 0 "watch --help" "$HELPER" watch --help
+tn_assert_contains "$TN_OUT" "watch-ipn-bus?mask=4098" "--help names the subscription"
+
+# --- a 1.100+ daemon: changes arrive as PeersChanged / PeersRemoved -----------------------------------------
+cp "$EXAMPLES/running.json" "$STATE"
+tn_localapi_start "$STATE"
+tn_watch_start --verbose
+tn_wait_until 10 "the first cache" resolves vault
+tn_wait_until 5 "the watcher's stream" tn_watchers 1
+tn_assert_contains "$(tn_ctl info)" '"masks": [4098]' "subscribed with mask 4098 (InitialState | PeerChanges)"
+tn_assert_eq "$(stat -c '%a' "$TN_CACHE")" 644 "the cache is mode 0644"
+gen=$(generation)
+
+ms=$(tn_change_latency "newbie.$SUFFIX" present "add-peer?name=newbie")
+assert_fast "a new peer resolves by FQDN" "$ms"
+tn_assert_contains "$(getent hosts newbie)" "newbie.$SUFFIX" "getent hosts resolves the new peer's bare name"
+tn_assert_eq "$(generation)" $((gen + 1)) "the generation moved by one"
+
+ms=$(tn_change_latency "renamed.$SUFFIX" present "rename-peer?name=newbie&to=renamed")
+assert_fast "a renamed peer resolves under its new name" "$ms"
+tn_wait_until 2 "the old name gone after a rename" unresolved "newbie.$SUFFIX"
+tn_ok "the old name no longer resolves"
+
+ms=$(tn_change_latency "renamed.$SUFFIX" absent "remove-peer?name=renamed")
+assert_fast "a removed peer stops resolving" "$ms"
+resolves vault || tn_fail "vault lost after a removal"
+no_temp_files
+tn_ok "no temp file left beside the cache"
+
+# No churn: a State line that changes nothing, and a SIGHUP resync, keep the file and its generation.
+gen=$(generation)
+inode=$(stat -c %i "$TN_CACHE")
+tn_ctl "state?to=Running" >/dev/null
+kill -HUP "$TN_WATCH_PID"
+tn_wait_until 5 "the SIGHUP resync" grep -q "SIGHUP: resyncing now" "$TN_WATCH_LOG"
+sleep 0.6
+tn_assert_eq "$(generation) $(stat -c %i "$TN_CACHE")" "$gen $inode" "unchanged content: same file, same generation"
+
+# SIGHUP picks up a change the bus never announced.
+tn_ctl "add-peer?name=quiet-one&silent=1" >/dev/null
+sleep 0.6
+unresolved quiet-one || tn_fail "a silent change resolved without a resync"
+kill -HUP "$TN_WATCH_PID"
+tn_wait_until 2 "SIGHUP resync of a silent change" resolves quiet-one
+tn_ok "SIGHUP forces a resync"
+
+# --- not Running: keep the last good cache, say so once ------------------------------------------------------
+tn_ctl "state?to=Stopped" >/dev/null
+tn_wait_until 5 "the not-running line" grep -q "not running (BackendState Stopped)" "$TN_WATCH_LOG"
+tn_ctl "add-peer?name=while-stopped" >/dev/null
+tn_ctl "state?to=NeedsLogin" >/dev/null
+sleep 0.8
+resolves vault || tn_fail "the last good cache was dropped while tailscaled was Stopped"
+unresolved while-stopped || tn_fail "a peer from a Stopped daemon's status was written"
+assert_log_count "not running" 1 "Stopped, then NeedsLogin: one line"
+tn_ctl "state?to=Running" >/dev/null
+tn_wait_until 3 "names after Running again" resolves while-stopped
+assert_log_count "info: tailscaled is Running again" 1 "Running again: one line"
+
+# --- daemon restart: the socket file stays behind (connection refused) ------------------------------------
+gen=$(generation)
+tn_localapi_stop
+tn_wait_until 5 "the disconnect" grep -q "disconnected:" "$TN_WATCH_LOG"
+sleep 2.5 # several refused attempts
+resolves vault || tn_fail "the cache was dropped while tailscaled was down"
+tn_assert_eq "$(generation)" "$gen" "nothing written while tailscaled was down"
+command python3 - "$STATE" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+p = dict(next(iter(doc["Peer"].values())))
+p.update(PublicKey="nodekey:" + "ab" * 32, ID="nOffline1CNTRL", NodeID=99, DNSName="offline-peer.magellanic-gondola.ts.net.",
+         TailscaleIPs=["100.126.0.9"], InNetworkMap=True)
+doc["Peer"][p["PublicKey"]] = p
+json.dump(doc, open(sys.argv[1] + ".new", "w"))
+EOF
+mv "$STATE.new" "$STATE"
+tn_localapi_start "$STATE" "$TN_SOCKET"
+tn_wait_until 15 "reconnection after a restart" tn_watchers 1
+tn_wait_until 3 "the change made while tailscaled was down" resolves offline-peer
+tn_ok "the first message after reconnecting resyncs what changed meanwhile"
+assert_log_count "disconnected:" 1 "a restart with several failed attempts: one disconnect line"
+assert_log_count "connected to tailscaled" 2 "one connect line per connection"
+ms=$(tn_change_latency "after-restart.$SUFFIX" present "add-peer?name=after-restart")
+assert_fast "a new peer after the restart" "$ms"
+
+# --- socket deleted and recreated -----------------------------------------------------------------------------
+tn_localapi_stop
+rm -f "$TN_SOCKET"
+sleep 2
+resolves vault || tn_fail "the cache was dropped while the socket was missing"
+tn_localapi_start "$STATE" "$TN_SOCKET"
+tn_wait_until 15 "reconnection to a recreated socket" tn_watchers 1
+assert_log_count "disconnected:" 2 "socket gone: one more disconnect line, none per retry"
+ms=$(tn_change_latency "new-socket.$SUFFIX" present "add-peer?name=new-socket")
+assert_fast "a new peer through the recreated socket" "$ms"
+
+# --- the stream cut mid-line ----------------------------------------------------------------------------------
+tn_ctl cut >/dev/null
+tn_wait_until 5 "the cut noticed" test "$(tn_log_count "disconnected:")" = 3
+tn_wait_until 10 "reconnection after a cut" tn_watchers 1
+ms=$(tn_change_latency "after-cut.$SUFFIX" present "add-peer?name=after-cut")
+assert_fast "a new peer after the cut" "$ms"
+
+# --- a hung daemon: the status read hangs; SIGTERM still ends the watcher at once ----------------------------
+tn_localapi_mode hang
+tn_ctl "add-peer?name=never-read" >/dev/null
+sleep 1 # the watcher is now inside a status read that gets no answer
+tn_watch_stop TERM
+tn_assert_eq "$TN_WATCH_RC" 0 "SIGTERM during a hung status read: exit 0"
+[ "$TN_WATCH_STOP_MS" -lt 1000 ] || tn_fail "SIGTERM took $TN_WATCH_STOP_MS ms against a hung daemon"
+tn_ok "shut down in $TN_WATCH_STOP_MS ms"
+tn_assert_contains "$(tail -n 1 "$TN_WATCH_LOG")" "stopping on SIGTERM" "a last line on SIGTERM"
+resolves vault || tn_fail "the cache was dropped"
+no_temp_files
+
+# A daemon that takes the watch request and never answers: unreachable after --answer-timeout.
+TN_WATCH_LOG="$TN_TMP/watch-hang.log"
+tn_watch_start --answer-timeout 0.5
+sleep 2.5
+assert_log_count "cannot watch tailscaled: .*did not answer in 0.5 s" 1 "a hung watch request: one line"
+tn_watch_stop INT
+tn_assert_eq "$TN_WATCH_RC" 0 "SIGINT while connecting to a hung daemon: exit 0"
+[ "$TN_WATCH_STOP_MS" -lt 1000 ] || tn_fail "SIGINT took $TN_WATCH_STOP_MS ms against a hung daemon"
+tn_ok "shut down in $TN_WATCH_STOP_MS ms"
+tn_localapi_mode ok
+
+# --- a 400 to the mask: fall back to mask 2, peer changes through the poll ---------------------------------------
+restart_double
+tn_ctl "reject-bits?bits=4096" >/dev/null
+TN_WATCH_LOG="$TN_TMP/watch-400.log"
+tn_watch_start --poll 1
+tn_wait_until 5 "the fallback stream" tn_watchers 1
+assert_log_count "answered 400: .*watching with mask 2 instead" 1 "the 400 is logged once"
+tn_assert_contains "$(tn_ctl info)" '"masks": [4098, 2]' "mask 4098, then 2; never 256 or 65536"
+tn_ctl "add-peer?name=via-poll" >/dev/null
+tn_wait_until 3 "a peer through the poll" resolves via-poll
+tn_ok "with mask 2 a new peer arrives through the poll"
+tn_ctl "state?to=Stopped" >/dev/null
+tn_wait_until 3 "State still seen with mask 2" grep -q "not running" "$TN_WATCH_LOG"
+tn_ctl "state?to=Running" >/dev/null
+tn_watch_stop
+tn_assert_eq "$TN_WATCH_RC" 0 "exit 0"
+
+# --- the poll catches a change the bus never announced -------------------------------------------------------------
+restart_double
+TN_WATCH_LOG="$TN_TMP/watch-poll.log"
+tn_watch_start --poll 1
+tn_wait_until 5 "the stream" tn_watchers 1
+tn_ctl "add-peer?name=missed-event&silent=1" >/dev/null
+tn_wait_until 3 "a missed event through the poll" resolves missed-event
+tn_ok "the periodic resync finds a change the bus never announced"
+tn_watch_stop
+tn_assert_eq "$TN_WATCH_RC" 0 "exit 0"
+
+# --- older daemons --------------------------------------------------------------------------------------------------
+for version in 1.96.4 1.98.1; do
+	restart_double --version "$version"
+	TN_WATCH_LOG="$TN_TMP/watch-$version.log"
+	tn_watch_start
+	tn_wait_until 5 "the stream of $version" tn_watchers 1
+	tn_wait_until 5 "connected to $version" grep -q "connected to tailscaled $version" "$TN_WATCH_LOG"
+	ms=$(tn_change_latency "old-$version.$SUFFIX" present "add-peer?name=old-$version")
+	assert_fast "$version (full NetMap lines): a new peer" "$ms"
+	ms=$(tn_change_latency "old-$version.$SUFFIX" absent "remove-peer?name=old-$version")
+	assert_fast "$version: a removed peer" "$ms"
+	tn_watch_stop
+	tn_assert_eq "$TN_WATCH_RC" 0 "exit 0"
+done
+
+# --- logs: journald priorities when stderr is the journal's stream --------------------------------------------------
+restart_double
+TN_WATCH_LOG="$TN_TMP/watch-journal.log"
+: >"$TN_WATCH_LOG"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$TN_WATCH_LOG") tn_watch_start
+tn_wait_until 5 "the stream" tn_watchers 1
+tn_watch_stop
+first=$(head -n 1 "$TN_WATCH_LOG")
+case "$first" in "<6>tailnet-helper[watch]: info: keeping "*) tn_ok "journal: <6> priority, no timestamp" ;;
+*) tn_fail "journal line: $first" ;; esac
+no_temp_files
+echo "test_watch: all passed"
