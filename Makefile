@@ -5,7 +5,8 @@
 #                     sanitizers, valgrind, fuzz smoke
 #   make bench        lookup latency against /etc/hosts, DNS on loopback and glibc's floor
 #   make demo         a sample tailnet answering `getent hosts vault` in a private namespace
-#   make install      module into the multiarch libdir, helper into $(PREFIX)/bin, systemd unit
+#   make install      module into the multiarch libdir, helper into $(PREFIX)/bin, the systemd unit
+#                     tailnet-helper.service (runs `tailnet-helper watch`) into $(PREFIX)/lib/systemd/system
 #
 # Build settings (pass on the command line): CACHE_PATH, CACHE_UID (a non-root uid whose caches the module
 # also trusts), SAN (e.g. address,undefined), BUILD (output directory).
@@ -18,6 +19,8 @@ NSSLIBDIR ?= /lib/$(MULTIARCH)
 CACHE_PATH ?= /var/cache/tailnet/hosts.cache
 CACHE_UID ?= 0
 SAN ?=
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+CACHE_DIR := $(patsubst %/,%,$(dir $(CACHE_PATH)))
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wpointer-arith -Wcast-align -Wwrite-strings -Wundef
@@ -124,10 +127,17 @@ install: all
 	install -D -m 0644 $(MODULE) $(DESTDIR)$(NSSLIBDIR)/libnss_tailnet.so.2
 	install -D -m 0755 $(HELPER) $(DESTDIR)$(PREFIX)/bin/tailnet-helper
 	install -d -m 0755 $(DESTDIR)$(dir $(CACHE_PATH))
+	install -d -m 0755 $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed -e 's|/usr/local/bin/tailnet-helper|$(PREFIX)/bin/tailnet-helper|' \
+		-e 's|^ReadWritePaths=.*|ReadWritePaths=$(CACHE_DIR)|' dist/tailnet-helper.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/tailnet-helper.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/tailnet-helper.service
 	@if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 uninstall:
-	rm -f $(DESTDIR)$(NSSLIBDIR)/libnss_tailnet.so.2 $(DESTDIR)$(PREFIX)/bin/tailnet-helper
+	rm -f $(DESTDIR)$(NSSLIBDIR)/libnss_tailnet.so.2 $(DESTDIR)$(PREFIX)/bin/tailnet-helper \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/tailnet-helper.service
 
 clean:
 	rm -rf build
