@@ -3,7 +3,8 @@
 #   make              build build/libnss_tailnet.so.2 and build/tailnet-helper
 #   make check        install build deps if missing (apt-get, as root), then every test: unit, end-to-end,
 #                     sanitizers, valgrind, fuzz smoke
-#   make bench        lookup latency against /etc/hosts, DNS on loopback and glibc's floor
+#   make bench        lookup latency against /etc/hosts, DNS on loopback and glibc's floor; watch's
+#                     notification-to-resolve latency
 #   make demo         a sample tailnet answering `getent hosts vault` in a private namespace
 #   make install      module into the multiarch libdir, helper into $(PREFIX)/bin, the systemd unit
 #                     tailnet-helper.service (runs `tailnet-helper watch`) into $(PREFIX)/lib/systemd/system
@@ -117,7 +118,7 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run-fuzz.sh $(FUZZ_SRC)
 
-bench: all $(BENCH_BIN)
+bench: all $(BENCH_BIN) $(BUILD)/tests/resolve_probe
 	@TN_BUILD=$(BUILD) bench/run.sh
 
 demo: deps all

@@ -8,6 +8,7 @@
 #   dns      nss_dns asking dnsmasq on 127.0.0.1 serving the same hosts file (a lower bound for MagicDNS)
 #   floor    a module answering from constants: glibc's own overhead
 # Sizes: 10, 1,000, 10,000, 100,000 peers (BENCH_SIZES overrides). Also the helper's sync time and peak RSS.
+# Last, bench/watch_latency.sh: from a peer announced on the IPN bus to its name resolving (100 and 10,000 peers).
 set -u
 : "${TN_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
 export TN_SRCDIR
@@ -56,3 +57,4 @@ for n in $SIZES; do
 	echo "measured $n peers" >&2
 done
 python3 "$TN_SRCDIR/bench/report.py" "$RESULTS"
+env -u TN_IN_NS "$TN_SRCDIR/bench/watch_latency.sh"

@@ -102,10 +102,10 @@ tn_log_count() {
 	grep -cE "$1" "$TN_WATCH_LOG"
 }
 
-# tn_change_latency NAME present|absent CONTROL: starts a C program polling getaddrinfo(NAME) every
-# millisecond, sends CONTROL to the double, and prints the milliseconds from the double announcing the change
+# tn_change_latency_us NAME present|absent CONTROL: starts a C program polling getaddrinfo(NAME) every
+# millisecond, sends CONTROL to the double, and prints the microseconds from the double announcing the change
 # to the first lookup that saw NAME present (or absent). Fails when that does not happen within 3 s.
-tn_change_latency() {
+tn_change_latency_us() {
 	local out="$TN_TMP/probe.out" pid answer at emitted
 	: >"$out"
 	"$TN_BUILD/tests/resolve_probe" wait "$1" "$2" 3000 >"$out" &
@@ -115,5 +115,12 @@ tn_change_latency() {
 	wait "$pid" || tn_fail "$1 not $2 within 3 s of $3 ($(cat "$out"))"
 	at=$(sed -n 's/^at //p' "$out")
 	emitted=$(tn_json_field "$answer" emitted_ns)
-	echo $(((at - emitted) / 1000000))
+	echo $(((at - emitted) / 1000))
+}
+
+# tn_change_latency NAME present|absent CONTROL: the same in milliseconds.
+tn_change_latency() {
+	local us
+	us=$(tn_change_latency_us "$@") || exit 1
+	echo $((us / 1000))
 }
