@@ -204,6 +204,19 @@ static void resync_done(struct watch *w, int64_t now, CURLcode rc)
 
 /* ---- the stream --------------------------------------------------------------------------------------- */
 
+/* The daemon answered the watch request with 200: noticed by stream_check() after a round of transfers, or
+ * earlier, by the first body bytes or the end of a transfer that answered and ended in the same round. */
+static void mark_connected(struct watch *w)
+{
+	if (w->answered)
+		return;
+	w->answered = true;
+	const char *v = tn_localapi_req_version(w->stream);
+	if (w->link != LINK_UP)
+		tn_info("connected to tailscaled%s%s at %s (mask %u)", *v ? " " : "", v, w->socket, w->mask);
+	w->link = LINK_UP;
+}
+
 static void on_notify(void *ctx, const struct tn_notify *n)
 {
 	struct watch *w = ctx;
@@ -227,6 +240,7 @@ static int on_stream_body(void *ctx, const char *data, size_t len, struct tn_err
 {
 	struct watch *w = ctx;
 	(void)err;
+	mark_connected(w); /* only a 200 answer's body gets here */
 	tn_ipn_lines_feed(&w->lines, data, len, on_notify, w);
 	return 0;
 }
@@ -272,6 +286,8 @@ static void stream_done(struct watch *w, int64_t now, CURLcode rc)
 {
 	struct tn_error err = {0};
 	long status = tn_localapi_req_status(w->stream);
+	if (status == 200)
+		mark_connected(w);
 	bool was_up = w->answered;
 	if (tn_localapi_req_finish(w->stream, rc, &err) == 0)
 		tn_error_set(&err, TN_EXIT_UNREACHABLE, "tailscaled at %s ended the stream", w->socket);
@@ -300,18 +316,16 @@ static void stream_check(struct watch *w, int64_t now)
 		return;
 	long status = tn_localapi_req_status(w->stream);
 	if (status == 200) {
-		w->answered = true;
-		const char *v = tn_localapi_req_version(w->stream);
-		if (w->link != LINK_UP)
-			tn_info("connected to tailscaled%s%s at %s (mask %u)", *v ? " " : "", v, w->socket, w->mask);
-		w->link = LINK_UP;
-	} else if (status == 0 && now - w->stream_started >= w->cfg->header_ms) {
-		struct tn_error err;
-		tn_error_set(&err, TN_EXIT_UNREACHABLE, "tailscaled at %s took the watch request but did not answer in %g s",
-			     w->socket, (double)w->cfg->header_ms / 1000);
-		drop(w, &w->stream);
-		stream_failed(w, now, &err);
+		mark_connected(w);
+		return;
 	}
+	if (status != 0 || now - w->stream_started < w->cfg->header_ms)
+		return; /* an error answer ends by itself; a silent daemon still has time */
+	struct tn_error err;
+	tn_error_set(&err, TN_EXIT_UNREACHABLE, "tailscaled at %s took the watch request but did not answer in %g s",
+		     w->socket, (double)w->cfg->header_ms / 1000);
+	drop(w, &w->stream);
+	stream_failed(w, now, &err);
 }
 
 /* ---- the loop ----------------------------------------------------------------------------------------- */

@@ -102,6 +102,11 @@ tn_log_count() {
 	grep -cE "$1" "$TN_WATCH_LOG"
 }
 
+# tn_log_count_is N PATTERN: whether N lines of the watcher's log match PATTERN (for tn_wait_until).
+tn_log_count_is() {
+	[ "$(tn_log_count "$2")" = "$1" ]
+}
+
 # tn_change_latency_us NAME present|absent CONTROL: starts a C program polling getaddrinfo(NAME) every
 # millisecond, sends CONTROL to the double, and prints the microseconds from the double announcing the change
 # to the first lookup that saw NAME present (or absent). Fails when that does not happen within 3 s.

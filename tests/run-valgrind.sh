@@ -9,16 +9,14 @@ command -v valgrind >/dev/null || tn_fail "valgrind is not installed"
 S=magellanic-gondola.ts.net
 PROBE="$TN_BUILD/tests/resolve_probe"
 
-# vg WHAT CMD...: CMD under memcheck (children too); its stdout in $TN_OUT. Any memory error fails; a leak
-# fails when its allocation stack goes through our code (the module, the helper, our test programs) -
-# programs like getent may keep their own allocations, which are not ours to report.
-vg() {
-	local what=$1 log="$TN_TMP/vg.log"
-	shift
-	rm -f "$log"
-	TN_OUT=$(valgrind --quiet --trace-children=yes --error-exitcode=99 --leak-check=full \
-		--show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --log-file="$log" "$@")
-	local rc=$?
+VG_OPTS=(--quiet --trace-children=yes --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect
+	--errors-for-leak-kinds=definite,indirect)
+
+# vg_check WHAT LOG: any memory error in LOG fails; a leak fails when its allocation stack goes through our
+# code (the module, the helper, our test programs) - programs like getent may keep their own allocations,
+# which are not ours to report.
+vg_check() {
+	local what=$1 log=$2
 	command python3 - "$log" "$TN_SRCDIR" <<'PY' || tn_fail "$what: valgrind found a problem in tailnet code (log above)"
 import glob, os, re, sys
 text = open(sys.argv[1]).read()
@@ -40,6 +38,16 @@ if bad:
     print("\n\n".join(bad))
     sys.exit(1)
 PY
+}
+
+# vg WHAT CMD...: CMD under memcheck (children too); its stdout in $TN_OUT, checked by vg_check.
+vg() {
+	local what=$1 log="$TN_TMP/vg.log"
+	shift
+	rm -f "$log"
+	TN_OUT=$(valgrind "${VG_OPTS[@]}" --log-file="$log" "$@")
+	local rc=$?
+	vg_check "$what" "$log"
 	tn_ok "$what: valgrind clean (exit $rc)"
 }
 
@@ -63,3 +71,30 @@ vg "getent hosts (refused cache)" getent hosts vault
 chmod 0644 /var/cache/tailnet/hosts.cache
 # The dlopen'ed-module unit test, children included (Check forks every test).
 vg "unit test_module" env TN_MODULE="$TN_BUILD/libnss_tailnet.so.2" "$TN_BUILD/tests/test_module"
+
+# The watcher: a short session under memcheck - connect, a peer added and removed, a stream cut and the
+# reconnection, SIGHUP, and SIGTERM while a status read hangs (the in-flight transfer must be freed too).
+. "$TN_SRCDIR/tests/lib_localapi.sh"
+cp "$EXAMPLES/running.json" "$TN_TMP/state.json"
+tn_localapi_start "$TN_TMP/state.json" 2>"$TN_TMP/double.log"
+TN_WATCH_LOG="$TN_TMP/watch.log"
+valgrind "${VG_OPTS[@]}" --log-file="$TN_TMP/vg-watch.log" "$HELPER" watch --socket "$TN_SOCKET" --debounce 0.05 \
+	2>"$TN_WATCH_LOG" &
+TN_WATCH_PID=$!
+tn_wait_until 60 "watch under valgrind: the stream" tn_watchers 1
+tn_ctl "add-peer?name=vg-peer" >/dev/null
+tn_wait_until 20 "watch under valgrind: a new peer" getent hosts vg-peer
+tn_ctl "remove-peer?name=vg-peer" >/dev/null
+unresolved() { ! getent hosts "$1"; }
+tn_wait_until 20 "watch under valgrind: a removed peer" unresolved vg-peer
+tn_ctl cut >/dev/null
+tn_wait_until 30 "watch under valgrind: reconnected" tn_log_count_is 2 "connected to"
+kill -HUP "$TN_WATCH_PID"
+tn_wait_until 20 "watch under valgrind: SIGHUP" grep -q "SIGHUP" "$TN_WATCH_LOG"
+tn_localapi_mode hang
+tn_ctl "add-peer?name=never-read" >/dev/null
+sleep 2
+tn_watch_stop TERM
+tn_assert_eq "$TN_WATCH_RC" 0 "watch under valgrind: SIGTERM during a hung status read exits 0"
+vg_check "watch session" "$TN_TMP/vg-watch.log"
+tn_ok "watch session: valgrind clean"

@@ -152,7 +152,7 @@ assert_fast "a new peer through the recreated socket" "$ms"
 
 # --- the stream cut mid-line ----------------------------------------------------------------------------------
 tn_ctl cut >/dev/null
-tn_wait_until 5 "the cut noticed" test "$(tn_log_count "disconnected:")" = 3
+tn_wait_until 5 "the cut noticed" tn_log_count_is 3 "disconnected:"
 tn_wait_until 10 "reconnection after a cut" tn_watchers 1
 ms=$(tn_change_latency "after-cut.$SUFFIX" present "add-peer?name=after-cut")
 assert_fast "a new peer after the cut" "$ms"
