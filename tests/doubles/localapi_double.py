@@ -143,11 +143,10 @@ class StatusSource:
     def new_peer(self, doc, name):
         self.serial += 1
         n = self.serial
-        suffix = (doc.get("CurrentTailnet") or {}).get("MagicDNSSuffix", "example.ts.net")
         v4, v6 = "100.127.%d.%d" % (n // 250, 1 + n % 250), "fd7a:115c:a1e0::7f:%x" % n
         return {
             "ID": "nDouble%dCNTRL" % n, "NodeID": 7000000000000000 + n, "PublicKey": "nodekey:%064x" % (0xd0b1e000 + n),
-            "HostName": name.split(".")[0], "DNSName": name if name.endswith(".") else "%s.%s." % (name, suffix),
+            "HostName": name.split(".")[0], "DNSName": fqdn(doc, name),
             "OS": "linux", "UserID": (doc.get("Self") or {}).get("UserID", 0), "TailscaleIPs": [v4, v6],
             "AllowedIPs": [v4 + "/32", v6 + "/128"], "Addrs": None, "CurAddr": "", "Relay": "fra", "PeerRelay": "",
             "RxBytes": 0, "TxBytes": 0, "Online": True, "ExitNode": False, "ExitNodeOption": False, "Active": False,
@@ -155,14 +154,26 @@ class StatusSource:
         }
 
 
-def find_peer(doc, name):
-    """The Peer key of the node named `name` (bare, FQDN with or without the dot), or None."""
-    suffix = (doc.get("CurrentTailnet") or {}).get("MagicDNSSuffix", "")
-    want = {name if name.endswith(".") else name + ".", "%s.%s." % (name, suffix)}
+def fqdn(doc, name):
+    """A DNSName: `name` with a trailing dot is one already, else it is a host under the tailnet's suffix."""
+    if name.endswith("."):
+        return name
+    return "%s.%s." % (name, (doc.get("CurrentTailnet") or {}).get("MagicDNSSuffix", "example.ts.net"))
+
+
+def peer_key(doc, name):
+    """The Peer key of the node named `name` (bare, or an FQDN with or without the dot)."""
+    want = {fqdn(doc, name), name + "."}
     for k, p in (doc.get("Peer") or {}).items():
         if p.get("DNSName") in want:
             return k
-    return None
+    raise KeyError(name)
+
+
+def put_peer(doc, p):
+    if doc.get("Peer") is None:
+        doc["Peer"] = {}
+    doc["Peer"][p["PublicKey"]] = p
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -328,32 +339,23 @@ def announce(server, query, fn):
 def ctl_add_peer(server, query, _body):
     def fn(doc):
         p = server.status.new_peer(doc, query["name"])
-        if doc.get("Peer") is None:
-            doc["Peer"] = {}
-        doc["Peer"][p["PublicKey"]] = p
+        put_peer(doc, p)
         return ipn_bus.Change(changed=[p]), {"name": p["DNSName"].rstrip("."), "ips": p["TailscaleIPs"]}
     return announce(server, query, fn)
 
 
 def ctl_remove_peer(server, query, _body):
     def fn(doc):
-        key = find_peer(doc, query["name"])
-        if key is None:
-            raise KeyError(query["name"])
-        p = doc["Peer"].pop(key)
+        p = doc["Peer"].pop(peer_key(doc, query["name"]))
         return ipn_bus.Change(removed=[p["NodeID"]]), {"name": p["DNSName"].rstrip(".")}
     return announce(server, query, fn)
 
 
 def ctl_rename_peer(server, query, _body):
     def fn(doc):
-        key = find_peer(doc, query["name"])
-        if key is None:
-            raise KeyError(query["name"])
+        key = peer_key(doc, query["name"])
         p = dict(doc["Peer"][key])
-        to = query["to"]
-        suffix = doc["CurrentTailnet"]["MagicDNSSuffix"]
-        p["DNSName"] = to if to.endswith(".") else "%s.%s." % (to, suffix)
+        p["DNSName"] = fqdn(doc, query["to"])
         doc["Peer"][key] = p
         return ipn_bus.Change(changed=[p]), {"name": p["DNSName"].rstrip(".")}
     return announce(server, query, fn)
@@ -379,9 +381,7 @@ def ctl_churn(server, query, _body):
             if peer is None:
                 peer = server.status.new_peer(doc, "churn")
             if i % 2 == 0:
-                if doc.get("Peer") is None:
-                    doc["Peer"] = {}
-                doc["Peer"][peer["PublicKey"]] = peer
+                put_peer(doc, peer)
                 return ipn_bus.Change(changed=[peer]), {}
             doc["Peer"].pop(peer["PublicKey"], None)
             return ipn_bus.Change(removed=[peer["NodeID"]]), {}
