@@ -42,7 +42,6 @@ struct watch {
 	/* Resyncs. */
 	struct tn_localapi_req *status;
 	struct tn_status_sync sync;
-	const char *status_why;
 	int64_t resync_due, burst_start, next_poll; /* resync_due 0: none pending */
 	const char *due_why;
 	int resync_failures;
@@ -182,7 +181,6 @@ static void resync_start(struct watch *w, int64_t now, const char *why)
 		resync_failed(w, now, &err);
 		return;
 	}
-	w->status_why = why;
 	curl_multi_add_handle(w->multi, tn_localapi_req_easy(w->status));
 }
 
