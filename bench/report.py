@@ -18,6 +18,8 @@ for line in open(sys.argv[1]):
         sizes[int(f[1])] = (int(f[2]), int(f[3]))
 
 peers = sorted({k[0] for k in warm})
+if not peers:
+    sys.exit("report: no lookup measurements in %s" % sys.argv[1])
 ops = ["gai_inet", "gai_unspec", "gethostbyname2_r"]
 names = ["first", "last", "miss"]
 

@@ -8,7 +8,7 @@
 #   dns      nss_dns asking dnsmasq on 127.0.0.1 serving the same hosts file (a lower bound for MagicDNS)
 #   floor    a module answering from constants: glibc's own overhead
 # Sizes: 10, 1,000, 10,000, 100,000 peers (BENCH_SIZES overrides). Also the helper's sync time and peak RSS.
-set -u
+set -u -o pipefail
 : "${TN_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
 export TN_SRCDIR
 if [ -z "${TN_IN_NS:-}" ]; then
