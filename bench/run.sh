@@ -42,7 +42,7 @@ for n in $SIZES; do
 		--pid-file="$TN_TMP/dnsmasq.pid" --cache-size=0 2>"$TN_TMP/dnsmasq.log" &
 	DNSMASQ=$!
 	for _ in $(seq 200); do getent -s hosts:dns hosts "$first" >/dev/null && break; sleep 0.05; done
-	"$BENCH" warm tailnet,files,dns,floor "first=$first,$first_ip" "last=$last,$last_ip" "miss=nx-missing.$SUFFIX" 7 |
+	"$BENCH" warm tailnet,files,dns,floor "first=$first,$first_ip" "last=$last,$last_ip" "miss=nx-missing.$SUFFIX" |
 		sed "s/^/warm $n /" >>"$RESULTS" || tn_fail "lookup benchmark at $n peers"
 	for backend in tailnet files dns floor; do
 		for _ in 1 2 3 4 5; do
