@@ -64,38 +64,48 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 .PHONY: all check unit e2e deps bench demo install uninstall fuzz clean
 all: $(MODULE) $(HELPER)
 
+# V=1 shows the full command lines.
+Q := $(if $(V),,@)
 $(BUILD)/%.o: %.c $(wildcard nss/*.h helper/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@$(if $(V),,echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/nss/%.o: CFLAGS += -fvisibility=hidden
 
 $(MODULE): $(NSS_OBJ) nss/libnss_tailnet.map
-	$(CC) $(CFLAGS) $(MODULE_LDFLAGS) $(LDFLAGS) -o $@ $(NSS_OBJ)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(MODULE_LDFLAGS) $(LDFLAGS) -o $@ $(NSS_OBJ)
 
 $(HELPER): $(HELPER_OBJ) $(SHARED_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -pie -o $@ $^ $(HELPER_LIBS)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -pie -o $@ $^ $(HELPER_LIBS)
 
 $(TESTLIB): $(NSS_OBJ) $(filter-out $(BUILD)/helper/main.o,$(HELPER_OBJ))
-	rm -f $@ && ar rcs $@ $^
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) $(TESTLIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Inss -Ihelper -Itests/unit $(LDFLAGS) -o $@ $< $(TESTLIB) $(HELPER_LIBS) $(CHECK_LIBS) -ldl -lpthread
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -Inss -Ihelper -Itests/unit $(LDFLAGS) -o $@ $< $(TESTLIB) $(HELPER_LIBS) $(CHECK_LIBS) -ldl -lpthread
 
 $(BUILD)/tests/%: tests/tools/%.c $(TESTLIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Inss -Ihelper $(LDFLAGS) -o $@ $< $(TESTLIB) $(HELPER_LIBS) -ldl -lpthread
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -Inss -Ihelper $(LDFLAGS) -o $@ $< $(TESTLIB) $(HELPER_LIBS) -ldl -lpthread
 
 # The benchmark driver and its floor module (a hosts module with no data at all).
 BENCH_BIN := $(BUILD)/bench/lookup_bench $(BUILD)/bench/libnss_floor.so.2
 $(BUILD)/bench/lookup_bench: bench/lookup_bench.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 $(BUILD)/bench/libnss_floor.so.2: bench/nss_floor.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -shared -Wl,-soname,libnss_floor.so.2 -o $@ $<
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -shared -Wl,-soname,libnss_floor.so.2 -o $@ $<
 
 deps:
 	@scripts/install-deps.sh

@@ -23,4 +23,4 @@ for peer in [doc["Self"]] + list((doc.get("Peer") or {}).values()):
     if v4:
         order.append((fqdn, v4[0]))
 open(out, "w").write("\n".join(lines) + "\n")
-print(order[0][0], order[0][1], order[-1][0], order[-1][1])
+print(order[1][0], order[1][1], order[-1][0], order[-1][1])

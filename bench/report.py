@@ -8,8 +8,8 @@ warm, cold, sync, sizes = {}, collections.defaultdict(list), {}, {}
 for line in open(sys.argv[1]):
     f = line.split()
     if f[0] == "warm":
-        n, backend, op, name, med, lo, hi = int(f[1]), f[2], f[3], f[4], int(f[5]), int(f[6]), int(f[7])
-        warm[(n, backend, op, name)] = (med, lo, hi)
+        n, backend, op, name = int(f[1]), f[2], f[3], f[4]
+        warm[(n, backend, op, name)] = [int(x) for x in f[5:]]
     elif f[0] == "cold":
         cold[(int(f[1]), f[2])].append(int(f[3]))
     elif f[0] == "sync":
@@ -18,8 +18,15 @@ for line in open(sys.argv[1]):
         sizes[int(f[1])] = (int(f[2]), int(f[3]))
 
 peers = sorted({k[0] for k in warm})
+if not peers:
+    sys.exit("report: no lookup measurements in %s" % sys.argv[1])
 ops = ["gai_inet", "gai_unspec", "gethostbyname2_r"]
 names = ["first", "last", "miss"]
+
+
+def ratio(n, a, b, op, name):
+    """Median over rounds of a's batch time divided by b's batch time in the same round."""
+    return statistics.median(x / y for x, y in zip(warm[(n, a, op, name)], warm[(n, b, op, name)]))
 
 
 def us(ns):
@@ -27,7 +34,9 @@ def us(ns):
 
 
 print()
-print("Lookup latency through glibc, microseconds per call: median of 7 interleaved batches [min-max].")
+rounds = len(next(iter(warm.values())))
+print("Lookup latency through glibc, microseconds per call: median of %d interleaved rounds of ~2 ms batches" % rounds)
+print("[min-max]; ratios are medians of per-round ratios (each round runs every backend back to back).")
 print("first/last = the first and last peer of the /etc/hosts file; miss = an unknown name under the tailnet suffix.")
 hdr = "%7s %-17s %-5s %22s %22s %22s %22s %8s %8s %8s" % (
     "peers", "operation", "name", "tailnet", "files (/etc/hosts)", "dns (dnsmasq)", "floor", "t/floor", "t/files", "t/dns")
@@ -36,14 +45,13 @@ print("-" * len(hdr))
 for n in peers:
     for op in ops:
         for name in names:
-            cells, meds = [], {}
+            cells = []
             for b in ["tailnet", "files", "dns", "floor"]:
-                med, lo, hi = warm[(n, b, op, name)]
-                meds[b] = med
-                cells.append("%s [%s-%s]" % (us(med), us(lo), us(hi)))
+                s = warm[(n, b, op, name)]
+                cells.append("%s [%s-%s]" % (us(statistics.median(s)), us(min(s)), us(max(s))))
             print("%7d %-17s %-5s %22s %22s %22s %22s %7.2fx %7.3fx %7.3fx" % (
-                n, op, name, *cells, meds["tailnet"] / meds["floor"], meds["tailnet"] / meds["files"],
-                meds["tailnet"] / meds["dns"]))
+                n, op, name, *cells, ratio(n, "tailnet", "floor", op, name), ratio(n, "tailnet", "files", op, name),
+                ratio(n, "tailnet", "dns", op, name)))
 
 print()
 print("Cold first lookup in a fresh process (getaddrinfo AF_INET, nsswitch parsing and module loading included),")
@@ -73,16 +81,14 @@ def check(label, value, limit, unit="x"):
 
 for n in peers:
     for name in ["first", "last"]:
-        check("%d peers, %s hit, getaddrinfo AF_INET vs floor" % (n, name),
-              warm[(n, "tailnet", "gai_inet", name)][0] / warm[(n, "floor", "gai_inet", name)][0], 1.3)
+        check("%d peers, %s hit, getaddrinfo AF_INET vs floor" % (n, name), ratio(n, "tailnet", "floor", "gai_inet", name), 1.3)
         check("%d peers, %s hit, getaddrinfo AF_UNSPEC vs floor" % (n, name),
-              warm[(n, "tailnet", "gai_unspec", name)][0] / warm[(n, "floor", "gai_unspec", name)][0], 1.1)
-    check("%d peers, miss, getaddrinfo AF_INET vs the floor's miss" % n,
-          warm[(n, "tailnet", "gai_inet", "miss")][0] / warm[(n, "floor", "gai_inet", "miss")][0], 1.3)
+              ratio(n, "tailnet", "floor", "gai_unspec", name), 1.1)
+    check("%d peers, miss, getaddrinfo AF_INET vs the floor's miss" % n, ratio(n, "tailnet", "floor", "gai_inet", "miss"), 1.3)
 if len(peers) > 1:
     for op in ops:
         for name in names:
-            vals = [warm[(n, "tailnet", op, name)][0] / warm[(n, "floor", op, name)][0] for n in peers]
+            vals = [ratio(n, "tailnet", "floor", op, name) for n in peers]
             check("flat from %d to %d peers: %s %s (largest/smallest ratio to floor)" % (peers[0], peers[-1], op, name),
                   max(vals) / min(vals), 1.2)
 for n in sorted(sync):

@@ -9,7 +9,7 @@
 #   floor    a module answering from constants: glibc's own overhead
 # Sizes: 10, 1,000, 10,000, 100,000 peers (BENCH_SIZES overrides). Also the helper's sync time and peak RSS.
 # Last, bench/watch_latency.sh: from a peer announced on the IPN bus to its name resolving (100 and 10,000 peers).
-set -u
+set -u -o pipefail
 : "${TN_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
 export TN_SRCDIR
 if [ -z "${TN_IN_NS:-}" ]; then
@@ -43,7 +43,7 @@ for n in $SIZES; do
 		--pid-file="$TN_TMP/dnsmasq.pid" --cache-size=0 2>"$TN_TMP/dnsmasq.log" &
 	DNSMASQ=$!
 	for _ in $(seq 200); do getent -s hosts:dns hosts "$first" >/dev/null && break; sleep 0.05; done
-	"$BENCH" warm tailnet,files,dns,floor "first=$first,$first_ip" "last=$last,$last_ip" "miss=nx-missing.$SUFFIX" 7 |
+	"$BENCH" warm tailnet,files,dns,floor "first=$first,$first_ip" "last=$last,$last_ip" "miss=nx-missing.$SUFFIX" |
 		sed "s/^/warm $n /" >>"$RESULTS" || tn_fail "lookup benchmark at $n peers"
 	for backend in tailnet files dns floor; do
 		for _ in 1 2 3 4 5; do

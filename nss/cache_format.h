@@ -149,15 +149,23 @@ static inline void tn_put64(uint8_t *p, uint64_t v)
 	memcpy(p, &v, sizeof v);
 }
 
-/* The one hash both tables use: 64-bit FNV-1a over the bytes, seeded, then a murmur3 finaliser so that
- * the low bits (the bucket index) depend on every input byte. Callers pass names already lower-cased. */
+/* The one hash both tables use: 8 bytes at a time (multiply and xor-shift per word, the tail zero-padded),
+ * then the murmur3 64-bit finaliser so the low bits (the bucket index) depend on every input byte. Seeded,
+ * and the writer re-seeds until every probe sequence is short. Callers pass names already lower-cased. */
 static inline uint32_t tn_hash(uint32_t seed, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	uint64_t h = 0xcbf29ce484222325ull ^ seed;
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
+	uint64_t h = (0x9e3779b97f4a7c15ull ^ seed) + len;
+	for (; len >= 8; p += 8, len -= 8) {
+		h = (h ^ tn_le64(p)) * 0x9fb21c651e98df25ull;
+		h ^= h >> 29;
+	}
+	if (len) {
+		uint64_t w = 0;
+		for (size_t i = 0; i < len; i++)
+			w |= (uint64_t)p[i] << (8 * i);
+		h = (h ^ w) * 0x9fb21c651e98df25ull;
+		h ^= h >> 29;
 	}
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;

@@ -18,7 +18,21 @@
 		return -(err);                                                                             \
 	} while (0)
 
-static const uint8_t v4_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+/* ::ffff:0:0/96, the prefix IPv4 addresses are stored under: first 8 bytes zero, then 00 00 ff ff. */
+static int is_v4_mapped(const uint8_t *a)
+{
+	return tn_le64(a) == 0 && tn_le32(a + 8) == 0xffff0000u;
+}
+
+/* Bytes a stored name may contain: what tn_name_normalize() produces. A table, because validation walks
+ * every name of the file once per process and per-byte branches would dominate it. */
+static const uint8_t name_byte[256] = {
+	['-'] = 1, ['.'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+	['7'] = 1, ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1,
+	['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1,
+};
 
 /* A section [off, off + count * size) must be 8-aligned, after the header and inside the file. */
 static int section_ok(size_t len, uint32_t off, uint64_t count, uint64_t size)
@@ -38,12 +52,10 @@ static int stored_name_ok(const struct tn_cache *c, uint32_t off, uint32_t len)
 	const char *s = (const char *)c->base + c->str_off;
 	if (len == 0 || len > TN_NAME_MAX || off >= c->str_len || len >= c->str_len - off || s[off + len] != '\0')
 		return 0;
-	for (uint32_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[off + i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.'))
-			return 0;
-	}
-	return 1;
+	unsigned ok = 1;
+	for (uint32_t i = 0; i < len; i++)
+		ok &= name_byte[(unsigned char)s[off + i]];
+	return ok;
 }
 
 static const uint8_t *node_rec(const struct tn_cache *c, uint32_t idx)
@@ -93,7 +105,7 @@ static int validate_nodes(const struct tn_cache *c)
 			return 0;
 		for (unsigned a = 0; a < (unsigned)h.n4 + h.n6; a++) {
 			const uint8_t *r = tn_hit_addr(&h, a);
-			int is4 = memcmp(r + TN_ADDR_BYTES, v4_prefix, sizeof v4_prefix) == 0;
+			int is4 = is_v4_mapped(r + TN_ADDR_BYTES);
 			if (is4 != (a < h.n4) || tn_le32(r + TN_ADDR_NODE) != i)
 				return 0;
 		}
@@ -105,22 +117,17 @@ static int validate_nodes(const struct tn_cache *c)
  * that gives up after max_probe buckets never misses a key that is present. */
 static int validate_table(const struct tn_cache *c, uint32_t off, uint32_t mask, int forward)
 {
-	uint32_t used = 0;
+	/* Branch-free: half the buckets are empty at random, and a branch per bucket would mispredict. */
+	uint32_t used = 0, bad = 0, limit = forward ? c->node_count : c->addr_count;
+	uint32_t flag_mask = forward ? 0 : TN_REF_BARE;
 	for (uint32_t b = 0; b <= mask; b++) {
 		const uint8_t *bk = c->base + off + (size_t)b * TN_BUCKET_SIZE;
 		uint32_t ref = tn_le32(bk + TN_BUCKET_REF), hash = tn_le32(bk + TN_BUCKET_HASH);
-		if (ref == 0)
-			continue;
-		uint32_t idx = (ref & TN_REF_INDEX) - 1;
-		if ((ref & TN_REF_INDEX) == 0 || idx >= (forward ? c->node_count : c->addr_count))
-			return 0;
-		if (!forward && (ref & TN_REF_BARE))
-			return 0;
-		if (((b - hash) & mask) >= c->max_probe)
-			return 0;
-		used++;
+		uint32_t occupied = ref != 0, idx = (ref & TN_REF_INDEX) - 1;
+		bad |= occupied & ((idx >= limit) | ((ref & flag_mask) != 0) | (((b - hash) & mask) >= c->max_probe));
+		used += occupied;
 	}
-	return used <= mask; /* at least one empty bucket: every probe sequence terminates */
+	return !bad && used <= mask; /* at least one empty bucket: every probe sequence terminates */
 }
 
 int tn_cache_parse(const uint8_t *base, size_t len, struct tn_cache *c, const char **why)

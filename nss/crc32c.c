@@ -1,13 +1,46 @@
 /* crc32c.c - see crc32c.h. */
 #include "crc32c.h"
 
+#include <string.h>
+
 #include "cache_format.h"
 #include "crc32c_table.h"
 
-uint32_t tn_crc32c(uint32_t crc, const void *data, size_t len)
+#if defined(__x86_64__)
+#include <cpuid.h>
+
+/* SSE4.2's crc32 instruction computes CRC32C directly, about 8x faster than the tables: it is what keeps a
+ * large cache's once-per-process validation short. */
+__attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t crc, const uint8_t *p, size_t len)
 {
-	const uint8_t *p = data;
-	crc = ~crc;
+	uint64_t c = crc;
+	for (; len >= 8; p += 8, len -= 8) {
+		uint64_t v;
+		memcpy(&v, p, sizeof v);
+		c = __builtin_ia32_crc32di(c, v);
+	}
+	crc = (uint32_t)c;
+	while (len--)
+		crc = __builtin_ia32_crc32qi(crc, *p++);
+	return crc;
+}
+
+/* 0 unknown, 1 no, 2 yes. Racing first calls store the same value: no lock needed, fork-safe. */
+static int have_sse42(void)
+{
+	static int known;
+	int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
+	if (k == 0) {
+		unsigned a, b, c, d;
+		k = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_2) ? 2 : 1;
+		__atomic_store_n(&known, k, __ATOMIC_RELAXED);
+	}
+	return k == 2;
+}
+#endif
+
+static uint32_t crc32c_tables(uint32_t crc, const uint8_t *p, size_t len)
+{
 	while (len >= 8) {
 		uint32_t lo = crc ^ tn_le32(p);
 		uint32_t hi = tn_le32(p + 4);
@@ -20,7 +53,21 @@ uint32_t tn_crc32c(uint32_t crc, const void *data, size_t len)
 	}
 	while (len--)
 		crc = (crc >> 8) ^ crc32c_table[0][(crc ^ *p++) & 0xff];
-	return ~crc;
+	return crc;
+}
+
+uint32_t tn_crc32c(uint32_t crc, const void *data, size_t len)
+{
+#if defined(__x86_64__)
+	if (have_sse42())
+		return ~crc32c_sse42(~crc, data, len);
+#endif
+	return ~crc32c_tables(~crc, data, len);
+}
+
+uint32_t tn_crc32c_portable(uint32_t crc, const void *data, size_t len)
+{
+	return ~crc32c_tables(~crc, data, len);
 }
 
 uint32_t tn_cache_checksum(const uint8_t *file, size_t len)

@@ -526,6 +526,48 @@ START_TEST(threads_while_rewriting)
 }
 END_TEST
 
+static volatile int stop_writer;
+
+static void *rewrite_forever(void *arg)
+{
+	(void)arg;
+	for (int i = 0; !stop_writer; i++)
+		write_tailnet(cache, i % 2, 3600);
+	return NULL;
+}
+
+static void *cancellable_lookups(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		lookup_ok("vault." SUFFIX);
+		pthread_testcancel();
+	}
+	return NULL;
+}
+
+/* pthread_cancel lands while lookups keep re-opening a cache that is replaced under them: no descriptor
+ * leaks and the module is never left locked (its I/O runs with cancellation disabled). */
+START_TEST(cancellation)
+{
+	pthread_t writer, t;
+	ck_assert(lookup_ok("vault"));
+	int fds = open_fds();
+	pthread_create(&writer, NULL, rewrite_forever, NULL);
+	for (int i = 0; i < 200; i++) {
+		pthread_create(&t, NULL, cancellable_lookups, NULL);
+		struct timespec pause = {0, (i % 10) * 100000};
+		nanosleep(&pause, NULL);
+		pthread_cancel(t);
+		pthread_join(t, NULL);
+	}
+	stop_writer = 1;
+	pthread_join(writer, NULL);
+	ck_assert(lookup_ok("vault." SUFFIX));
+	ck_assert_int_eq(open_fds(), fds);
+}
+END_TEST
+
 static void *fork_child_lookups(void *arg)
 {
 	(void)arg;
@@ -577,6 +619,7 @@ static Suite *module_suite(void)
 	tcase_add_test(tc, replacement_without_flag);
 	tcase_add_test(tc, threads_while_rewriting);
 	tcase_add_test(tc, fork_while_busy);
+	tcase_add_test(tc, cancellation);
 	suite_add_tcase(s, tc);
 	return s;
 }
