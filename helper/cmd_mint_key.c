@@ -416,8 +416,7 @@ int cmd_mint_key(int argc, char **argv)
 		usage(stderr);
 		return TN_EXIT_USAGE;
 	}
-	const char *ts = getenv("TN_LOG_TIMESTAMPS");
-	tn_log_setup("mint-key", o.level, ts && *ts && strcmp(ts, "0") != 0);
+	tn_log_setup("mint-key", o.level, tn_log_timestamps_env(0));
 
 	/* No core dump and no ptrace by other users while secrets are in memory. */
 	int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);

@@ -33,7 +33,8 @@ static void usage(FILE *out)
 		"  --status-file FILE  read the status JSON from FILE instead of tailscaled; '-' is standard input:\n"
 		"                      tailscale status --json | tailnet-helper sync --status-file -\n"
 		TN_HELP_CACHE
-		"  --max-age SECONDS   how long the module trusts this cache (default %ld); sync again before\n"
+		"  --max-age SECONDS   how long the module trusts this cache (default %ld): sync again, or\n"
+		"                      run watch, before it runs out\n"
 		"  --timeout SECONDS   give up on tailscaled after this long (default %g; connecting: at most %g)\n"
 		"  --verbose           one summary line on success\n"
 		"  --quiet             nothing but the error line\n\n"
@@ -134,7 +135,7 @@ int cmd_sync(int argc, char **argv)
 		usage(stderr);
 		return TN_EXIT_USAGE;
 	}
-	tn_log_setup("sync", level, getenv("TN_LOG_TIMESTAMPS") != NULL);
+	tn_log_setup("sync", level, tn_log_timestamps_env(0));
 	if (api.connect_timeout_ms > api.timeout_ms)
 		api.connect_timeout_ms = api.timeout_ms;
 

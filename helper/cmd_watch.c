@@ -67,8 +67,7 @@ int cmd_watch(int argc, char **argv)
 				      .header_ms = TN_WATCH_HEADER_MS,
 				      .max_age = TN_MAX_AGE_DEFAULT};
 	enum tn_log_level level = TN_LOG_INFO;
-	const char *env = getenv("TN_LOG_TIMESTAMPS");
-	int timestamps = env ? strcmp(env, "0") != 0 : !tn_log_to_journal();
+	int timestamps = tn_log_timestamps_env(!tn_log_to_journal());
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:c:p:m:d:a:TNhvq", opts, NULL)) != -1) {

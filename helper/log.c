@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -58,4 +59,12 @@ void tn_log(enum tn_log_level level, const char *fmt, ...)
 	if (log_journal) /* journald reads "<N>" as the line's priority and strips it */
 		snprintf(prefix, sizeof prefix, "<%d>", syslog_priority[level]);
 	fprintf(stderr, "%s%stailnet-helper[%s]: %s: %s\n", prefix, stamp, log_command, names[level], text);
+}
+
+int tn_log_timestamps_env(int fallback)
+{
+	const char *v = getenv("TN_LOG_TIMESTAMPS");
+	if (!v)
+		return fallback;
+	return *v && strcmp(v, "0") != 0;
 }

@@ -14,6 +14,9 @@ enum tn_log_level { TN_LOG_ERROR = 0, TN_LOG_WARN = 1, TN_LOG_INFO = 2, TN_LOG_D
 void tn_log_setup(const char *command, enum tn_log_level level, int timestamps);
 /* 1 when stderr is connected to journald (which timestamps lines itself). */
 int tn_log_to_journal(void);
+/* TN_LOG_TIMESTAMPS as every command reads it: "0" or empty means off, any other value on; unset gives
+ * `fallback`. */
+int tn_log_timestamps_env(int fallback);
 enum tn_log_level tn_log_level(void);
 void tn_log(enum tn_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
