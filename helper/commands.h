@@ -9,8 +9,10 @@
 
 #include "err.h"
 
+int cmd_dns(int argc, char **argv);
 int cmd_hosts(int argc, char **argv);
 int cmd_mint_key(int argc, char **argv);
+int cmd_resolv_conf(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 
 /* Prints "tailnet-helper <cmd>: <msg>" to stderr and returns err->code (TN_EXIT_FAIL when unset). */
