@@ -55,8 +55,8 @@ static int look(const struct tn_cache *c, void *ctx)
 static void describe(const struct watch *w, char *out, size_t size)
 {
 	if (w->rc == 0) {
-		snprintf(out, size, "generation %llu, suffix %s, %u names", (unsigned long long)w->generation, w->suffix,
-			 w->names);
+		snprintf(out, size, "generation %llu, suffix %s, %u names", (unsigned long long)w->generation,
+			 w->suffix, w->names);
 		return;
 	}
 	const char *why = w->rc == -ESTALE ? "cache expired (is tailnet-helper sync running?)" : NULL;
@@ -85,11 +85,13 @@ static void tick(void *ctx)
 
 int cmd_dns(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"listen", required_argument, NULL, 'l'}, {"cache", required_argument, NULL, 'c'},
-		{"allow-non-loopback", no_argument, NULL, 'A'}, {"help", no_argument, NULL, 'h'},
-		{"verbose", no_argument, NULL, 'v'},        {"quiet", no_argument, NULL, 'q'},
-		{NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
+					     {"cache", required_argument, NULL, 'c'},
+					     {"allow-non-loopback", no_argument, NULL, 'A'},
+					     {"help", no_argument, NULL, 'h'},
+					     {"verbose", no_argument, NULL, 'v'},
+					     {"quiet", no_argument, NULL, 'q'},
+					     {NULL, 0, NULL, 0}};
 	const char *listen_text = TN_DNS_DEFAULT_ADDR, *cache = TN_DEFAULT_CACHE_PATH;
 	enum tn_log_level level = TN_LOG_INFO;
 	int allow_any = 0, c;
@@ -132,7 +134,8 @@ int cmd_dns(int argc, char **argv)
 	if (!allow_any && !tn_dns_is_loopback(&l)) {
 		tn_error_set(&err, TN_EXIT_USAGE,
 			     "--listen %s is not a loopback address; other hosts could query the tailnet's names "
-			     "(give --allow-non-loopback if that is what you want)", l.text);
+			     "(give --allow-non-loopback if that is what you want)",
+			     l.text);
 		return cmd_fail("dns", &err);
 	}
 	if (tn_current_set_path(cache) < 0) {

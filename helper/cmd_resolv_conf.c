@@ -63,13 +63,17 @@ static int valid_nameserver(const char *text)
 
 int cmd_resolv_conf(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"apply", no_argument, NULL, 'a'},           {"revert", no_argument, NULL, 'r'},
-		{"file", required_argument, NULL, 'f'},      {"backup", required_argument, NULL, 'b'},
-		{"nameserver", required_argument, NULL, 'n'}, {"search", required_argument, NULL, 's'},
-		{"cache", required_argument, NULL, 'c'},     {"help", no_argument, NULL, 'h'},
-		{"verbose", no_argument, NULL, 'v'},         {"quiet", no_argument, NULL, 'q'},
-		{NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"apply", no_argument, NULL, 'a'},
+					     {"revert", no_argument, NULL, 'r'},
+					     {"file", required_argument, NULL, 'f'},
+					     {"backup", required_argument, NULL, 'b'},
+					     {"nameserver", required_argument, NULL, 'n'},
+					     {"search", required_argument, NULL, 's'},
+					     {"cache", required_argument, NULL, 'c'},
+					     {"help", no_argument, NULL, 'h'},
+					     {"verbose", no_argument, NULL, 'v'},
+					     {"quiet", no_argument, NULL, 'q'},
+					     {NULL, 0, NULL, 0}};
 	const char *file = DEFAULT_FILE, *backup = NULL, *nameserver = TN_DNS_DEFAULT_ADDR, *search = NULL;
 	const char *cache = TN_DEFAULT_CACHE_PATH;
 	enum tn_log_level level = TN_LOG_INFO;
@@ -122,7 +126,8 @@ int cmd_resolv_conf(int argc, char **argv)
 	struct tn_error err = {0};
 	char backup_buf[4096], suffix[TN_NAME_MAX + 1];
 	if (!backup) {
-		if (snprintf(backup_buf, sizeof backup_buf, "%s" TN_RESOLV_BACKUP_SUFFIX, file) >= (int)sizeof backup_buf) {
+		if (snprintf(backup_buf, sizeof backup_buf, "%s" TN_RESOLV_BACKUP_SUFFIX, file) >=
+		    (int)sizeof backup_buf) {
 			tn_error_set(&err, TN_EXIT_USAGE, "--file is too long");
 			return cmd_fail("resolv-conf", &err);
 		}
@@ -138,7 +143,8 @@ int cmd_resolv_conf(int argc, char **argv)
 	}
 
 	if (!valid_nameserver(nameserver)) {
-		tn_error_set(&err, TN_EXIT_USAGE, "--nameserver %s: want an IPv4 or IPv6 address (no port)", nameserver);
+		tn_error_set(&err, TN_EXIT_USAGE, "--nameserver %s: want an IPv4 or IPv6 address (no port)",
+			     nameserver);
 		return cmd_fail("resolv-conf", &err);
 	}
 	struct tn_name n;
@@ -155,7 +161,8 @@ int cmd_resolv_conf(int argc, char **argv)
 		return cmd_fail("resolv-conf", &err);
 	if (notes.dropped)
 		tn_warn("%d nameserver line(s) commented out: resolvers use only the first 3, and the responder is "
-			"first now (--revert brings them back)", notes.dropped);
+			"first now (--revert brings them back)",
+			notes.dropped);
 	if (notes.rotate)
 		tn_warn("'options rotate' is set: resolvers will not always ask the responder first, and another "
 			"nameserver's answer for a tailnet name may win");

@@ -90,21 +90,19 @@ static void negative(const struct tn_cache *c, int rcode, const char *zone, size
 			       (uint32_t)tn_scope_ttl(c, now, TN_TTL_NEGATIVE));
 }
 
-static void reverse(const struct tn_cache *c, const struct tn_dns_query *q, const struct tn_name *n,
-		    const uint8_t key[16], size_t zone, int64_t now, struct tn_dns_msg *m)
+static void reverse(const struct tn_cache *c, const struct tn_name *n, const uint8_t key[16], size_t zone, int64_t now,
+		    struct tn_dns_msg *m)
 {
 	struct tn_hit hit;
 	enum tn_scope scope = tn_scope_addr(c, key, &hit);
 	if (scope == TN_NOT_OURS) {
 		tn_dns_set_rcode(m, TN_RCODE_REFUSED, 0);
-		return;
-	}
-	if (scope == TN_FOUND && (q->qtype == TN_DNS_PTR || q->qtype == TN_DNS_ANY)) {
+	} else if (scope == TN_NOT_FOUND) {
+		negative(c, TN_RCODE_NXDOMAIN, n->s + zone, n->len - zone, now, m);
+	} else {
 		tn_dns_set_rcode(m, TN_RCODE_NOERROR, 1);
 		tn_dns_add_ptr(m, (uint32_t)tn_scope_ttl(c, now, TN_TTL_POSITIVE), hit.fqdn, hit.fqdn_len);
-		return;
 	}
-	negative(c, scope == TN_FOUND ? TN_RCODE_NOERROR : TN_RCODE_NXDOMAIN, n->s + zone, n->len - zone, now, m);
 }
 
 static void forward(const struct tn_cache *c, const struct tn_dns_query *q, const struct tn_name *n, int64_t now,
@@ -139,12 +137,15 @@ void tn_dns_answer(const struct tn_cache *c, const struct tn_dns_query *q, int64
 		tn_dns_set_rcode(m, TN_RCODE_REFUSED, 0);
 		return;
 	}
-	uint8_t key[16];
-	size_t zone = 0;
-	if (ends_with(n.s, n.len, V4_ARPA, sizeof V4_ARPA - 1) || ends_with(n.s, n.len, V6_ARPA, sizeof V6_ARPA - 1)) {
-		int v4 = ends_with(n.s, n.len, V4_ARPA, sizeof V4_ARPA - 1);
+	/* PTR questions (and ANY) for reverse names take the module's reverse way; every other question its
+	 * forward way, where such a name is simply not the tailnet's. */
+	int v4 = ends_with(n.s, n.len, V4_ARPA, sizeof V4_ARPA - 1);
+	int arpa = v4 || ends_with(n.s, n.len, V6_ARPA, sizeof V6_ARPA - 1);
+	if (arpa && (q->qtype == TN_DNS_PTR || q->qtype == TN_DNS_ANY)) {
+		uint8_t key[16];
+		size_t zone = 0;
 		if (v4 ? reverse_v4(n.s, n.len, key, &zone) : reverse_v6(n.s, n.len, key, &zone))
-			reverse(c, q, &n, key, zone, now, m);
+			reverse(c, &n, key, zone, now, m);
 		else
 			tn_dns_set_rcode(m, TN_RCODE_REFUSED, 0); /* not one whole address: the module is never asked */
 		return;

@@ -5,7 +5,8 @@
  *   - a cached name: its A / AAAA records (ANY: both), every address of the family, TTL 5 s or less when the
  *     cache runs out sooner; a cached name without that family, or asked another type: NOERROR, no records
  *     (the module's NO_DATA). Bare names (`vault.`) answer like the module's: only when it has them.
- *   - a cached address asked as PTR (in-addr.arpa / ip6.arpa, one whole address): its FQDN.
+ *   - a cached address asked as PTR or ANY (in-addr.arpa / ip6.arpa, one whole address): its FQDN. Other
+ *     questions about such names go the forward way, like any other name (REFUSED).
  *   - the module's HOST_NOT_FOUND - an unknown name strictly under the tailnet's own suffix, an unknown address
  *     in 100.64.0.0/10 or fd7a:115c:a1e0::/48: NXDOMAIN.
  *   - the module's UNAVAIL - other domains, other tailnets' suffixes, unknown bare names, names that are no host

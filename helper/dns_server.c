@@ -62,7 +62,8 @@ int tn_dns_listen_parse(const char *text, struct tn_dns_listen *out, struct tn_e
 	if (text[0] == '[') {
 		const char *close = strchr(text, ']');
 		if (!close || (close[1] && close[1] != ':'))
-			return tn_error_set(err, TN_EXIT_USAGE, "--listen %s: want ADDR, ADDR:PORT or [IPv6]:PORT", text);
+			return tn_error_set(err, TN_EXIT_USAGE, "--listen %s: want ADDR, ADDR:PORT or [IPv6]:PORT",
+					    text);
 		text++;
 		host_len = (size_t)(close - text);
 		port_text = close[1] ? close + 2 : NULL;
@@ -243,8 +244,8 @@ static int loop(struct tn_dns_server *s, void (*tick)(void *ctx), void *ctx, str
 		pfd[2] = (struct pollfd){.fd = s->tcp, .events = POLLIN};
 		size_t n_conns = s->n_conns;
 		for (size_t i = 0; i < n_conns; i++)
-			pfd[3 + i] = (struct pollfd){.fd = s->conns[i]->fd,
-						     .events = s->conns[i]->out_len ? POLLOUT : POLLIN};
+			pfd[3 + i] =
+			    (struct pollfd){.fd = s->conns[i]->fd, .events = s->conns[i]->out_len ? POLLOUT : POLLIN};
 		int rc = poll(pfd, 3 + n_conns, poll_timeout(s, now, next_tick));
 		if (rc < 0 && errno == EINTR)
 			continue;

@@ -9,8 +9,8 @@
 #define FLAG_RD 0x0100u
 #define FLAG_CD 0x0010u
 #define OPCODE(flags) (((flags) >> 11) & 0xfu)
-#define OPT_SIZE 11u    /* root owner, type, class, TTL, RDLENGTH 0 */
-#define RR_FIXED 10u    /* type, class, TTL, RDLENGTH */
+#define OPT_SIZE 11u /* root owner, type, class, TTL, RDLENGTH 0 */
+#define RR_FIXED 10u /* type, class, TTL, RDLENGTH */
 
 static uint16_t get16(const uint8_t *p)
 {

@@ -75,10 +75,10 @@ size_t tn_dns_udp_limit(const struct tn_dns_query *q);
 
 struct tn_dns_msg {
 	uint8_t *buf;
-	size_t limit;    /* the message never grows past this; buf holds at least this many bytes */
+	size_t limit; /* the message never grows past this; buf holds at least this many bytes */
 	size_t len;
-	size_t reserve;  /* kept free for the OPT record */
-	size_t records;  /* where the records start (after the question) */
+	size_t reserve; /* kept free for the OPT record */
+	size_t records; /* where the records start (after the question) */
 	uint16_t ancount, nscount;
 	int truncated, edns, edns_do, rcode;
 };

@@ -142,8 +142,8 @@ int tn_resolv_applied(const char *text, size_t len)
 	return 0;
 }
 
-char *tn_resolv_rewrite(const char *orig, size_t len, const char *nameserver, const char *suffix,
-			const char *backup, size_t *out_len, struct tn_resolv_notes *notes)
+char *tn_resolv_rewrite(const char *orig, size_t len, const char *nameserver, const char *suffix, const char *backup,
+			size_t *out_len, struct tn_resolv_notes *notes)
 {
 	struct text t = {0};
 	int kept = 0;
@@ -169,8 +169,9 @@ char *tn_resolv_rewrite(const char *orig, size_t len, const char *nameserver, co
 			if (same_address(rest, k, nameserver))
 				continue; /* ours, already first */
 			if (++kept > 2) {
-				puts_text(&t, "# tailnet-helper: unused while the responder is first (resolvers use at most "
-					      "3 nameservers): ");
+				puts_text(
+				    &t, "# tailnet-helper: unused while the responder is first (resolvers use at most "
+					"3 nameservers): ");
 				notes->dropped++;
 			}
 		}
@@ -192,7 +193,8 @@ static int open_locked(const char *path, char *buf, size_t *len, struct tn_error
 	if (fd < 0 && errno == ELOOP)
 		return tn_error_set(err, TN_EXIT_FAIL,
 				    "%s is a symbolic link (to systemd-resolved's or resolvconf's file?): it is "
-				    "managed elsewhere, so it is left alone; configure that manager instead", path);
+				    "managed elsewhere, so it is left alone; configure that manager instead",
+				    path);
 	if (fd < 0)
 		return tn_error_set(err, TN_EXIT_FAIL, "cannot open %s: %s", path, strerror(errno));
 	if (flock(fd, LOCK_EX) != 0 || tn_read_fd(fd, buf, TN_RESOLV_MAX_BYTES + 1, len) != 0) {
@@ -220,9 +222,11 @@ static int read_backup(const char *backup, char *buf, size_t *len, struct tn_err
 {
 	int fd = open(backup, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return tn_error_set(err, TN_EXIT_FAIL,
-				    "the file was rewritten by tailnet-helper but its original %s cannot be opened (%s); "
-				    "edit it by hand", backup, strerror(errno));
+		return tn_error_set(
+		    err, TN_EXIT_FAIL,
+		    "the file was rewritten by tailnet-helper but its original %s cannot be opened (%s); "
+		    "edit it by hand",
+		    backup, strerror(errno));
 	int rc = tn_read_fd(fd, buf, TN_RESOLV_MAX_BYTES + 1, len);
 	int e = errno;
 	close(fd);

@@ -33,8 +33,8 @@ struct tn_resolv_notes {
 };
 
 /* The applied text, malloc'd (caller frees), NUL-terminated; NULL on allocation failure. */
-char *tn_resolv_rewrite(const char *orig, size_t len, const char *nameserver, const char *suffix,
-			const char *backup, size_t *out_len, struct tn_resolv_notes *notes);
+char *tn_resolv_rewrite(const char *orig, size_t len, const char *nameserver, const char *suffix, const char *backup,
+			size_t *out_len, struct tn_resolv_notes *notes);
 /* 1 when text carries the marker line. */
 int tn_resolv_applied(const char *text, size_t len);
 
