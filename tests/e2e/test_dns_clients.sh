@@ -1,9 +1,10 @@
 # test_dns_clients.sh - programs that never call NSS, resolving through the responder: a pure-Go program
 # (Debian's golang-go, CGO_ENABLED=0, like the official vault/terraform/kubectl builds) and a static musl
-# program (musl-gcc -static, as in Alpine), both built here at test time, neither of which loads the NSS
-# module (shown first). The namespace's resolv.conf is wired with `tailnet-helper resolv-conf --apply` on top of "nameserver 127.0.0.2", where dnsmasq knows only
-# example.org and nas: tailnet names must come from the responder, example.org from dnsmasq after the responder's
-# REFUSED, and an unknown tailnet name must end as "no such host" (the responder's NXDOMAIN).
+# program (musl-gcc -static, as in Alpine), both built here at test time; neither loads the NSS module
+# (shown first). The namespace's resolv.conf is wired with `tailnet-helper resolv-conf --apply` on top of
+# "nameserver 127.0.0.2", where dnsmasq knows only example.org and nas: tailnet names must come from the
+# responder, example.org and a bare LAN name from dnsmasq after the responder's REFUSED, and an unknown
+# tailnet name must end as "no such host" (the responder's NXDOMAIN).
 . "$TN_SRCDIR/tests/lib.sh"
 tn_enter_ns "$0" "$@"
 S=magellanic-gondola.ts.net
