@@ -3,7 +3,8 @@
 #   make              build build/libnss_tailnet.so.2 and build/tailnet-helper
 #   make check        install build deps if missing (apt-get, as root), then every test: unit, end-to-end,
 #                     sanitizers, valgrind, fuzz smoke
-#   make bench        lookup latency against /etc/hosts, DNS on loopback and glibc's floor
+#   make bench        lookup latency against /etc/hosts, DNS on loopback and glibc's floor; the DNS responder
+#                     against dnsmasq under dnsperf
 #   make demo         a sample tailnet answering `getent hosts vault` in a private namespace
 #   make install      module into the multiarch libdir, helper into $(PREFIX)/bin, systemd unit
 #

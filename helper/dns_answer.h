@@ -20,7 +20,7 @@
  *
  * tn_dns_respond() is one packet's whole path: parse, read the process's current cache view (cache_current.h;
  * REFUSED when it has no usable cache, so clients fall through), build. It returns the answer's length, or 0
- * when the packet is to be dropped. `out` holds TN_DNS_MSG_MAX bytes.
+ * when the packet is to be dropped. `out` holds TN_DNS_MSG_MAX bytes over TCP, TN_DNS_UDP_MAX over UDP.
  */
 #ifndef TAILNET_DNS_ANSWER_H
 #define TAILNET_DNS_ANSWER_H

@@ -16,7 +16,9 @@
 #include "dns_answer.h"
 #include "dns_wire.h"
 
-#define UDP_BATCH 64 /* datagrams per wake-up before the TCP side gets its turn */
+#define UDP_BATCH 32       /* datagrams per recvmmsg/sendmmsg: one system call each way for a burst */
+#define UDP_ROUNDS 4       /* batches per wake-up before the TCP side gets its turn */
+#define UDP_QUERY_MAX 4096 /* a longer datagram is no query of ours: dropped */
 #define TICK_MS 1000
 
 struct conn {
@@ -27,12 +29,20 @@ struct conn {
 	uint8_t out[2 + TN_DNS_MSG_MAX];
 };
 
+struct udp_batch {
+	struct mmsghdr in[UDP_BATCH], out[UDP_BATCH];
+	struct iovec in_iov[UDP_BATCH], out_iov[UDP_BATCH];
+	struct sockaddr_storage peer[UDP_BATCH];
+	uint8_t query[UDP_BATCH][UDP_QUERY_MAX];
+	uint8_t answer[UDP_BATCH][TN_DNS_UDP_MAX];
+};
+
 struct tn_dns_server {
 	sigset_t stop, old_mask;
 	int sig, udp, tcp;
 	struct conn *conns[TN_DNS_TCP_CLIENTS];
 	size_t n_conns;
-	uint8_t in[TN_DNS_MSG_MAX], out[TN_DNS_MSG_MAX];
+	struct udp_batch udp_batch;
 };
 
 static int64_t now_ms(void)
@@ -122,19 +132,44 @@ static int open_socket(const struct tn_dns_listen *l, int type, struct tn_error 
 	return fd;
 }
 
+/* Answers what is queued, a batch at a time. Answers that cannot be sent at once are dropped: UDP clients
+ * retry. */
 static void serve_udp(struct tn_dns_server *s)
 {
-	for (int i = 0; i < UDP_BATCH; i++) {
-		struct sockaddr_storage peer;
-		socklen_t peer_len = sizeof peer;
-		ssize_t n = recvfrom(s->udp, s->in, sizeof s->in, MSG_DONTWAIT, (struct sockaddr *)&peer, &peer_len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
+	struct udp_batch *b = &s->udp_batch;
+	for (int round = 0; round < UDP_ROUNDS; round++) {
+		for (int i = 0; i < UDP_BATCH; i++) {
+			b->in_iov[i] = (struct iovec){b->query[i], sizeof b->query[i]};
+			b->in[i].msg_hdr = (struct msghdr){.msg_name = &b->peer[i],
+							   .msg_namelen = sizeof b->peer[i],
+							   .msg_iov = &b->in_iov[i],
+							   .msg_iovlen = 1};
+		}
+		int n = recvmmsg(s->udp, b->in, UDP_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
 			return; /* EAGAIN, or an ICMP error from an earlier answer: nothing to do */
-		size_t len = tn_dns_respond(s->in, (size_t)n, 0, s->out);
-		if (len)
-			sendto(s->udp, s->out, len, MSG_DONTWAIT, (struct sockaddr *)&peer, peer_len);
+		unsigned n_out = 0;
+		for (int i = 0; i < n; i++) {
+			if (b->in[i].msg_hdr.msg_flags & MSG_TRUNC)
+				continue;
+			size_t len = tn_dns_respond(b->query[i], b->in[i].msg_len, 0, b->answer[n_out]);
+			if (!len)
+				continue;
+			b->out_iov[n_out] = (struct iovec){b->answer[n_out], len};
+			b->out[n_out].msg_hdr = (struct msghdr){.msg_name = &b->peer[i],
+								.msg_namelen = b->in[i].msg_hdr.msg_namelen,
+								.msg_iov = &b->out_iov[n_out],
+								.msg_iovlen = 1};
+			n_out++;
+		}
+		for (unsigned sent = 0; sent < n_out;) {
+			int r = sendmmsg(s->udp, b->out + sent, n_out - sent, MSG_DONTWAIT);
+			if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				break;
+			sent += r > 0 ? (unsigned)r : 1; /* one answer that cannot be sent must not stop the rest */
+		}
+		if (n < UDP_BATCH)
+			return;
 	}
 }
 
