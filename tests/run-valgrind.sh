@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs the module under valgrind through real programs (getent, the C resolver probe) and the helper's
-# commands, in private namespaces like the end-to-end tests. Fails on any memory error, and on any leak
-# whose stack goes through libnss_tailnet or tailnet-helper code. Argument: the (plain) build directory.
+# commands (the DNS responder serving dig among them), in private namespaces like the end-to-end tests.
+# Fails on any memory error, and on any leak whose stack goes through libnss_tailnet or tailnet-helper code. Argument: the (plain) build directory.
 export TN_BUILD="${1:-build}" TN_SAN=
 . "$(dirname "$0")/lib.sh"
 tn_enter_ns "$0" "$@"
@@ -12,13 +12,19 @@ PROBE="$TN_BUILD/tests/resolve_probe"
 # vg WHAT CMD...: CMD under memcheck (children too); its stdout in $TN_OUT. Any memory error fails; a leak
 # fails when its allocation stack goes through our code (the module, the helper, our test programs) -
 # programs like getent may keep their own allocations, which are not ours to report.
+VG=(valgrind --quiet --trace-children=yes --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect
+	--errors-for-leak-kinds=definite,indirect)
 vg() {
 	local what=$1 log="$TN_TMP/vg.log"
 	shift
 	rm -f "$log"
-	TN_OUT=$(valgrind --quiet --trace-children=yes --error-exitcode=99 --leak-check=full \
-		--show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --log-file="$log" "$@")
-	local rc=$?
+	TN_OUT=$("${VG[@]}" --log-file="$log" "$@")
+	vg_check "$what" "$log" $?
+}
+
+# vg_check WHAT LOG RC: fails on any error in LOG, and on leaks whose stack goes through our code.
+vg_check() {
+	local what=$1 log=$2 rc=$3
 	command python3 - "$log" "$TN_SRCDIR" <<'PY' || tn_fail "$what: valgrind found a problem in tailnet code (log above)"
 import glob, os, re, sys
 text = open(sys.argv[1]).read()
@@ -63,3 +69,26 @@ vg "getent hosts (refused cache)" getent hosts vault
 chmod 0644 /var/cache/tailnet/hosts.cache
 # The dlopen'ed-module unit test, children included (Check forks every test).
 vg "unit test_module" env TN_MODULE="$TN_BUILD/libnss_tailnet.so.2" "$TN_BUILD/tests/test_module"
+
+# The DNS responder: queries of every kind over UDP and TCP, some malformed, then SIGTERM (exit 0).
+"$HELPER" sync --status-file "$EXAMPLES/running.json" || tn_fail "sync"
+"${VG[@]}" --log-file="$TN_TMP/vg-dns.log" "$HELPER" dns 2>"$TN_TMP/dns.log" &
+DNS_PID=$!
+for _ in $(seq 200); do
+	dig +tries=1 +time=1 @127.100.100.100 vault >/dev/null 2>&1 && break
+	sleep 0.1
+done
+for q in "vault A" "vault.$S AAAA" "nope.$S A" "example.org A" "-x 100.101.33.8" "+tcp vault ANY" "+dnssec grafana.$S AAAA" \
+	"+edns=1 +noednsneg vault" "+opcode=notify vault"; do
+	# shellcheck disable=SC2086
+	dig +tries=1 +time=5 @127.100.100.100 $q >/dev/null || tn_fail "dig $q under valgrind"
+done
+tn_assert_contains "$(command python3 "$TN_SRCDIR/tests/tools/dns_poke.py" 127.100.100.100 fuzz 200 1)" "alive" \
+	"responder under valgrind: malformed packets"
+tn_assert_contains "$(command python3 "$TN_SRCDIR/tests/tools/dns_poke.py" 127.100.100.100 pipeline)" "id=3" \
+	"responder under valgrind: pipelined TCP"
+kill -TERM $DNS_PID
+wait $DNS_PID
+rc=$?
+vg_check "tailnet-helper dns" "$TN_TMP/vg-dns.log" $rc
+tn_assert_eq "$rc" 0 "the responder under valgrind exits 0 on SIGTERM"
