@@ -1,7 +1,8 @@
 #!/bin/bash
 # Runs the module under valgrind through real programs (getent, the C resolver probe) and the helper's
 # commands (the DNS responder serving dig among them), in private namespaces like the end-to-end tests.
-# Fails on any memory error, and on any leak whose stack goes through libnss_tailnet or tailnet-helper code. Argument: the (plain) build directory.
+# Fails on any memory error, and on any leak whose stack goes through libnss_tailnet or tailnet-helper code.
+# Argument: the (plain) build directory.
 export TN_BUILD="${1:-build}" TN_SAN=
 . "$(dirname "$0")/lib.sh"
 tn_enter_ns "$0" "$@"
