@@ -108,18 +108,11 @@ int cmd_dns(int argc, char **argv)
 		case 'A':
 			allow_any = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			return TN_EXIT_OK;
-		case 'v':
-			level = TN_LOG_DEBUG;
-			break;
-		case 'q':
-			level = TN_LOG_ERROR;
-			break;
-		default:
-			usage(stderr);
-			return TN_EXIT_USAGE;
+		default: {
+			int rc = cmd_common_option(c, usage, &level, TN_LOG_DEBUG);
+			if (rc >= 0)
+				return rc;
+		}
 		}
 	}
 	if (optind != argc) {

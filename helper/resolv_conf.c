@@ -236,16 +236,17 @@ static int read_backup(const char *backup, char *buf, size_t *len, struct tn_err
 	return 0;
 }
 
+/* The file as found and the original, for apply and revert (one at a time: the helper is single-threaded). */
+static char cur[TN_RESOLV_MAX_BYTES + 1], orig[TN_RESOLV_MAX_BYTES + 1];
+
 int tn_resolv_apply(const char *path, const char *backup, const char *nameserver, const char *suffix, int *changed,
 		    struct tn_resolv_notes *notes, struct tn_error *err)
 {
-	static char cur[TN_RESOLV_MAX_BYTES + 1], orig[TN_RESOLV_MAX_BYTES + 1];
 	size_t cur_len, orig_len;
+	int rc = 0, fd = open_locked(path, cur, &cur_len, err);
 	*changed = 0;
-	int fd = open_locked(path, cur, &cur_len, err);
 	if (fd < 0)
 		return -1;
-	int rc = 0;
 	if (tn_resolv_applied(cur, cur_len)) {
 		rc = read_backup(backup, orig, &orig_len, err);
 	} else {
@@ -268,13 +269,11 @@ int tn_resolv_apply(const char *path, const char *backup, const char *nameserver
 
 int tn_resolv_revert(const char *path, const char *backup, int *changed, struct tn_error *err)
 {
-	static char cur[TN_RESOLV_MAX_BYTES + 1], orig[TN_RESOLV_MAX_BYTES + 1];
 	size_t cur_len, orig_len;
+	int rc = 0, fd = open_locked(path, cur, &cur_len, err);
 	*changed = 0;
-	int fd = open_locked(path, cur, &cur_len, err);
 	if (fd < 0)
 		return -1;
-	int rc = 0;
 	if (tn_resolv_applied(cur, cur_len)) {
 		rc = read_backup(backup, orig, &orig_len, err);
 		if (rc == 0)
