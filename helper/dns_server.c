@@ -19,6 +19,7 @@
 #define UDP_BATCH 32       /* datagrams per recvmmsg/sendmmsg: one system call each way for a burst */
 #define UDP_ROUNDS 4       /* batches per wake-up before the TCP side gets its turn */
 #define UDP_QUERY_MAX 4096 /* a longer datagram is no query of ours: dropped */
+#define UDP_RCVBUF (2 << 20)
 #define TICK_MS 1000
 
 struct conn {
@@ -124,6 +125,11 @@ static int open_socket(const struct tn_dns_listen *l, int type, struct tn_error 
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
 	if (type == SOCK_STREAM)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one); /* restart over TIME_WAIT */
+	/* Room for a burst that arrives while we are not scheduled (the default holds ~200 small datagrams);
+	 * FORCE passes net.core.rmem_max when we may, the plain option is capped by it otherwise. */
+	int rcvbuf = UDP_RCVBUF;
+	if (type == SOCK_DGRAM && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
 	if (bind(fd, (const struct sockaddr *)&l->ss, l->len) < 0 || (type == SOCK_STREAM && listen(fd, 64) < 0)) {
 		int e = errno;
 		close(fd);
