@@ -22,9 +22,10 @@ for bin in "$GO" "$MUSL"; do
 done
 
 tn_sync_example running
-dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --address=/example.org/192.0.2.80 \
-	--address=/example.org/2001:db8::80 --address=/nas/192.0.2.81 --address=/nas/2001:db8::81 --listen-address=127.0.0.2 --bind-interfaces --port=53 --user=root --pid-file="$TN_TMP/dnsmasq.pid" \
-	--log-queries --log-facility="$TN_TMP/dnsmasq.log" &
+dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --listen-address=127.0.0.2 \
+	--bind-interfaces --port=53 --user=root --pid-file="$TN_TMP/dnsmasq.pid" --log-queries \
+	--log-facility="$TN_TMP/dnsmasq.log" --address=/example.org/192.0.2.80 --address=/example.org/2001:db8::80 \
+	--address=/nas/192.0.2.81 --address=/nas/2001:db8::81 &
 "$HELPER" dns 2>"$TN_TMP/dns.log" &
 RESPONDER=$!
 for _ in $(seq 100); do

@@ -31,7 +31,8 @@ start_responder() {
 	tn_fail "the responder does not answer"
 }
 start_responder --verbose
-tn_assert_contains "$(cat "$TN_TMP/dns.log")" "answering on $NS:53 (UDP, TCP) from /var/cache/tailnet/hosts.cache: generation 1, suffix $S" \
+tn_assert_contains "$(cat "$TN_TMP/dns.log")" \
+	"answering on $NS:53 (UDP, TCP) from /var/cache/tailnet/hosts.cache: generation 1, suffix $S" \
 	"one start line: address, cache, generation"
 
 d() { dig +tries=1 +time=2 @$NS "$@"; }

@@ -40,7 +40,8 @@ tn_expect_rc 0 "three nameservers: apply" "${RC[@]}" --apply --file "$F" --searc
 tn_assert_contains "$TN_OUT" "1 nameserver line(s) commented out" "three nameservers: the third is set aside, with a warning"
 tn_assert_contains "$TN_OUT" "'options rotate' is set" "and rotate is warned about"
 tn_assert_eq "$(grep -c '^nameserver' "$F")" "3" "three nameservers: glibc still sees three"
-tn_assert_contains "$(cat "$F")" "# tailnet-helper: unused while the responder is first (resolvers use at most 3 nameservers): nameserver 10.0.0.3" \
+tn_assert_contains "$(cat "$F")" \
+	"# tailnet-helper: unused while the responder is first (resolvers use at most 3 nameservers): nameserver 10.0.0.3" \
 	"three nameservers: the third kept as a comment"
 "${RC[@]}" --revert --file "$F" 2>/dev/null || tn_fail "revert"
 tn_assert_eq "$(grep -c '^nameserver' "$F")" "3" "three nameservers: all three back"

@@ -126,7 +126,8 @@ def main():
         print(summary(reply) if reply else "no reply")
     elif cmd == "pipeline":
         s = tcp_connect(addr)
-        s.sendall(b"".join(framed(query(n, qid=i + 1)) for i, n in enumerate(["vault", "example.org", "nope.magellanic-gondola.ts.net"])))
+        names = ["vault", "example.org", "nope.magellanic-gondola.ts.net"]
+        s.sendall(b"".join(framed(query(n, qid=i + 1)) for i, n in enumerate(names)))
         for _ in range(3):
             print(summary(tcp_read(s)))
     elif cmd == "trickle":
