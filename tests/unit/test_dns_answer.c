@@ -7,7 +7,7 @@
 #include <nss.h>
 #include <time.h>
 
-#include "../../nss/cache_current.h"
+#include "cache_current.h"
 #include "cache_reader.h"
 #include "dns_answer.h"
 #include "dns_msg.h"
