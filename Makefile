@@ -4,7 +4,7 @@
 #   make check        install build deps if missing (apt-get, as root), then every test: unit, end-to-end,
 #                     sanitizers, valgrind, fuzz smoke
 #   make bench        lookup latency against /etc/hosts, DNS on loopback and glibc's floor; watch's
-#                     notification-to-resolve latency
+#                     notification-to-resolve latency; the DNS responder against dnsmasq under dnsperf
 #   make demo         a sample tailnet answering `getent hosts vault` in a private namespace
 #   make install      module into the multiarch libdir, helper into $(PREFIX)/bin, the systemd unit
 #                     tailnet-helper.service (runs `tailnet-helper watch`) into $(PREFIX)/lib/systemd/system
@@ -38,14 +38,15 @@ CFLAGS += -std=c11 -g $(OPT) $(WARNINGS) $(DEFINES) -fstack-protector-strong -fP
 LDFLAGS += $(SANFLAGS) -Wl,-z,relro -Wl,-z,now
 
 # The module: libc only, six exports, never unloaded.
-NSS_SRC := nss/name.c nss/crc32c.c nss/cache_reader.c nss/cache_current.c nss/hostent_pack.c nss/nss_entry.c
+NSS_SRC := nss/name.c nss/crc32c.c nss/cache_reader.c nss/scope.c nss/cache_current.c nss/hostent_pack.c nss/nss_entry.c
 NSS_OBJ := $(NSS_SRC:%.c=$(BUILD)/%.o)
 MODULE := $(BUILD)/libnss_tailnet.so.2
 MODULE_LDFLAGS := -shared -fvisibility=hidden -Wl,-soname,libnss_tailnet.so.2 \
 	-Wl,--version-script=nss/libnss_tailnet.map -Wl,-z,nodelete -Wl,-z,defs
 
 # The reader code the helper shares with the module (never the other way round).
-SHARED_OBJ := $(BUILD)/nss/name.o $(BUILD)/nss/crc32c.o $(BUILD)/nss/cache_reader.o
+SHARED_OBJ := $(BUILD)/nss/name.o $(BUILD)/nss/crc32c.o $(BUILD)/nss/cache_reader.o $(BUILD)/nss/scope.o \
+	$(BUILD)/nss/cache_current.o
 
 HELPER_SRC := $(wildcard helper/*.c)
 HELPER_OBJ := $(HELPER_SRC:%.c=$(BUILD)/%.o)

@@ -14,7 +14,7 @@ set -u -o pipefail
 export TN_SRCDIR
 if [ -z "${TN_IN_NS:-}" ]; then
 	[ "$(id -u)" = 0 ] || { echo "bench: needs root (private namespaces)" >&2; exit 1; }
-	TN_EXTRA_PACKAGES="dnsmasq-base" "$TN_SRCDIR/scripts/install-deps.sh" || exit 1
+	TN_EXTRA_PACKAGES="dnsmasq-base dnsperf" "$TN_SRCDIR/scripts/install-deps.sh" || exit 1
 fi
 . "$TN_SRCDIR/tests/lib.sh"
 tn_enter_ns "$0" "$@"
@@ -58,3 +58,4 @@ for n in $SIZES; do
 done
 python3 "$TN_SRCDIR/bench/report.py" "$RESULTS"
 env -u TN_IN_NS "$TN_SRCDIR/bench/watch_latency.sh"
+env -u TN_IN_NS "$TN_SRCDIR/bench/dns_perf.sh" # the DNS responder vs dnsmasq, in a namespace of its own

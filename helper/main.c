@@ -14,6 +14,8 @@ static const struct command commands[] = {
 	{"sync", cmd_sync, "read tailscaled's status once and rewrite the cache from it"},
 	{"watch", cmd_watch, "keep the cache current from tailscaled's IPN bus, until stopped"},
 	{"hosts", cmd_hosts, "print the cache as /etc/hosts lines, as the NSS module sees it"},
+	{"dns", cmd_dns, "answer tailnet names over DNS on loopback, for programs that never call NSS"},
+	{"resolv-conf", cmd_resolv_conf, "put the DNS responder first in /etc/resolv.conf (--apply), or undo it"},
 	{"mint-key", cmd_mint_key, "mint a short-lived, tagged auth key through the Tailscale API"},
 };
 
@@ -21,7 +23,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: tailnet-helper COMMAND [OPTIONS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n'tailnet-helper COMMAND --help' describes a command, its options and exit codes.\n");
 }
 

@@ -18,6 +18,7 @@ static struct tn_cache_file cur;     /* cur.c.base == NULL: no usable view, see 
 static int cur_err = -ENOENT;
 static int64_t next_check_ns;        /* CLOCK_MONOTONIC_COARSE; 0 forces a check */
 static char cur_path[PATH_MAX];
+static char set_path[PATH_MAX]; /* tn_current_set_path(); "" in the module */
 
 static void fork_prepare(void)
 {
@@ -41,8 +42,24 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
+int tn_current_set_path(const char *path)
+{
+	size_t len = path ? strlen(path) : 0;
+	if (len == 0 || path[0] != '/')
+		return -EINVAL;
+	if (len >= sizeof set_path)
+		return -ENAMETOOLONG;
+	pthread_mutex_lock(&lock);
+	memcpy(set_path, path, len + 1);
+	next_check_ns = 0;
+	pthread_mutex_unlock(&lock);
+	return 0;
+}
+
 static const char *cache_path(void)
 {
+	if (set_path[0])
+		return set_path;
 	const char *p = secure_getenv("TAILNET_NSS_CACHE");
 	return p && *p ? p : TN_DEFAULT_CACHE_PATH;
 }

@@ -9,7 +9,9 @@
  * and must do no I/O and not block; file I/O happens outside it with cancellation disabled, so no lock is
  * held across I/O and no descriptor leaks on pthread_cancel. Fork: the mutex is taken around fork() by
  * pthread_atfork handlers, so a child never inherits it locked. The path is TAILNET_NSS_CACHE when set (read
- * with secure_getenv, so setuid programs ignore it), else TN_DEFAULT_CACHE_PATH.
+ * with secure_getenv, so setuid programs ignore it), else TN_DEFAULT_CACHE_PATH; a helper process that
+ * serves this view (`tailnet-helper dns`) names its own with tn_current_set_path(), which the module never
+ * calls, so the module's path rules stay as they are.
  */
 #ifndef TAILNET_CACHE_CURRENT_H
 #define TAILNET_CACHE_CURRENT_H
@@ -20,7 +22,11 @@ typedef int (*tn_query_fn)(const struct tn_cache *c, void *ctx);
 
 int tn_current_query(tn_query_fn fn, void *ctx);
 
-/* Unit tests only (hidden in the module): forget the view so the next query re-opens at once. */
+/* Helper processes only, before the first query: every later query reads `path` (absolute, copied) instead of
+ * TAILNET_NSS_CACHE / the default. 0, or -EINVAL (not absolute) / -ENAMETOOLONG. */
+int tn_current_set_path(const char *path);
+
+/* Forget the view (unmapping it) so the next query re-opens at once; for unit tests and a helper's exit. */
 void tn_current_reset(void);
 
 #endif

@@ -19,9 +19,9 @@
 #include "cache_current.h"
 #include "hostent_pack.h"
 #include "name.h"
+#include "scope.h"
 
 #define EXPORT __attribute__((visibility("default")))
-#define TTL_MAX 5 /* seconds, as MagicDNS; also what nscd keeps a positive answer for */
 
 /* Query outcomes besides 0 (packed) and -errno. */
 enum { R_NOTFOUND = 1, R_NODATA = 2, R_NOT_OURS = 3 };
@@ -54,20 +54,16 @@ static void set_ttl(const struct tn_cache *c, int32_t *ttlp)
 		return;
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-	int64_t left = c->valid_until - (int64_t)ts.tv_sec;
-	*ttlp = (int32_t)(left < 0 ? 0 : left > TTL_MAX ? TTL_MAX : left);
+	*ttlp = tn_scope_ttl(c, (int64_t)ts.tv_sec, TN_TTL_POSITIVE);
 }
 
 static int forward_query(const struct tn_cache *c, void *vctx)
 {
 	struct forward *f = vctx;
 	struct tn_hit hit;
-	if (!tn_cache_find_name(c, f->name->s, f->name->len, &hit)) {
-		/* Only names strictly under the tailnet's own suffix are ours to deny. */
-		if (tn_name_under(f->name->s, f->name->len, c->suffix, c->suffix_len))
-			return R_NOTFOUND;
-		return R_NOT_OURS;
-	}
+	enum tn_scope scope = tn_scope_name(c, f->name->s, f->name->len, &hit);
+	if (scope != TN_FOUND)
+		return scope == TN_NOT_FOUND ? R_NOTFOUND : R_NOT_OURS;
 	int rc;
 	if (f->af == AF_UNSPEC) {
 		rc = tn_pack_tuples(&hit, f->pat, f->buf, f->buflen);
@@ -82,22 +78,13 @@ static int forward_query(const struct tn_cache *c, void *vctx)
 	return rc;
 }
 
-/* 100.64.0.0/10 (v4-mapped) and fd7a:115c:a1e0::/48: where MagicDNS answers reverse lookups itself. */
-static int in_tailscale_range(const uint8_t k[16])
-{
-	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	static const uint8_t ula[6] = {0xfd, 0x7a, 0x11, 0x5c, 0xa1, 0xe0};
-	if (memcmp(k, mapped, sizeof mapped) == 0)
-		return k[12] == 100 && (k[13] & 0xc0) == 64;
-	return memcmp(k, ula, sizeof ula) == 0;
-}
-
 static int reverse_query(const struct tn_cache *c, void *vctx)
 {
 	struct reverse *r = vctx;
 	struct tn_hit hit;
-	if (!tn_cache_find_addr(c, r->key, &hit))
-		return in_tailscale_range(r->key) ? R_NOTFOUND : R_NOT_OURS;
+	enum tn_scope scope = tn_scope_addr(c, r->key, &hit);
+	if (scope != TN_FOUND)
+		return scope == TN_NOT_FOUND ? R_NOTFOUND : R_NOT_OURS;
 	int rc = tn_pack_reverse(&hit, r->addr, r->af, r->len, r->he, r->buf, r->buflen);
 	if (rc == 0)
 		set_ttl(c, r->ttlp);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Runs the module under valgrind through real programs (getent, the C resolver probe) and the helper's
-# commands, in private namespaces like the end-to-end tests. Fails on any memory error, and on any leak
-# whose stack goes through libnss_tailnet or tailnet-helper code. Argument: the (plain) build directory.
+# commands (the DNS responder serving dig among them), in private namespaces like the end-to-end tests.
+# Fails on any memory error, and on any leak whose stack goes through libnss_tailnet or tailnet-helper code.
+# Argument: the (plain) build directory.
 export TN_BUILD="${1:-build}" TN_SAN=
 . "$(dirname "$0")/lib.sh"
 tn_enter_ns "$0" "$@"
@@ -98,3 +99,26 @@ tn_watch_stop TERM
 tn_assert_eq "$TN_WATCH_RC" 0 "watch under valgrind: SIGTERM during a hung status read exits 0"
 vg_check "watch session" "$TN_TMP/vg-watch.log"
 tn_ok "watch session: valgrind clean"
+
+# The DNS responder: queries of every kind over UDP and TCP, some malformed, then SIGTERM (exit 0).
+"$HELPER" sync --status-file "$EXAMPLES/running.json" || tn_fail "sync"
+valgrind "${VG_OPTS[@]}" --log-file="$TN_TMP/vg-dns.log" "$HELPER" dns 2>"$TN_TMP/dns.log" &
+DNS_PID=$!
+for _ in $(seq 200); do
+	dig +tries=1 +time=1 @127.100.100.100 vault >/dev/null 2>&1 && break
+	sleep 0.1
+done
+for q in "vault A" "vault.$S AAAA" "nope.$S A" "example.org A" "-x 100.101.33.8" "+tcp vault ANY" "+dnssec grafana.$S AAAA" \
+	"+edns=1 +noednsneg vault" "+opcode=notify vault"; do
+	# shellcheck disable=SC2086
+	dig +tries=1 +time=5 @127.100.100.100 $q >/dev/null || tn_fail "dig $q under valgrind"
+done
+tn_assert_contains "$(command python3 "$TN_SRCDIR/tests/tools/dns_poke.py" 127.100.100.100 fuzz 200 1)" "alive" \
+	"responder under valgrind: malformed packets"
+tn_assert_contains "$(command python3 "$TN_SRCDIR/tests/tools/dns_poke.py" 127.100.100.100 pipeline)" "id=3" \
+	"responder under valgrind: pipelined TCP"
+kill -TERM $DNS_PID
+wait $DNS_PID
+rc=$?
+vg_check "tailnet-helper dns" "$TN_TMP/vg-dns.log"
+tn_assert_eq "$rc" 0 "the responder under valgrind exits 0 on SIGTERM"

@@ -24,7 +24,7 @@ export TAILNET_NSS_CACHE="$TN_TMP/alt/hosts.cache"
 tn_assert_eq "$(getent hosts api-worker.$S | cut -d' ' -f2)" "api-worker.$S" "TAILNET_NSS_CACHE honoured"
 tn_expect_rc 2 "vault is not in the alternative cache" getent hosts vault.$S
 
-cp "$(type -P getent)" "$TN_TMP/getent-suid"
+cp "$(type -P getent)" "$TN_TMP/getent-suid" # type -P: getent is also a shell function (lib.sh)
 chown root:root "$TN_TMP/getent-suid"
 chmod 4755 "$TN_TMP/getent-suid"
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }

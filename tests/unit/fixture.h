@@ -48,6 +48,25 @@ static inline void fixture_tailnet(struct tn_hostset *hs, bool magicdns)
 	ck_assert_int_eq(tn_hostset_finish(hs, &err), 0);
 }
 
+/* The fixture tailnet plus "many", with 60 IPv4 and 60 IPv6 addresses: answers too big for glibc's first
+ * buffer or for one datagram. */
+static inline void fixture_tailnet_many(struct tn_hostset *hs, bool magicdns)
+{
+	struct tn_error err;
+	char text[120][48];
+	const char *addrs[120];
+	fixture_tailnet(hs, magicdns);
+	hs->finished = false;
+	for (int i = 0; i < 60; i++) {
+		snprintf(text[i], sizeof text[i], "100.100.1.%d", i + 1);
+		snprintf(text[60 + i], sizeof text[60 + i], "fd7a:115c:a1e0::1:%x", i + 1);
+	}
+	for (int i = 0; i < 120; i++)
+		addrs[i] = text[i];
+	ck_assert_int_eq(tn_hostset_add(hs, TN_HOST_NODE, "many." SUFFIX, addrs, 120, 1, NULL, NULL, &err), 0);
+	ck_assert_int_eq(tn_hostset_finish(hs, &err), 0);
+}
+
 /* A private 0755 directory (the reader refuses group/world-writable ones). */
 static inline char *fixture_dir(void)
 {

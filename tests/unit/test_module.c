@@ -53,23 +53,10 @@ static void load_module(void)
 	ck_assert_ptr_null(dlsym(h, "tn_cache_open"));
 }
 
-/* The fixture tailnet plus "many", with 60 IPv4 and 60 IPv6 addresses, to force glibc-style retries. */
 static void write_tailnet(const char *path, bool magicdns, int64_t max_age)
 {
 	struct tn_hostset hs;
-	struct tn_error err;
-	char text[120][48];
-	const char *addrs[120];
-	fixture_tailnet(&hs, magicdns);
-	hs.finished = false;
-	for (int i = 0; i < 60; i++) {
-		snprintf(text[i], sizeof text[i], "100.100.1.%d", i + 1);
-		snprintf(text[60 + i], sizeof text[60 + i], "fd7a:115c:a1e0::1:%x", i + 1);
-	}
-	for (int i = 0; i < 120; i++)
-		addrs[i] = text[i];
-	ck_assert_int_eq(tn_hostset_add(&hs, TN_HOST_NODE, "many." SUFFIX, addrs, 120, 1, NULL, NULL, &err), 0);
-	ck_assert_int_eq(tn_hostset_finish(&hs, &err), 0);
+	fixture_tailnet_many(&hs, magicdns);
 	fixture_write_cache(path, &hs, max_age);
 	tn_hostset_free(&hs);
 }
