@@ -119,7 +119,7 @@ int cmd_dns(int argc, char **argv)
 		usage(stderr);
 		return TN_EXIT_USAGE;
 	}
-	tn_log_setup("dns", level, getenv("TN_LOG_TIMESTAMPS") != NULL);
+	tn_log_setup("dns", level, tn_log_timestamps_env(0));
 
 	struct tn_dns_listen l;
 	if (tn_dns_listen_parse(listen_text, &l, &err) < 0)

@@ -41,15 +41,12 @@ int cmd_hosts(int argc, char **argv)
 		case 'c':
 			path = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return TN_EXIT_OK;
-		case 'v':
-		case 'q':
-			break;
-		default:
-			usage(stderr);
-			return TN_EXIT_USAGE;
+		default: { /* --verbose and --quiet are accepted; hosts has nothing to log */
+			enum tn_log_level level;
+			int rc = cmd_common_option(c, usage, &level, TN_LOG_DEBUG);
+			if (rc >= 0)
+				return rc;
+		}
 		}
 	}
 	if (optind != argc) {

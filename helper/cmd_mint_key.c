@@ -396,18 +396,11 @@ int cmd_mint_key(int argc, char **argv)
 		case O_CTIMEOUT:
 			bad = parse_long(optarg, "--connect-timeout", 1, 600, &o.connect_timeout, &err);
 			break;
-		case 'h':
-			usage(stdout);
-			return TN_EXIT_OK;
-		case 'v':
-			o.level = TN_LOG_DEBUG;
-			break;
-		case 'q':
-			o.level = TN_LOG_ERROR;
-			break;
-		default:
-			usage(stderr);
-			return TN_EXIT_USAGE;
+		default: {
+			int rc = cmd_common_option(c, usage, &o.level, TN_LOG_DEBUG);
+			if (rc >= 0)
+				return rc;
+		}
 		}
 		if (bad)
 			return cmd_fail("mint-key", &err);

@@ -115,7 +115,7 @@ int cmd_resolv_conf(int argc, char **argv)
 		usage(stderr);
 		return TN_EXIT_USAGE;
 	}
-	tn_log_setup("resolv-conf", level, getenv("TN_LOG_TIMESTAMPS") != NULL);
+	tn_log_setup("resolv-conf", level, tn_log_timestamps_env(0));
 	struct tn_error err = {0};
 	char backup_buf[4096], suffix[TN_NAME_MAX + 1];
 	if (!backup) {

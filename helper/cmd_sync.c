@@ -117,18 +117,11 @@ int cmd_sync(int argc, char **argv)
 				return TN_EXIT_USAGE;
 			}
 			break;
-		case 'h':
-			usage(stdout);
-			return TN_EXIT_OK;
-		case 'v':
-			level = TN_LOG_INFO;
-			break;
-		case 'q':
-			level = TN_LOG_ERROR;
-			break;
-		default:
-			usage(stderr);
-			return TN_EXIT_USAGE;
+		default: {
+			int rc = cmd_common_option(c, usage, &level, TN_LOG_INFO);
+			if (rc >= 0)
+				return rc;
+		}
 		}
 	}
 	if (optind != argc || (file && api.socket)) {
