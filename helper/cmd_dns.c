@@ -11,12 +11,13 @@
 #include "commands.h"
 #include "dns_server.h"
 #include "log.h"
+#include "privdrop.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: tailnet-helper dns [--listen ADDR[:PORT]] [--cache PATH] [--allow-non-loopback]\n"
-		"                          [--verbose] [--quiet]\n\n"
+		"usage: tailnet-helper dns [--listen ADDR[:PORT]] [--cache PATH] [--user USER]\n"
+		"                          [--allow-non-loopback] [--verbose] [--quiet]\n\n"
 		"Answers DNS queries (UDP and TCP) for tailnet names from the cache, as the NSS module does, for\n"
 		"programs that never call NSS: static Go binaries, musl (Alpine), dig. Names outside the tailnet get\n"
 		"REFUSED, so resolvers ask the next nameserver in /etc/resolv.conf; nothing is ever forwarded.\n"
@@ -24,6 +25,8 @@ static void usage(FILE *out)
 		"  --listen ADDR[:PORT]  where to answer (default " TN_DNS_DEFAULT_ADDR ":%d; [IPv6]:PORT for IPv6).\n"
 		"                        Loopback only (127.0.0.0/8, ::1) unless --allow-non-loopback is given\n"
 		"  --cache PATH          cache file (default " TN_DEFAULT_CACHE_PATH ")\n"
+		"  --user USER           once listening, run as USER (default nobody; 'root' keeps root). The\n"
+		"                        cache and its directory must be readable by USER (0644/0755 are)\n"
 		"  --allow-non-loopback  accept a --listen address other hosts can reach\n"
 		"  --verbose             also log every change of the cache (new generation, unusable, usable again)\n"
 		"  --quiet               errors only\n\n"
@@ -88,16 +91,17 @@ int cmd_dns(int argc, char **argv)
 	static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
 					     {"cache", required_argument, NULL, 'c'},
 					     {"allow-non-loopback", no_argument, NULL, 'A'},
+					     {"user", required_argument, NULL, 'u'},
 					     {"help", no_argument, NULL, 'h'},
 					     {"verbose", no_argument, NULL, 'v'},
 					     {"quiet", no_argument, NULL, 'q'},
 					     {NULL, 0, NULL, 0}};
-	const char *listen_text = TN_DNS_DEFAULT_ADDR, *cache = TN_DEFAULT_CACHE_PATH;
+	const char *listen_text = TN_DNS_DEFAULT_ADDR, *cache = TN_DEFAULT_CACHE_PATH, *user = "nobody";
 	enum tn_log_level level = TN_LOG_INFO;
 	int allow_any = 0, c;
 	struct tn_error err = {0};
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "l:c:hvq", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:c:u:hvq", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			listen_text = optarg;
@@ -107,6 +111,9 @@ int cmd_dns(int argc, char **argv)
 			break;
 		case 'A':
 			allow_any = 1;
+			break;
+		case 'u':
+			user = optarg;
 			break;
 		default: {
 			int rc = cmd_common_option(c, usage, &level, TN_LOG_DEBUG);
@@ -138,6 +145,11 @@ int cmd_dns(int argc, char **argv)
 	struct tn_dns_server *s = tn_dns_server_open(&l, &err);
 	if (!s)
 		return cmd_fail("dns", &err);
+	/* Port 53 needed root; answering from a world-readable file does not. */
+	if (tn_drop_privileges(user, &err) != 0) {
+		tn_dns_server_close(s);
+		return cmd_fail("dns", &err);
+	}
 	struct watch w = {.path = cache};
 	char text[400];
 	refresh(&w);

@@ -34,6 +34,10 @@ start_responder --verbose
 tn_assert_contains "$(cat "$TN_TMP/dns.log")" \
 	"answering on $NS:53 (UDP, TCP) from /var/cache/tailnet/hosts.cache: generation 1, suffix $S" \
 	"one start line: address, cache, generation"
+tn_assert_eq "$(awk '/^Uid:/ {print $2, $3, $4, $5}' /proc/$RESPONDER/status)" "65534 65534 65534 65534" \
+	"once listening, the responder runs as nobody (real, effective, saved, fs uid)"
+tn_assert_eq "$(awk '/^Groups:/ {print $2}' /proc/$RESPONDER/status)" "" "with no supplementary groups"
+tn_assert_eq "$(awk '/^NoNewPrivs:/ {print $2}' /proc/$RESPONDER/status)" "1" "and no_new_privs"
 
 d() { dig +tries=1 +time=2 @$NS "$@"; }
 # section answer|authority NAME [TYPE] ...: that section's records, blanks squeezed to one space.
