@@ -15,12 +15,8 @@
 #include "config.h"
 #include "log.h"
 #include "mint.h"
+#include "mint_settings.h"
 #include "secrets.h"
-
-#define DEFAULT_OAUTH_ID_FILE "~/secrets/tailscale-oauth-client-id"
-#define DEFAULT_OAUTH_SECRET_FILE "~/secrets/tailscale-oauth-client-secret"
-#define DEFAULT_API_KEY_FILE "~/secrets/tailscale-api-key"
-#define DEFAULT_TAGS "tag:tazpod"
 
 static void usage(FILE *out)
 {
@@ -30,12 +26,12 @@ static void usage(FILE *out)
 	    "Mints a short-lived auth key through the Tailscale API (an OAuth client, else an API access token)\n"
 	    "and prints it on stdout, alone.\n\n"
 	    "credentials (paths to files, mode 0600 or stricter; never the values themselves):\n"
-	    "  --oauth-client-id-file FILE      default " DEFAULT_OAUTH_ID_FILE "\n"
-	    "  --oauth-client-secret-file FILE  default " DEFAULT_OAUTH_SECRET_FILE "\n"
+	    "  --oauth-client-id-file FILE      default " TN_DEFAULT_OAUTH_ID_FILE "\n"
+	    "  --oauth-client-secret-file FILE  default " TN_DEFAULT_OAUTH_SECRET_FILE "\n"
 	    "  --api-key-file FILE              used when no OAuth client is configured or found\n"
-	    "                                   (default " DEFAULT_API_KEY_FILE ")\n"
+	    "                                   (default " TN_DEFAULT_API_KEY_FILE ")\n"
 	    "the key:\n"
-	    "  --tags LIST              comma-separated tags (default " DEFAULT_TAGS
+	    "  --tags LIST              comma-separated tags (default " TN_DEFAULT_TAGS
 	    "); \"\" for none (API token only)\n"
 	    "  --expiry SECONDS         lifetime (default 3600, at most %ld)\n"
 	    "  --reusable, --no-reusable            (default reusable)\n"
@@ -64,35 +60,6 @@ static void usage(FILE *out)
 	    TN_EXPIRY_MAX, TN_DESCRIPTION_MAX);
 }
 
-/* A setting and where it came from, for messages and for "explicit beats a default that merely exists". */
-struct setting {
-	const char *value;
-	char origin[PATH_MAX + 48];
-	int is_explicit;
-};
-
-static void resolve(struct setting *s, const char *opt_value, const char *opt_name, const char *env_name,
-		    const struct tn_config *cfg, const char *key, const char *def)
-{
-	const char *env = env_name ? getenv(env_name) : NULL;
-	const char *conf = key ? tn_config_get(cfg, key) : NULL;
-	s->is_explicit = 1;
-	if (opt_value) {
-		s->value = opt_value;
-		snprintf(s->origin, sizeof s->origin, "%s", opt_name);
-	} else if (env && *env) {
-		s->value = env;
-		snprintf(s->origin, sizeof s->origin, "$%s", env_name);
-	} else if (conf) {
-		s->value = conf;
-		snprintf(s->origin, sizeof s->origin, "%s (%s)", cfg->path, key);
-	} else {
-		s->value = def;
-		s->is_explicit = 0;
-		snprintf(s->origin, sizeof s->origin, "default");
-	}
-}
-
 static int parse_long(const char *text, const char *name, long min, long max, long *out, struct tn_error *err)
 {
 	char *end;
@@ -103,61 +70,12 @@ static int parse_long(const char *text, const char *name, long min, long max, lo
 	return 0;
 }
 
-static int expand(const struct setting *s, char *out, struct tn_error *err)
-{
-	if (!*s->value)
-		return tn_error_set(err, TN_EXIT_USAGE, "empty path from %s", s->origin);
-	return tn_expand_home(s->value, out, PATH_MAX, err);
-}
-
 struct options {
-	const char *config, *api_url, *ca_file, *oauth_id, *oauth_secret, *api_key, *tags, *description, *output;
-	long expiry, retries, timeout, connect_timeout;
-	bool reusable, ephemeral, preauthorized, json;
+	struct tn_mint_settings mint;
+	const char *output;
+	bool json;
 	enum tn_log_level level;
 };
-
-/* Chooses OAuth or the API token and reads the files. An explicitly configured credential wins over a default
- * file that merely exists; OAuth wins when both are explicit (it is what the seed's operators use). */
-static int load_credentials(const struct options *o, const struct tn_config *cfg, struct tn_credentials *cred,
-			    struct tn_error *err)
-{
-	struct setting id, secret, key;
-	char id_path[PATH_MAX], secret_path[PATH_MAX], key_path[PATH_MAX];
-	resolve(&id, o->oauth_id, "--oauth-client-id-file", "TAILNET_OAUTH_CLIENT_ID_FILE", cfg, "oauth_client_id_file",
-		DEFAULT_OAUTH_ID_FILE);
-	resolve(&secret, o->oauth_secret, "--oauth-client-secret-file", "TAILNET_OAUTH_CLIENT_SECRET_FILE", cfg,
-		"oauth_client_secret_file", DEFAULT_OAUTH_SECRET_FILE);
-	resolve(&key, o->api_key, "--api-key-file", "TAILNET_API_KEY_FILE", cfg, "api_key_file", DEFAULT_API_KEY_FILE);
-	if (expand(&id, id_path, err) || expand(&secret, secret_path, err) || expand(&key, key_path, err))
-		return -1;
-
-	bool oauth;
-	if (id.is_explicit || secret.is_explicit)
-		oauth = true;
-	else if (key.is_explicit)
-		oauth = false;
-	else if (access(secret_path, F_OK) == 0 || access(id_path, F_OK) == 0)
-		oauth = true;
-	else if (access(key_path, F_OK) == 0)
-		oauth = false;
-	else
-		return tn_error_set(err, TN_EXIT_CREDENTIALS,
-				    "no credentials: neither an OAuth client (%s and %s) nor an API access token (%s)",
-				    id_path, secret_path, key_path);
-	cred->kind = oauth ? TN_CRED_OAUTH : TN_CRED_API_KEY;
-	if (oauth) {
-		tn_debug("credentials: OAuth client (secret file %s, from %s)", secret_path, secret.origin);
-		if (tn_secret_read(id_path, "OAuth client id file", &cred->client_id, err) != 0 ||
-		    tn_secret_read(secret_path, "OAuth client secret file", &cred->client_secret, err) != 0)
-			return -1;
-	} else {
-		tn_debug("credentials: API access token (file %s, from %s)", key_path, key.origin);
-		if (tn_secret_read(key_path, "API access token file", &cred->api_key, err) != 0)
-			return -1;
-	}
-	return 0;
-}
 
 /* Checked before minting, so that a key is not minted only to be lost. */
 static int check_output_dir(const char *path, struct tn_error *err)
@@ -201,76 +119,19 @@ static int print_result(const struct options *o, const struct tn_minted *m, enum
 
 static int mint(const struct options *o, struct tn_error *err)
 {
-	struct tn_config cfg = {0};
-	struct tn_credentials cred = {0};
-	struct tn_minted minted = {0};
-	struct tn_api api = {0};
-	char **tags = NULL, ca_path[PATH_MAX], desc[TN_DESCRIPTION_MAX + 1];
-	size_t ntags = 0;
-	int rc = -1, curl_up = 0;
-
-	if (tn_config_load(&cfg, o->config, err) != 0)
-		return -1;
-	struct setting url, ca, tag_list;
-	resolve(&url, o->api_url, "--api-url", "TAILNET_API_URL", &cfg, "api_url", TN_API_DEFAULT_URL);
-	resolve(&ca, o->ca_file, "--ca-file", NULL, &cfg, "ca_file", NULL);
-	resolve(&tag_list, o->tags, "--tags", NULL, &cfg, "tags", DEFAULT_TAGS);
-	if (ca.value && expand(&ca, ca_path, err) != 0)
-		goto out;
-	if (tn_parse_tags(tag_list.value, &tags, &ntags, err) != 0) {
-		tn_error_wrap(err, "%s: ", tag_list.origin);
-		goto out;
-	}
-	if (o->description) {
-		if (!tn_description_valid(o->description)) {
-			tn_error_set(err, TN_EXIT_USAGE, "--description: 1 to %d letters, digits or '-'",
-				     TN_DESCRIPTION_MAX);
-			goto out;
-		}
-		snprintf(desc, sizeof desc, "%s", o->description);
-	} else {
-		char host[256] = "";
-		gethostname(host, sizeof host - 1);
-		tn_default_description(host, desc);
-	}
-	struct tn_key_request req = {.reusable = o->reusable,
-				     .ephemeral = o->ephemeral,
-				     .preauthorized = o->preauthorized,
-				     .tags = tags,
-				     .ntags = ntags,
-				     .expiry_seconds = o->expiry,
-				     .description = desc};
-	api.base_url = url.value;
-	api.ca_file = ca.value ? ca_path : NULL;
-	api.connect_timeout_ms = o->connect_timeout * 1000;
-	api.timeout_ms = o->timeout * 1000;
-	api.max_attempts = (int)o->retries;
-
+	struct tn_mint_outcome got;
 	if (o->output && check_output_dir(o->output, err) != 0)
-		goto out;
-	if (load_credentials(o, &cfg, &cred, err) != 0)
-		goto out;
-	if (tn_api_global_init(err) != 0)
-		goto out;
-	curl_up = 1;
-	if (tn_api_init(&api, err) != 0)
-		goto out;
-	tn_debug("API %s (from %s)", api.base_url, url.origin);
-	if (tn_mint_key(&api, &cred, &req, &minted, err) != 0 || print_result(o, &minted, cred.kind, err) != 0)
-		goto out;
-	const char *id = json_string_value(json_object_get(minted.info, "id"));
-	const char *expires = json_string_value(json_object_get(minted.info, "expires"));
-	tn_info("minted auth key %s, expires %s%s%s", id ? id : "(no id)", expires ? expires : "(not said)",
-		o->output ? ", written to " : "", o->output ? o->output : "");
-	rc = 0;
-out:
-	tn_minted_free(&minted);
-	tn_credentials_free(&cred);
-	tn_api_close(&api);
-	if (curl_up)
-		tn_api_global_cleanup();
-	tn_tags_free(tags, ntags);
-	tn_config_free(&cfg);
+		return -1;
+	int rc = tn_mint_with_settings(&o->mint, &got, err);
+	if (rc == 0)
+		rc = print_result(o, &got.minted, got.kind, err);
+	if (rc == 0) {
+		const char *id = json_string_value(json_object_get(got.minted.info, "id"));
+		const char *expires = json_string_value(json_object_get(got.minted.info, "expires"));
+		tn_info("minted auth key %s, expires %s%s%s", id ? id : "(no id)", expires ? expires : "(not said)",
+			o->output ? ", written to " : "", o->output ? o->output : "");
+	}
+	tn_mint_outcome_free(&got);
 	return rc;
 }
 
@@ -322,14 +183,7 @@ int cmd_mint_key(int argc, char **argv)
 					     {"verbose", no_argument, NULL, 'v'},
 					     {"quiet", no_argument, NULL, 'q'},
 					     {NULL, 0, NULL, 0}};
-	struct options o = {.expiry = 3600,
-			    .retries = 4,
-			    .timeout = 60,
-			    .connect_timeout = 10,
-			    .reusable = true,
-			    .ephemeral = true,
-			    .preauthorized = true,
-			    .level = TN_LOG_INFO};
+	struct options o = {.mint = TN_MINT_SETTINGS_DEFAULT, .level = TN_LOG_INFO};
 	struct tn_error err = {0};
 	int c;
 	optind = 1;
@@ -337,49 +191,49 @@ int cmd_mint_key(int argc, char **argv)
 		int bad = 0;
 		switch (c) {
 		case O_CONFIG:
-			o.config = optarg;
+			o.mint.config = optarg;
 			break;
 		case O_API_URL:
-			o.api_url = optarg;
+			o.mint.api_url = optarg;
 			break;
 		case O_CA:
-			o.ca_file = optarg;
+			o.mint.ca_file = optarg;
 			break;
 		case O_OID:
-			o.oauth_id = optarg;
+			o.mint.oauth_id = optarg;
 			break;
 		case O_OSECRET:
-			o.oauth_secret = optarg;
+			o.mint.oauth_secret = optarg;
 			break;
 		case O_APIKEY:
-			o.api_key = optarg;
+			o.mint.api_key = optarg;
 			break;
 		case O_TAGS:
-			o.tags = optarg;
+			o.mint.tags = optarg;
 			break;
 		case O_EXPIRY:
-			bad = parse_long(optarg, "--expiry", 1, TN_EXPIRY_MAX, &o.expiry, &err);
+			bad = parse_long(optarg, "--expiry", 1, TN_EXPIRY_MAX, &o.mint.expiry, &err);
 			break;
 		case O_REUSE:
-			o.reusable = true;
+			o.mint.reusable = true;
 			break;
 		case O_NOREUSE:
-			o.reusable = false;
+			o.mint.reusable = false;
 			break;
 		case O_EPH:
-			o.ephemeral = true;
+			o.mint.ephemeral = true;
 			break;
 		case O_NOEPH:
-			o.ephemeral = false;
+			o.mint.ephemeral = false;
 			break;
 		case O_PRE:
-			o.preauthorized = true;
+			o.mint.preauthorized = true;
 			break;
 		case O_NOPRE:
-			o.preauthorized = false;
+			o.mint.preauthorized = false;
 			break;
 		case O_DESC:
-			o.description = optarg;
+			o.mint.description = optarg;
 			break;
 		case O_OUTPUT:
 			o.output = optarg;
@@ -388,13 +242,13 @@ int cmd_mint_key(int argc, char **argv)
 			o.json = true;
 			break;
 		case O_RETRIES:
-			bad = parse_long(optarg, "--retries", 1, 20, &o.retries, &err);
+			bad = parse_long(optarg, "--retries", 1, 20, &o.mint.retries, &err);
 			break;
 		case O_TIMEOUT:
-			bad = parse_long(optarg, "--timeout", 1, 3600, &o.timeout, &err);
+			bad = parse_long(optarg, "--timeout", 1, 3600, &o.mint.timeout, &err);
 			break;
 		case O_CTIMEOUT:
-			bad = parse_long(optarg, "--connect-timeout", 1, 600, &o.connect_timeout, &err);
+			bad = parse_long(optarg, "--connect-timeout", 1, 600, &o.mint.connect_timeout, &err);
 			break;
 		default: {
 			int rc = cmd_common_option(c, usage, &o.level, TN_LOG_DEBUG);

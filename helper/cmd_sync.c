@@ -70,14 +70,6 @@ static int read_file(struct tn_status_sync *src, const char *path, struct tn_err
 	return rc;
 }
 
-static int read_localapi(struct tn_status_sync *src, struct tn_localapi *api, struct tn_error *err)
-{
-	if (!api->socket && tn_localapi_find_socket(&api->socket, err) < 0)
-		return -1;
-	snprintf(src->label, sizeof src->label, "tailscaled at %s", api->socket);
-	return tn_localapi_get(api, "status", tn_status_sync_feed, src, err);
-}
-
 int cmd_sync(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -136,7 +128,7 @@ int cmd_sync(int argc, char **argv)
 	struct tn_status_sync src;
 	int rc = tn_status_sync_begin(&src, &err);
 	if (rc == 0)
-		rc = file ? read_file(&src, file, &err) : read_localapi(&src, &api, &err);
+		rc = file ? read_file(&src, file, &err) : tn_status_sync_localapi(&src, &api, &err);
 	struct tn_update_opts uopts = {.max_age = max_age, .skip_if_unchanged = false};
 	struct tn_update_result res = {0};
 	if (rc == 0)

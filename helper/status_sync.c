@@ -1,6 +1,7 @@
 /* status_sync.c - see status_sync.h. */
 #include "status_sync.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Parse errors get the source in front; "not running" already says all there is. */
@@ -23,6 +24,14 @@ int tn_status_sync_feed(void *ctx, const char *data, size_t len, struct tn_error
 {
 	struct tn_status_sync *s = ctx;
 	return tn_status_feed(s->parser, data, len, err) < 0 ? parse_failed(s, err) : 0;
+}
+
+int tn_status_sync_localapi(struct tn_status_sync *s, struct tn_localapi *api, struct tn_error *err)
+{
+	if (!api->socket && tn_localapi_find_socket(&api->socket, err) < 0)
+		return -1;
+	snprintf(s->label, sizeof s->label, "tailscaled at %s", api->socket);
+	return tn_localapi_get(api, "status", tn_status_sync_feed, s, err);
 }
 
 int tn_status_sync_commit(struct tn_status_sync *s, const char *cache, const struct tn_update_opts *opts,

@@ -17,6 +17,7 @@
 #include "cache_writer.h"
 #include "err.h"
 #include "hostset.h"
+#include "localapi.h"
 #include "log.h"
 #include "status_parse.h"
 
@@ -29,6 +30,9 @@ struct tn_status_sync {
 int tn_status_sync_begin(struct tn_status_sync *s, struct tn_error *err);
 /* ctx is the struct tn_status_sync. */
 int tn_status_sync_feed(void *ctx, const char *data, size_t len, struct tn_error *err);
+/* Streams GET /localapi/v0/status from api->socket (found with tn_localapi_find_socket() when NULL) through
+ * tn_status_sync_feed(), naming the source "tailscaled at <socket>". */
+int tn_status_sync_localapi(struct tn_status_sync *s, struct tn_localapi *api, struct tn_error *err);
 int tn_status_sync_commit(struct tn_status_sync *s, const char *cache, const struct tn_update_opts *opts,
 			  struct tn_update_result *res, struct tn_error *err);
 /* The one-line summary of a commit (names, generation, what was skipped), logged at `level`. */
