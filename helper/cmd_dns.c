@@ -6,18 +6,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../nss/cache_current.h"
 #include "commands.h"
 #include "dns_server.h"
 #include "log.h"
+#include "pidfile.h"
 #include "privdrop.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: tailnet-helper dns [--listen ADDR[:PORT]] [--cache PATH] [--user USER]\n"
-		"                          [--allow-non-loopback] [--verbose] [--quiet]\n\n"
+		"                          [--allow-non-loopback] [--pidfile PATH] [--verbose] [--quiet]\n\n"
 		"Answers DNS queries (UDP and TCP) for tailnet names from the cache, as the NSS module does, for\n"
 		"programs that never call NSS: static Go binaries, musl (Alpine), dig. Names outside the tailnet get\n"
 		"REFUSED, so resolvers ask the next nameserver in /etc/resolv.conf; nothing is ever forwarded.\n"
@@ -28,6 +30,8 @@ static void usage(FILE *out)
 		"  --user USER           once listening, run as USER (default nobody; 'root' keeps root). The\n"
 		"                        cache and its directory must be readable by USER (0644/0755 are)\n"
 		"  --allow-non-loopback  accept a --listen address other hosts can reach\n"
+		"  --pidfile PATH        write \"PID STARTTIME\" to PATH and hold a lock on it while running;\n"
+		"                        a second responder given the same PATH refuses to start (exit 1)\n"
 		"  --verbose             also log every change of the cache (new generation, unusable, usable again)\n"
 		"  --quiet               errors only\n\n"
 		"Runs until SIGTERM or SIGINT (exit 0).\n"
@@ -92,11 +96,13 @@ int cmd_dns(int argc, char **argv)
 					     {"cache", required_argument, NULL, 'c'},
 					     {"allow-non-loopback", no_argument, NULL, 'A'},
 					     {"user", required_argument, NULL, 'u'},
+					     {"pidfile", required_argument, NULL, 'P'},
 					     {"help", no_argument, NULL, 'h'},
 					     {"verbose", no_argument, NULL, 'v'},
 					     {"quiet", no_argument, NULL, 'q'},
 					     {NULL, 0, NULL, 0}};
 	const char *listen_text = TN_DNS_DEFAULT_ADDR, *cache = TN_DEFAULT_CACHE_PATH, *user = "nobody";
+	const char *pidfile = NULL;
 	enum tn_log_level level = TN_LOG_INFO;
 	int allow_any = 0, c;
 	struct tn_error err = {0};
@@ -114,6 +120,9 @@ int cmd_dns(int argc, char **argv)
 			break;
 		case 'u':
 			user = optarg;
+			break;
+		case 'P':
+			pidfile = optarg;
 			break;
 		default: {
 			int rc = cmd_common_option(c, usage, &level, TN_LOG_DEBUG);
@@ -142,12 +151,21 @@ int cmd_dns(int argc, char **argv)
 		tn_error_set(&err, TN_EXIT_USAGE, "--cache %s: want an absolute path", cache);
 		return cmd_fail("dns", &err);
 	}
-	struct tn_dns_server *s = tn_dns_server_open(&l, &err);
-	if (!s)
+	/* Claimed as root, before the address: a second responder is told who runs, not "address in use". */
+	int pidfile_fd = -1;
+	if (pidfile && tn_pidfile_claim(pidfile, "tailnet-helper dns", &pidfile_fd, &err) != 0)
 		return cmd_fail("dns", &err);
+	struct tn_dns_server *s = tn_dns_server_open(&l, &err);
+	if (!s) {
+		if (pidfile_fd >= 0)
+			close(pidfile_fd);
+		return cmd_fail("dns", &err);
+	}
 	/* Port 53 needed root; answering from a world-readable file does not. */
 	if (tn_drop_privileges(user, &err) != 0) {
 		tn_dns_server_close(s);
+		if (pidfile_fd >= 0)
+			close(pidfile_fd);
 		return cmd_fail("dns", &err);
 	}
 	struct watch w = {.path = cache};
@@ -158,6 +176,8 @@ int cmd_dns(int argc, char **argv)
 	int rc = tn_dns_server_run(s, tick, &w, &err);
 	tn_dns_server_close(s);
 	tn_current_reset();
+	if (pidfile_fd >= 0)
+		close(pidfile_fd);
 	if (rc < 0)
 		return cmd_fail("dns", &err);
 	tn_info("stopped");

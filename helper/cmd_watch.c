@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "log.h"
 #include "options.h"
+#include "pidfile.h"
 #include "watch.h"
 
 #define POLL_LIMIT_S 86400.0
@@ -18,7 +20,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: tailnet-helper watch [--socket PATH] [--cache PATH] [--poll SECONDS] [--max-age SECONDS]\n"
 		"                            [--debounce SECONDS] [--answer-timeout SECONDS] [--timestamps |\n"
-		"                            --no-timestamps] [--verbose] [--quiet]\n\n"
+		"                            --no-timestamps] [--pidfile PATH] [--verbose] [--quiet]\n\n"
 		"Runs until SIGTERM or SIGINT, keeping the cache current: it follows tailscaled's IPN bus\n"
 		"(GET /localapi/v0/watch-ipn-bus?mask=%u) and, shortly after anything that can change a name,\n"
 		"re-reads the status and rewrites the cache when its content changed. A full resync also runs every\n"
@@ -37,6 +39,8 @@ static void usage(FILE *out)
 		"                      counts as unreachable (default %g)\n"
 		"  --timestamps        prefix log lines with the UTC time (the default unless stderr is journald's)\n"
 		"  --no-timestamps     never (e.g. when a container runtime stamps lines itself)\n"
+		"  --pidfile PATH      write \"PID STARTTIME\" to PATH and hold a lock on it while running; a\n"
+		"                      second watcher given the same PATH refuses to start (exit 1)\n"
 		"  --verbose           also log every message, resync and retry\n"
 		"  --quiet             warnings and errors only\n\n"
 		"Logs: one line per change of state on stderr (connected, lost and why, not Running, Running again,\n"
@@ -60,17 +64,19 @@ int cmd_watch(int argc, char **argv)
 		{"debounce", required_argument, NULL, 'd'}, {"answer-timeout", required_argument, NULL, 'a'},
 		{"timestamps", no_argument, NULL, 'T'},     {"no-timestamps", no_argument, NULL, 'N'},
 		{"help", no_argument, NULL, 'h'},           {"verbose", no_argument, NULL, 'v'},
-		{"quiet", no_argument, NULL, 'q'},          {NULL, 0, NULL, 0}};
+		{"quiet", no_argument, NULL, 'q'},          {"pidfile", required_argument, NULL, 'P'},
+		{NULL, 0, NULL, 0}};
 	struct tn_watch_config cfg = {.cache = TN_DEFAULT_CACHE_PATH,
 				      .poll_ms = TN_WATCH_POLL_MS,
 				      .debounce_ms = TN_WATCH_DEBOUNCE_MS,
 				      .header_ms = TN_WATCH_HEADER_MS,
 				      .max_age = TN_MAX_AGE_DEFAULT};
 	enum tn_log_level level = TN_LOG_INFO;
+	const char *pidfile = NULL;
 	int timestamps = tn_log_timestamps_env(!tn_log_to_journal());
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:c:p:m:d:a:TNhvq", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:c:p:m:d:a:TNP:hvq", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			cfg.socket = optarg;
@@ -93,6 +99,9 @@ int cmd_watch(int argc, char **argv)
 		case 'a':
 			if (tn_parse_duration_ms(optarg, ANSWER_LIMIT_S, &cfg.header_ms) < 0)
 				return bad_value("--answer-timeout", "seconds above 0", ANSWER_LIMIT_S);
+			break;
+		case 'P':
+			pidfile = optarg;
 			break;
 		case 'T':
 		case 'N':
@@ -122,5 +131,11 @@ int cmd_watch(int argc, char **argv)
 	}
 	tn_log_setup("watch", level, timestamps);
 	struct tn_error err = {0};
-	return tn_watch_run(&cfg, &err) == 0 ? TN_EXIT_OK : cmd_fail("watch", &err);
+	int pidfile_fd = -1;
+	if (pidfile && tn_pidfile_claim(pidfile, "tailnet-helper watch", &pidfile_fd, &err) != 0)
+		return cmd_fail("watch", &err);
+	int rc = tn_watch_run(&cfg, &err) == 0 ? TN_EXIT_OK : cmd_fail("watch", &err);
+	if (pidfile_fd >= 0)
+		close(pidfile_fd);
+	return rc;
 }
