@@ -13,10 +13,13 @@
 #include "log.h"
 
 int cmd_dns(int argc, char **argv);
+int cmd_down(int argc, char **argv);
 int cmd_hosts(int argc, char **argv);
 int cmd_mint_key(int argc, char **argv);
 int cmd_resolv_conf(int argc, char **argv);
+int cmd_ssh_config(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
+int cmd_up(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 
 /* For a getopt loop's default case, the options every command shares: --help prints usage to stdout and

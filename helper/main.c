@@ -11,11 +11,14 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{"up", cmd_up, "start tailscaled if needed, log in with a minted key if needed, keep the names live"},
+	{"down", cmd_down, "stop what up started (the watcher, the DNS responder, tailscaled); keep the state"},
 	{"sync", cmd_sync, "read tailscaled's status once and rewrite the cache from it"},
 	{"watch", cmd_watch, "keep the cache current from tailscaled's IPN bus, until stopped"},
 	{"hosts", cmd_hosts, "print the cache as /etc/hosts lines, as the NSS module sees it"},
 	{"dns", cmd_dns, "answer tailnet names over DNS on loopback, for programs that never call NSS"},
 	{"resolv-conf", cmd_resolv_conf, "put the DNS responder first in /etc/resolv.conf (--apply), or undo it"},
+	{"ssh-config", cmd_ssh_config, "print ssh_config blocks for the tailnet's hosts (via tailscale nc in userspace mode)"},
 	{"mint-key", cmd_mint_key, "mint a short-lived, tagged auth key through the Tailscale API"},
 };
 

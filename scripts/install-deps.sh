@@ -3,9 +3,11 @@
 # root and only for packages that are not installed, so a prepared machine pays nothing.
 set -eu
 
-# bind9-dnsutils (dig), dnsmasq-base, golang-go and musl-tools: the DNS responder's clients in the e2e tests.
+# bind9-dnsutils (dig), dnsmasq-base, golang-go and musl-tools: the DNS responder's clients in the e2e tests;
+# openssh-client: ssh -G reads what ssh-config prints.
 PACKAGES="gcc make pkg-config libc6-dev libcurl4-openssl-dev libjansson-dev check valgrind python3 curl
-iproute2 util-linux clang libclang-rt-14-dev openssl procps bind9-dnsutils dnsmasq-base golang-go musl-tools"
+iproute2 util-linux clang libclang-rt-14-dev openssl procps bind9-dnsutils dnsmasq-base golang-go musl-tools
+openssh-client"
 [ -n "${TN_EXTRA_PACKAGES:-}" ] && PACKAGES="$PACKAGES $TN_EXTRA_PACKAGES"
 
 missing=""

@@ -1,10 +1,11 @@
 # lib.sh - shared setup and assertions for the end-to-end tests (bash).
 #
 # A test starts with:   . "$TN_SRCDIR/tests/lib.sh"; tn_enter_ns "$0" "$@"
-# tn_enter_ns re-executes the script inside private mount and network namespaces (unshare -m -n), then gives
-# it a private world: a tmpfs on /var/cache (so the module's real default cache path is private), and
-# bind-mounted /etc/nsswitch.conf ("hosts: files tailnet dns"), /etc/hosts and /etc/resolv.conf (a loopback
-# resolver). The machine's own /etc is never written. The module is found through LD_LIBRARY_PATH.
+# tn_enter_ns re-executes the script inside private mount, network and PID namespaces (unshare -m -n -p: any
+# process a test leaves behind is killed with it), then gives it a private world: a tmpfs on /var/cache (so
+# the module's real default cache path is private), and bind-mounted /etc/nsswitch.conf ("hosts: files
+# tailnet dns"), /etc/hosts and /etc/resolv.conf (a loopback resolver). The machine's own /etc is never
+# written. The module is found through LD_LIBRARY_PATH.
 # Everything a test creates lives under $TN_TMP and disappears with it.
 
 set -u
@@ -95,7 +96,8 @@ tn_tailnet_iface() {
 tn_enter_ns() {
 	if [ -z "${TN_IN_NS:-}" ]; then
 		[ "$(id -u)" = 0 ] || tn_fail "end-to-end tests need root"
-		TN_IN_NS=1 exec unshare --mount --net --propagation private bash "$@"
+		# A PID namespace too: whatever a test starts, detached daemons included, dies with it.
+		TN_IN_NS=1 exec unshare --mount --net --pid --kill-child --mount-proc --propagation private bash "$@"
 	fi
 	TN_TMP=$(mktemp -d /tmp/tn-e2e.XXXXXX)
 	chmod 0755 "$TN_TMP"

@@ -2,6 +2,7 @@
 """localapi_double.py: a stand-in for tailscaled's LocalAPI on a unix socket, for tests only.
 
     localapi_double.py --socket PATH --state FILE [--mode MODE] [--mode-file FILE] [--version V]
+                       [--login-template FILE] [--nostate-ms N]
 
 Speaks HTTP/1.1 the way tailscaled's Go server does (ts:ipn/localapi/localapi.go):
 - the Host header must be "local-tailscaled.sock" or empty, and no Referer or Origin may be sent, else
@@ -28,6 +29,9 @@ is CLOCK_MONOTONIC just before the announcement:
   /double/emit                             the request body goes to every stream as it is
   /double/reject-bits?bits=B               answer 400 to watch masks with any of the bits B (0: none)
   /double/info                             {"watchers": open streams, "masks": every mask asked for, ...}
+  /double/login?hostname=H                 what a successful `tailscale up` does: the tailnet becomes the
+                                           --login-template document, Self named H (DNSName H.<suffix>.),
+                                           TUN kept, BackendState Running
 silent=1 changes the tailnet without telling the bus: a missed event, for the poll to find.
 
 MODE (from --mode-file when that file exists, re-read on every request; else --mode) makes it misbehave:
@@ -256,6 +260,9 @@ class Handler(BaseHTTPRequestHandler):
         peers = parse_bool(query.get("peers", [""])[0], True)
         try:
             body = self.server.status.body(peers)
+            if time.monotonic() < self.server.nostate_until:  # a daemon whose backend is still deciding
+                doc = dict(self.server.status.snapshot(), BackendState="NoState", Peer=None)
+                body = (json.dumps(doc, indent="\t") + "\n").encode()
         except (OSError, ValueError) as e:
             return self.http_error(500, "double: cannot read state: %s" % e)
         if mode == "garbage":
@@ -372,6 +379,24 @@ def ctl_state(server, query, _body):
     return announce(server, query, fn)
 
 
+def ctl_login(server, query, _body):
+    host = query["hostname"]
+    if not server.login_template:
+        raise ValueError("no --login-template")
+    with open(server.login_template) as f:
+        template = json.load(f)
+
+    def fn(doc):
+        tun = doc.get("TUN", True)
+        doc.clear()
+        doc.update(template)
+        suffix = (doc.get("CurrentTailnet") or {}).get("MagicDNSSuffix", "example.ts.net")
+        doc["Self"] = dict(doc["Self"], HostName=host, DNSName="%s.%s." % (host, suffix))
+        doc["TUN"], doc["BackendState"] = tun, "Running"
+        return ipn_bus.Change(self_changed=True, state=ipn_bus.STATES["Running"]), {"name": doc["Self"]["DNSName"]}
+    return announce(server, query, fn)
+
+
 def ctl_churn(server, query, _body):
     count, interval = int(query.get("count", "1")), float(query.get("interval_ms", "0")) / 1000
     peer = None
@@ -419,6 +444,7 @@ CONTROL = {
     "rename-peer": ctl_rename_peer,
     "state": ctl_state,
     "churn": ctl_churn,
+    "login": ctl_login,
     "cut": ctl_cut,
     "emit": ctl_emit,
     "reject-bits": ctl_reject_bits,
@@ -435,9 +461,12 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         self.mode_file = args.mode_file
         self.version = args.version
         self.bus = ipn_bus.Bus(args.version)
+        self.login_template = args.login_template
+        self.nostate_until = time.monotonic() + args.nostate_ms / 1000
         self.stopping = threading.Event()
         if os.path.exists(args.socket):
             os.unlink(args.socket)
+        os.makedirs(os.path.dirname(os.path.abspath(args.socket)), mode=0o755, exist_ok=True)  # as tailscaled
         super().__init__(args.socket, Handler)
         os.chmod(args.socket, 0o666)
 
@@ -454,14 +483,13 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 MODES = ("ok", "forbidden", "garbage", "truncated", "hang", "error500")
 
 
-def main():
-    ap = argparse.ArgumentParser(description="tailscaled LocalAPI test double")
-    ap.add_argument("--socket", required=True)
-    ap.add_argument("--state", required=True, help="status JSON to serve")
-    ap.add_argument("--mode", default="ok", choices=MODES)
-    ap.add_argument("--mode-file", help="file holding a MODE, re-read on every request")
-    ap.add_argument("--version", default="1.102.3-t7dc695f92-g1a2b3c4d5", help="Tailscale-Version header")
-    args = ap.parse_args()
+def add_daemon_arguments(ap):
+    """What the tailscaled double (bin/tailscaled) sets too."""
+    ap.add_argument("--login-template", help="status document /double/login switches to")
+    ap.add_argument("--nostate-ms", type=int, default=0, help="answer BackendState NoState for this long")
+
+
+def serve(args):
     server = Server(args)
     sys.stderr.write("localapi-double: listening on %s\n" % args.socket)
     try:
@@ -472,6 +500,17 @@ def main():
         server.stopping.set()
         server.server_close()
     return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description="tailscaled LocalAPI test double")
+    ap.add_argument("--socket", required=True)
+    ap.add_argument("--state", required=True, help="status JSON to serve")
+    ap.add_argument("--mode", default="ok", choices=MODES)
+    ap.add_argument("--mode-file", help="file holding a MODE, re-read on every request")
+    ap.add_argument("--version", default="1.102.3-t7dc695f92-g1a2b3c4d5", help="Tailscale-Version header")
+    add_daemon_arguments(ap)
+    return serve(ap.parse_args())
 
 
 if __name__ == "__main__":
