@@ -4,10 +4,13 @@
 #   make check        install build deps if missing (apt-get, as root), then every test: unit, end-to-end,
 #                     sanitizers, valgrind, fuzz smoke
 #   make bench        lookup latency against /etc/hosts, DNS on loopback and glibc's floor; watch's
-#                     notification-to-resolve latency; the DNS responder against dnsmasq under dnsperf
+#                     notification-to-resolve latency; the DNS responder against dnsmasq under dnsperf;
+#                     the second shell's `tailnet-helper up`
 #   make demo         a sample tailnet answering `getent hosts vault` in a private namespace
-#   make install      module into the multiarch libdir, helper into $(PREFIX)/bin, the systemd unit
-#                     tailnet-helper.service (runs `tailnet-helper watch`) into $(PREFIX)/lib/systemd/system
+#   make install      module into the multiarch libdir, helper into $(PREFIX)/bin, the systemd units
+#                     tailnet-helper-up.service (`tailnet-helper up --foreground`) and tailnet-helper.service
+#                     (`tailnet-helper watch` alone) into $(PREFIX)/lib/systemd/system; the cache and state
+#                     directories
 #
 # Build settings (pass on the command line): CACHE_PATH, CACHE_UID (a non-root uid whose caches the module
 # also trusts), SAN (e.g. address,undefined), BUILD (output directory).
@@ -22,6 +25,8 @@ CACHE_UID ?= 0
 SAN ?=
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 CACHE_DIR := $(patsubst %/,%,$(dir $(CACHE_PATH)))
+STATE_DIR := /var/lib/tailnet
+UNITS := tailnet-helper.service tailnet-helper-up.service
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wpointer-arith -Wcast-align -Wwrite-strings -Wundef
@@ -139,17 +144,19 @@ install: all
 	install -D -m 0644 $(MODULE) $(DESTDIR)$(NSSLIBDIR)/libnss_tailnet.so.2
 	install -D -m 0755 $(HELPER) $(DESTDIR)$(PREFIX)/bin/tailnet-helper
 	install -d -m 0755 $(DESTDIR)$(dir $(CACHE_PATH))
+	install -d -m 0700 $(DESTDIR)$(STATE_DIR)
 	install -d -m 0755 $(DESTDIR)$(SYSTEMDUNITDIR)
-	sed -e 's|/usr/local/bin/tailnet-helper|$(PREFIX)/bin/tailnet-helper|' \
-		-e 's|^ReadWritePaths=.*|ReadWritePaths=$(CACHE_DIR)|' dist/tailnet-helper.service \
-		>$(DESTDIR)$(SYSTEMDUNITDIR)/tailnet-helper.service
-	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/tailnet-helper.service
+	for unit in $(UNITS); do \
+		sed -e 's|/usr/local/bin/tailnet-helper|$(PREFIX)/bin/tailnet-helper|' \
+			-e '/^ReadWritePaths=/s|/var/cache/tailnet|$(CACHE_DIR)|' dist/$$unit \
+			>$(DESTDIR)$(SYSTEMDUNITDIR)/$$unit && chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$unit || exit 1; \
+	done
 	@if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(NSSLIBDIR)/libnss_tailnet.so.2 $(DESTDIR)$(PREFIX)/bin/tailnet-helper \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/tailnet-helper.service
+		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(UNITS))
 
 clean:
 	rm -rf build

@@ -8,7 +8,8 @@
 #   dns      nss_dns asking dnsmasq on 127.0.0.1 serving the same hosts file (a lower bound for MagicDNS)
 #   floor    a module answering from constants: glibc's own overhead
 # Sizes: 10, 1,000, 10,000, 100,000 peers (BENCH_SIZES overrides). Also the helper's sync time and peak RSS.
-# Last, bench/watch_latency.sh: from a peer announced on the IPN bus to its name resolving (100 and 10,000 peers).
+# Then bench/watch_latency.sh: from a peer announced on the IPN bus to its name resolving (100 and 10,000 peers),
+# bench/dns_perf.sh (the DNS responder against dnsmasq) and bench/up_latency.sh (`up` when all is up).
 set -u -o pipefail
 : "${TN_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
 export TN_SRCDIR
@@ -59,3 +60,4 @@ done
 python3 "$TN_SRCDIR/bench/report.py" "$RESULTS"
 env -u TN_IN_NS "$TN_SRCDIR/bench/watch_latency.sh"
 env -u TN_IN_NS "$TN_SRCDIR/bench/dns_perf.sh" # the DNS responder vs dnsmasq, in a namespace of its own
+env -u TN_IN_NS "$TN_SRCDIR/bench/up_latency.sh" # the second shell's `tailnet-helper up`

@@ -1,7 +1,9 @@
 #!/bin/bash
-# test_watch_unit.sh - the systemd unit that runs `tailnet-helper watch`: `make install` puts it (and the
-# helper it names) where systemd looks, with PREFIX and the cache directory filled in; systemd-analyze verify
-# finds nothing to say about it (skipped when systemd-analyze is not installed); the hardening is in place.
+# test_watch_unit.sh - the systemd units, tailnet-helper.service (`tailnet-helper watch`) and
+# tailnet-helper-up.service (`tailnet-helper up --foreground`): `make install` puts them (and the helper they
+# name) where systemd looks, with PREFIX and the cache directory filled in, and creates the directories they
+# may write; systemd-analyze verify finds nothing to say about them (skipped when systemd-analyze is not
+# installed); the hardening is in place.
 . "$(dirname "$0")/../lib.sh"
 tn_enter_ns "$0" "$@"
 
@@ -30,16 +32,43 @@ for d in "ProtectSystem=strict" "NoNewPrivileges=yes" "ProtectHome=yes" "Private
 done
 tn_ok "hardening and restart policy in place"
 
+UP_UNIT="$ROOT/usr/local/lib/systemd/system/tailnet-helper-up.service"
+[ -f "$UP_UNIT" ] || tn_fail "no unit at $UP_UNIT"
+tn_assert_eq "$(stat -c %a "$UP_UNIT")" 644 "the up unit is installed mode 0644"
+tn_assert_eq "$(grep '^ExecStart=' "$UP_UNIT")" \
+	"ExecStart=/usr/local/bin/tailnet-helper up --foreground --socket /run/tailscale/tailscaled.sock" \
+	"the up unit runs up --foreground against tailscaled.service's socket"
+tn_assert_eq "$(grep '^ReadWritePaths=' "$UP_UNIT")" "ReadWritePaths=/var/cache/tailnet /var/lib/tailnet" \
+	"the up unit may write the cache and state directories"
+tn_assert_eq "$(stat -c %a "$ROOT/var/lib/tailnet")" 700 "make install creates the state directory, mode 0700"
+for d in "ProtectSystem=strict" "NoNewPrivileges=yes" "ProtectHome=read-only" "PrivateTmp=yes" "PrivateDevices=yes" \
+	"RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6" "CapabilityBoundingSet=" "Requires=tailscaled.service" \
+	"Conflicts=tailnet-helper.service" "Restart=on-failure" "WantedBy=multi-user.target"; do
+	grep -qxF "$d" "$UP_UNIT" || tn_fail "the up unit lacks $d"
+done
+tn_ok "the up unit: hardening, ordering after tailscaled, not beside the watch unit"
+
 install_into "$TN_TMP/root-usr" PREFIX=/usr CACHE_PATH=/var/lib/tailnet-cache/hosts.cache
 UNIT2="$TN_TMP/root-usr/usr/lib/systemd/system/tailnet-helper.service"
 tn_assert_eq "$(grep -E '^(ExecStart|ReadWritePaths)=' "$UNIT2" | tr '\n' ' ')" \
 	"ExecStart=/usr/bin/tailnet-helper watch ReadWritePaths=/var/lib/tailnet-cache " "PREFIX and CACHE_PATH reach the unit"
+tn_assert_eq "$(grep -E '^(ExecStart|ReadWritePaths)=' "$TN_TMP/root-usr/usr/lib/systemd/system/tailnet-helper-up.service" | tr '\n' ' ')" \
+	"ExecStart=/usr/bin/tailnet-helper up --foreground --socket /run/tailscale/tailscaled.sock ReadWritePaths=/var/lib/tailnet-cache /var/lib/tailnet " \
+	"PREFIX and CACHE_PATH reach the up unit"
 
 if command -v systemd-analyze >/dev/null; then
 	# verify insists that ExecStart exists: point it at the staged binary
-	sed "s|^ExecStart=/usr/local/bin/|ExecStart=$ROOT/usr/local/bin/|" "$UNIT" >"$TN_TMP/tailnet-helper.service"
-	out=$(systemd-analyze verify "$TN_TMP/tailnet-helper.service" 2>&1) || tn_fail "systemd-analyze verify: $out"
-	tn_assert_eq "$out" "" "systemd-analyze verify: no complaint"
+	# The up unit requires Tailscale's own tailscaled.service, which verify must be able to load: a stand-in
+	# with the shape of the one Tailscale ships (ts:cmd/tailscaled/tailscaled.service), on the unit path.
+	mkdir -p "$TN_TMP/units"
+	printf '%s\n' "[Unit]" "Description=Tailscale node agent (stand-in)" "[Service]" \
+		"ExecStart=/bin/sleep infinity" "Type=simple" "RuntimeDirectory=tailscale" >"$TN_TMP/units/tailscaled.service"
+	export SYSTEMD_UNIT_PATH="$TN_TMP/units:"
+	for u in "$UNIT" "$UP_UNIT"; do
+		sed "s|^ExecStart=/usr/local/bin/|ExecStart=$ROOT/usr/local/bin/|" "$u" >"$TN_TMP/$(basename "$u")"
+		out=$(systemd-analyze verify "$TN_TMP/$(basename "$u")" 2>&1) || tn_fail "systemd-analyze verify $u: $out"
+		tn_assert_eq "$out" "" "systemd-analyze verify $(basename "$u"): no complaint"
+	done
 else
 	echo "skip: systemd-analyze is not installed"
 fi
