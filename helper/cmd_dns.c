@@ -90,6 +90,27 @@ static void tick(void *ctx)
 	tn_debug("cache %s: %s", w->path, text);
 }
 
+/* Binds, drops root, and answers until SIGTERM or SIGINT. */
+static int serve(const struct tn_dns_listen *l, const char *cache, const char *user, struct tn_error *err)
+{
+	struct tn_dns_server *s = tn_dns_server_open(l, err);
+	if (!s)
+		return -1;
+	/* Port 53 needed root; answering from a world-readable file does not. */
+	int rc = tn_drop_privileges(user, err);
+	if (rc == 0) {
+		struct watch w = {.path = cache};
+		char text[400];
+		refresh(&w);
+		describe(&w, text, sizeof text);
+		tn_info("answering on %s (UDP, TCP) from %s: %s", l->text, cache, text);
+		rc = tn_dns_server_run(s, tick, &w, err);
+	}
+	tn_dns_server_close(s);
+	tn_current_reset();
+	return rc;
+}
+
 int cmd_dns(int argc, char **argv)
 {
 	static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
@@ -155,27 +176,7 @@ int cmd_dns(int argc, char **argv)
 	int pidfile_fd = -1;
 	if (pidfile && tn_pidfile_claim(pidfile, "tailnet-helper dns", &pidfile_fd, &err) != 0)
 		return cmd_fail("dns", &err);
-	struct tn_dns_server *s = tn_dns_server_open(&l, &err);
-	if (!s) {
-		if (pidfile_fd >= 0)
-			close(pidfile_fd);
-		return cmd_fail("dns", &err);
-	}
-	/* Port 53 needed root; answering from a world-readable file does not. */
-	if (tn_drop_privileges(user, &err) != 0) {
-		tn_dns_server_close(s);
-		if (pidfile_fd >= 0)
-			close(pidfile_fd);
-		return cmd_fail("dns", &err);
-	}
-	struct watch w = {.path = cache};
-	char text[400];
-	refresh(&w);
-	describe(&w, text, sizeof text);
-	tn_info("answering on %s (UDP, TCP) from %s: %s", l.text, cache, text);
-	int rc = tn_dns_server_run(s, tick, &w, &err);
-	tn_dns_server_close(s);
-	tn_current_reset();
+	int rc = serve(&l, cache, user, &err);
 	if (pidfile_fd >= 0)
 		close(pidfile_fd);
 	if (rc < 0)

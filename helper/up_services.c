@@ -34,17 +34,16 @@ static int start_service(const struct tn_up_config *cfg, const char *what, const
 		return -1;
 	for (long waited = 0;; waited += 10) {
 		pid_t claimed;
+		int status;
+		char how[80];
 		if (tn_pidfile_alive(pidfile, &claimed) && claimed == *pid)
 			return 0;
-		int status;
-		if (tn_spawn_exited(*pid, &status) || waited >= cfg->timeout_ms) {
-			char how[80];
-			if (!tn_spawn_exited(*pid, &status))
-				snprintf(how, sizeof how, "did not start within %ld s", cfg->timeout_ms / 1000);
-			else
-				tn_spawn_describe(status, how, sizeof how);
-			return tn_error_set(err, TN_EXIT_FAIL, "tailnet-helper %s %s; see %s", what, how, log_path);
-		}
+		if (tn_spawn_exited(*pid, &status))
+			return tn_error_set(err, TN_EXIT_FAIL, "tailnet-helper %s %s; see %s", what,
+					    tn_spawn_describe(status, how, sizeof how), log_path);
+		if (waited >= cfg->timeout_ms)
+			return tn_error_set(err, TN_EXIT_FAIL, "tailnet-helper %s did not start within %ld s; see %s",
+					    what, cfg->timeout_ms / 1000, log_path);
 		struct timespec ts = {0, 10 * 1000000L};
 		nanosleep(&ts, NULL);
 	}
