@@ -55,7 +55,8 @@ int cmd_down(int argc, char **argv)
 					     {"verbose", no_argument, NULL, 'v'},
 					     {"quiet", no_argument, NULL, 'q'},
 					     {NULL, 0, NULL, 0}};
-	char state_dir[PATH_MAX] = "";
+	char state_dir[PATH_MAX];
+	const char *state_option = NULL;
 	long wait_s = 10;
 	enum tn_log_level level = TN_LOG_INFO;
 	struct tn_error err = {0};
@@ -64,7 +65,7 @@ int cmd_down(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "hvq", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			snprintf(state_dir, sizeof state_dir, "%s", optarg);
+			state_option = optarg;
 			break;
 		case 't':
 			if (tn_parse_seconds(optarg, WAIT_LIMIT_S, &wait_s) < 0) {
@@ -85,7 +86,7 @@ int cmd_down(int argc, char **argv)
 		return TN_EXIT_USAGE;
 	}
 	tn_log_setup("down", level, tn_log_timestamps_env(0));
-	if (!*state_dir && tn_up_default_state_dir(state_dir, sizeof state_dir, &err) != 0)
+	if (tn_up_state_dir(state_option, state_dir, &err) != 0)
 		return cmd_fail("down", &err);
 	if (access(state_dir, F_OK) != 0 && errno == ENOENT) {
 		printf("nothing was running (no state directory %s)\n", state_dir);

@@ -114,11 +114,7 @@ int cmd_ssh_config(int argc, char **argv)
 		return TN_EXIT_USAGE;
 	}
 	tn_log_setup("ssh-config", level, tn_log_timestamps_env(0));
-	if (!cfg.socket && getenv("TAILSCALE_SOCKET") && *getenv("TAILSCALE_SOCKET"))
-		cfg.socket = getenv("TAILSCALE_SOCKET");
-	if (state_dir)
-		snprintf(cfg.state_dir, sizeof cfg.state_dir, "%s", state_dir);
-	else if (tn_up_default_state_dir(cfg.state_dir, sizeof cfg.state_dir, &err) != 0)
+	if (tn_up_state_dir(state_dir, cfg.state_dir, &err) != 0)
 		return cmd_fail("ssh-config", &err);
 
 	char sock[PATH_MAX];

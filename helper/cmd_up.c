@@ -218,13 +218,9 @@ int cmd_up(int argc, char **argv)
 		fprintf(stderr, "tailnet-helper up: --cache and --resolv-conf want absolute paths\n");
 		return TN_EXIT_USAGE;
 	}
-	if (!cfg.socket && getenv("TAILSCALE_SOCKET") && *getenv("TAILSCALE_SOCKET"))
-		cfg.socket = getenv("TAILSCALE_SOCKET");
 	tn_log_setup("up", level, tn_log_timestamps_env(0));
 	cfg.quiet = level == TN_LOG_ERROR;
-	if (state_dir)
-		snprintf(cfg.state_dir, sizeof cfg.state_dir, "%s", state_dir);
-	else if (tn_up_default_state_dir(cfg.state_dir, sizeof cfg.state_dir, &err) != 0)
+	if (tn_up_state_dir(state_dir, cfg.state_dir, &err) != 0)
 		return cmd_fail("up", &err);
 	/* First, before anything uses libcurl or jansson: their copies of the credentials get wiped. */
 	if (tn_api_global_init(&err) != 0)

@@ -24,8 +24,13 @@ void tn_up_path(const char *state_dir, const char *name, char *out)
 	snprintf(out, PATH_MAX, "%s/%s", state_dir, name);
 }
 
-int tn_up_default_state_dir(char *out, size_t size, struct tn_error *err)
+int tn_up_state_dir(const char *option, char *out, struct tn_error *err)
 {
+	const size_t size = PATH_MAX;
+	if (option) {
+		snprintf(out, size, "%s", option);
+		return 0;
+	}
 	if (geteuid() == 0) {
 		snprintf(out, size, "%s", TN_STATE_DIR_ROOT);
 		return 0;

@@ -48,7 +48,7 @@ enum tn_up_mode { TN_MODE_AUTO, TN_MODE_TUN, TN_MODE_USERSPACE };
 
 struct tn_up_config {
 	char state_dir[PATH_MAX];
-	const char *socket;   /* --socket or $TAILSCALE_SOCKET; NULL: see tn_up_locate() */
+	const char *socket;   /* --socket; NULL: see tn_up_locate() */
 	enum tn_up_mode mode; /* for a tailscaled we start */
 	const char *hostname; /* NULL: this machine's */
 	const char *log_file; /* tailscaled's; NULL: <state>/tailscaled.log */
@@ -67,18 +67,18 @@ struct tn_up_config {
 int tn_up_run(const struct tn_up_config *cfg, struct tn_error *err);
 /* <state>/<name> into out (PATH_MAX bytes). */
 void tn_up_path(const char *state_dir, const char *name, char *out);
-/* The default state directory: /var/lib/tailnet for root, else $XDG_STATE_HOME/tailnet or
- * ~/.local/state/tailnet. */
-int tn_up_default_state_dir(char *out, size_t size, struct tn_error *err);
+/* The state directory: `option` (--state-dir) when given, else /var/lib/tailnet for root, else
+ * $XDG_STATE_HOME/tailnet or ~/.local/state/tailnet. `out` has PATH_MAX bytes. */
+int tn_up_state_dir(const char *option, char *out, struct tn_error *err);
 /* Creates the directory (0700) when missing; refuses one that is not ours or that others may write. */
 int tn_up_prepare_state_dir(const char *dir, struct tn_error *err);
 
 /* up_daemon.c */
-/* Finds the tailscaled to use: the socket named in cfg, else the first of <state>/tailscaled.sock and the
- * system sockets whose daemon answers (in auto mode; a forced mode looks only at its own default). 1 and its
- * status when one answers; 0 when none does (`sock` then holds the socket to start one on, or "" in auto
- * mode, where that follows the mode chosen); -1 when one accepts connections but does not answer within
- * timeout_ms. `sock` has PATH_MAX bytes. */
+/* Finds the tailscaled to use: the socket named in cfg or $TAILSCALE_SOCKET, else the first of
+ * <state>/tailscaled.sock and the system sockets whose daemon answers (in auto mode; a forced mode looks
+ * only at its own default). 1 and its status when one answers; 0 when none does (`sock` then holds the
+ * socket to start one on, or "" in auto mode, where that follows the mode chosen); -1 when one accepts
+ * connections but does not answer within timeout_ms. `sock` has PATH_MAX bytes. */
 int tn_up_locate(const struct tn_up_config *cfg, long timeout_ms, char *sock, struct tn_brief *b,
 		 struct tn_error *err);
 /* Starts tailscaled in the mode cfg asks for (auto: TUN when tun_probe.h says it can) on `sock` (when "",

@@ -67,8 +67,11 @@ int tn_up_locate(const struct tn_up_config *cfg, long timeout_ms, char *sock, st
 	const char *one[1];
 	const char **list = auto_list;
 	size_t n = sizeof auto_list / sizeof auto_list[0];
-	if (cfg->socket || cfg->mode != TN_MODE_AUTO) {
-		one[0] = cfg->socket ? cfg->socket : cfg->mode == TN_MODE_TUN ? TN_SYSTEM_SOCKET : own;
+	const char *named = cfg->socket ? cfg->socket : getenv("TAILSCALE_SOCKET");
+	if (named && !*named)
+		named = NULL;
+	if (named || cfg->mode != TN_MODE_AUTO) {
+		one[0] = named ? named : cfg->mode == TN_MODE_TUN ? TN_SYSTEM_SOCKET : own;
 		list = one;
 		n = 1;
 	}
