@@ -49,14 +49,44 @@ static int start_service(const struct tn_up_config *cfg, const char *what, const
 	}
 }
 
+/* The argument after --socket on a running process's command line; "" when there is none. */
+static void socket_argument(pid_t pid, char *out, size_t size)
+{
+	char path[64], buf[8192];
+	snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
+	out[0] = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	for (const char *a = buf, *end = buf + n; a < end; a += strlen(a) + 1)
+		if (!strcmp(a, "--socket") && a + strlen(a) + 1 < end) {
+			snprintf(out, size, "%s", a + strlen(a) + 1);
+			return;
+		}
+}
+
 int tn_up_ensure_watcher(const struct tn_up_config *cfg, const char *sock, pid_t *pid, bool *started,
 			 struct tn_error *err)
 {
-	char pidfile[PATH_MAX];
+	char pidfile[PATH_MAX], follows[PATH_MAX];
 	tn_up_path(cfg->state_dir, TN_UP_WATCH_PID, pidfile);
 	*started = false;
-	if (tn_pidfile_alive(pidfile, pid))
-		return 0;
+	if (tn_pidfile_alive(pidfile, pid)) {
+		socket_argument(*pid, follows, sizeof follows);
+		if (!*follows || !strcmp(follows, sock))
+			return 0;
+		/* One watcher per state directory, and it must follow the daemon up uses now. */
+		tn_info("the watcher (pid %ld) follows %s, not %s: replacing it", (long)*pid, follows, sock);
+		pid_t old;
+		if (tn_pidfile_stop(pidfile, STOP_WAIT_DEFAULT_MS, &old) < 0)
+			return tn_error_set(err, TN_EXIT_FAIL, "the watcher (pid %ld) for %s does not stop", (long)old,
+					    follows);
+	}
 	const char *args[] = {"watch", "--socket", sock, "--cache", cfg->cache, "--pidfile", pidfile, NULL};
 	if (start_service(cfg, "watch", args, pidfile, TN_UP_WATCH_LOG, pid, err) != 0)
 		return -1;

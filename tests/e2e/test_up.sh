@@ -130,6 +130,24 @@ tn_assert_eq "$(pidof_file "$A/watch.pid")" "$WATCHER" "a second up keeps the on
 tn_assert_contains "$UP_OUT" "this node  buildbox.$S" "a second up prints the summary"
 tn_assert_eq "$(pgrep -fc "tailnet-helper watch")" 1 "exactly one watcher runs"
 
+# --- the same state directory, another daemon: the watcher follows the daemon up uses now ----------------
+cp "$EXAMPLES/running.json" "$TN_TMP/other.json"
+tn_localapi_start "$TN_TMP/other.json" "$TN_TMP/other.sock" 2>>"$TN_TMP/other-double.log"
+up_in "$A" --socket "$TN_TMP/other.sock"
+up_ok "up with another --socket exits 0"
+OTHER_WATCHER=$(pidof_file "$A/watch.pid")
+[ -n "$OTHER_WATCHER" ] && [ "$OTHER_WATCHER" != "$WATCHER" ] || tn_fail "the watcher was not replaced ($WATCHER, $OTHER_WATCHER)"
+kill -0 "$WATCHER" 2>/dev/null && tn_fail "the old watcher (pid $WATCHER) still runs"
+tn_assert_contains "$(tr '\0' ' ' </proc/"$OTHER_WATCHER"/cmdline)" "--socket $TN_TMP/other.sock" \
+	"another socket: the watcher is replaced by one that follows it"
+up_in "$A"
+up_ok "up back on the system socket"
+WATCHER=$(pidof_file "$A/watch.pid")
+tn_assert_contains "$(tr '\0' ' ' </proc/"$WATCHER"/cmdline)" "--socket $SYSTEM_SOCKET" "and back: the watcher follows the system socket again"
+tn_assert_eq "$(pgrep -fc "tailnet-helper watch")" 1 "still exactly one watcher"
+tn_localapi_stop
+TN_SOCKET=$SYSTEM_SOCKET
+
 # --- a node that is Stopped is not forced up ------------------------------------------------------------
 tn_ctl "state?to=Stopped" >/dev/null
 up_in "$A"
