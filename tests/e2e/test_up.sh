@@ -72,6 +72,7 @@ up_ok() {
 	tn_ok "$1"
 }
 started_since() { [ "$(starts)" -gt "$1" ]; }
+runs() { [ -n "$(pidof_file "$1")" ]; }
 down_in() {
 	DOWN_OUT=$("$HELPER" down --state-dir "$1" 2>&1)
 	DOWN_RC=$?
@@ -296,6 +297,34 @@ down_in "$K"
 tn_assert_contains "$DOWN_OUT" "stopped tailnet-helper dns" "down stops the responder"
 cmp -s /etc/resolv.conf "$TN_TMP/resolv.before" || tn_fail "resolv.conf differs after down: $(diff "$TN_TMP/resolv.before" /etc/resolv.conf)"
 tn_ok "down restores resolv.conf byte for byte"
+
+# --- the README's recipes, as written there ------------------------------------------------------------------
+# readme_block FIRST-LINE: the README code block that starts with FIRST-LINE.
+readme_block() {
+	awk -v first="$1" '$0 == first { on = 1 } on && /^```/ { exit } on { print }' "$TN_SRCDIR/README.md"
+}
+mkdir -p "$TN_TMP/bin" && ln -sf "$HELPER" "$TN_TMP/bin/tailnet-helper"
+SNIPPET=$(grep -m1 '^command -v tailnet-helper' "$TN_SRCDIR/README.md")
+[ -n "$SNIPPET" ] || tn_fail "no shell snippet in the README"
+# With no --state-dir: root's default, /var/lib/tailnet, on a /var/lib private to this namespace.
+mount -t tmpfs -o mode=0755 tailnet-lib /var/lib || tn_fail "cannot mount a private /var/lib"
+before=$(starts)
+TAILSCALED_DOUBLE_DELAY_MS=1500 PATH="$TN_TMP/bin:$PATH" bash -c "$SNIPPET" || tn_fail "the snippet failed"
+tn_wait_until 5 "the snippet's up starting tailscaled" started_since "$before"
+[ -z "$(pidof_file /var/lib/tailnet/watch.pid)" ] || tn_fail "the shell waited for up"
+tn_ok "the shell snippet returns while up is still bringing the node up"
+tn_wait_until 30 "the snippet's up finishing" runs /var/lib/tailnet/watch.pid
+tn_assert_eq "$(getent hosts vault-1)" "fd7a:115c:a1e0::e201:55a vault-1.$S vault-1" "after the snippet's up, names resolve"
+"$HELPER" down >/dev/null
+readme_block "#!/bin/sh" | grep -q "tailnet-helper up" || tn_fail "no container entrypoint in the README"
+readme_block "#!/bin/sh" >"$TN_TMP/entrypoint"
+cp /etc/resolv.conf "$TN_TMP/resolv.before"
+OUT=$(PATH="$TN_TMP/bin:$PATH" sh "$TN_TMP/entrypoint" sh -c 'getent hosts vault; dig +short @127.100.100.100 vault.'"$S"' A' 2>"$TN_TMP/entry.err") ||
+	tn_fail "the README's entrypoint: $(cat "$TN_TMP/entry.err")"
+tn_assert_contains "$OUT" "vault.$S vault" "the README's entrypoint: the command after it resolves through the module"
+tn_assert_contains "$OUT" "100.101.33.8" "the README's entrypoint: and through the DNS responder"
+"$HELPER" down >/dev/null
+cmp -s /etc/resolv.conf "$TN_TMP/resolv.before" || tn_fail "resolv.conf not restored after the entrypoint's up --dns"
 
 # --- a state directory others could write is refused --------------------------------------------------------
 mkdir -m 0777 "$TN_TMP/state-open"
