@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "commands.h"
+#include "monotime.h"
 #include "options.h"
 #include "up.h"
 
@@ -41,8 +41,7 @@ static int wait_for_up(const char *state_dir, long wait_ms, int *fd, struct tn_e
 	for (long waited = 0; flock(*fd, LOCK_EX | LOCK_NB) != 0; waited += 50) {
 		if (waited >= wait_ms)
 			return tn_error_set(err, TN_EXIT_FAIL, "an 'up' still holds %s after %ld s", path, wait_ms / 1000);
-		struct timespec ts = {0, 50 * 1000000L};
-		nanosleep(&ts, NULL);
+		tn_sleep_ms(50);
 	}
 	return 0;
 }

@@ -15,6 +15,7 @@
 
 #include "dns_answer.h"
 #include "dns_wire.h"
+#include "monotime.h"
 
 #define UDP_BATCH 32       /* datagrams per recvmmsg/sendmmsg: one system call each way for a burst */
 #define UDP_ROUNDS 4       /* batches per wake-up before the TCP side gets its turn */
@@ -45,13 +46,6 @@ struct tn_dns_server {
 	size_t n_conns;
 	struct udp_batch udp_batch;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int parse_port(const char *text, uint16_t *port)
 {
@@ -269,9 +263,9 @@ static int poll_timeout(const struct tn_dns_server *s, int64_t now, int64_t next
 static int loop(struct tn_dns_server *s, void (*tick)(void *ctx), void *ctx, struct tn_error *err)
 {
 	struct pollfd pfd[3 + TN_DNS_TCP_CLIENTS];
-	int64_t next_tick = now_ms() + TICK_MS;
+	int64_t next_tick = tn_now_ms() + TICK_MS;
 	for (;;) {
-		int64_t now = now_ms();
+		int64_t now = tn_now_ms();
 		if (now >= next_tick) {
 			if (tick)
 				tick(ctx);
@@ -292,7 +286,7 @@ static int loop(struct tn_dns_server *s, void (*tick)(void *ctx), void *ctx, str
 			continue;
 		if (rc < 0)
 			return tn_error_set(err, TN_EXIT_FAIL, "poll: %s", strerror(errno));
-		now = now_ms();
+		now = tn_now_ms();
 		if (pfd[0].revents) {
 			struct signalfd_siginfo si;
 			if (read(s->sig, &si, sizeof si) == (ssize_t)sizeof si)

@@ -7,8 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "monotime.h"
 
 int tn_proc_stat_parse(const char *text, size_t len, unsigned long long *starttime)
 {
@@ -149,13 +150,6 @@ int tn_pidfile_claim(const char *path, const char *what, int *fd_out, struct tn_
 	return 0;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /* Waits up to wait_ms for the process to be gone: 1 gone, 0 still there. */
 static int wait_gone(const char *path, long wait_ms)
 {
@@ -164,7 +158,7 @@ static int wait_gone(const char *path, long wait_ms)
 			return 1;
 		if (waited >= wait_ms)
 			return 0;
-		sleep_ms(10);
+		tn_sleep_ms(10);
 	}
 }
 

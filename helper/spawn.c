@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "monotime.h"
 #include "pidfile.h"
 
 /* The child's side: reports errno through the close-on-exec pipe and ends. */
@@ -129,8 +129,7 @@ int tn_spawn_wait(const char *const argv[], long timeout_ms, int *status, struct
 			return tn_error_set(err, TN_EXIT_FAIL, "%s did not finish within %ld s; killed it", argv[0],
 					    timeout_ms / 1000);
 		}
-		struct timespec ts = {0, 20 * 1000000L};
-		nanosleep(&ts, NULL);
+		tn_sleep_ms(20);
 	}
 	return 0;
 }

@@ -7,11 +7,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "localapi.h"
 #include "log.h"
+#include "monotime.h"
 #include "pidfile.h"
 #include "secrets.h"
 #include "spawn.h"
@@ -21,19 +21,6 @@
 #define PROBE_CONNECT_MS 1000L
 #define PROBE_TIMEOUT_MS 5000L
 #define LOG_TAIL_LINES 15
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
 
 /* Whether anything listens on the unix socket `path`: a stale socket file (daemon gone) refuses. */
 static int listening(const char *path)
@@ -165,13 +152,13 @@ static void show_log_tail(const char *log_path)
 
 int tn_up_settle(const struct tn_up_config *cfg, const char *sock, struct tn_brief *b, struct tn_error *err)
 {
-	int64_t deadline = now_ms() + cfg->timeout_ms;
+	int64_t deadline = tn_now_ms() + cfg->timeout_ms;
 	struct tn_localapi api = {sock, PROBE_CONNECT_MS, PROBE_TIMEOUT_MS};
 	while (!strcmp(b->backend_state, "NoState") || !strcmp(b->backend_state, "Starting")) {
-		if (now_ms() >= deadline)
+		if (tn_now_ms() >= deadline)
 			return tn_error_set(err, TN_EXIT_NOT_RUNNING, "tailscaled at %s is still %s after %ld s", sock,
 					    b->backend_state, cfg->timeout_ms / 1000);
-		sleep_ms(100);
+		tn_sleep_ms(100);
 		if (tn_brief_read(&api, b, err) != 0)
 			return -1;
 	}
@@ -214,7 +201,7 @@ int tn_up_start_daemon(const struct tn_up_config *cfg, char *sock, struct tn_bri
 	tn_info("started %s (pid %ld) in %s mode (%s) on %s; its log: %s", cfg->tailscaled, (long)pid,
 		userspace ? "userspace-networking" : "kernel TUN", why, sock, log_path);
 
-	int64_t deadline = now_ms() + cfg->timeout_ms;
+	int64_t deadline = tn_now_ms() + cfg->timeout_ms;
 	for (;;) {
 		int status;
 		if (tn_spawn_exited(pid, &status)) {
@@ -226,12 +213,12 @@ int tn_up_start_daemon(const struct tn_up_config *cfg, char *sock, struct tn_bri
 		/* tailscaled holds LocalAPI requests until its backend exists: a short read timeout, retried. */
 		if (probe(sock, 1000, b, err) == 1)
 			break;
-		if (now_ms() >= deadline) {
+		if (tn_now_ms() >= deadline) {
 			show_log_tail(log_path);
 			return tn_error_set(err, TN_EXIT_UNREACHABLE, "%s (pid %ld) does not answer on %s after %ld s",
 					    cfg->tailscaled, (long)pid, sock, cfg->timeout_ms / 1000);
 		}
-		sleep_ms(20);
+		tn_sleep_ms(20);
 	}
 	return tn_up_settle(cfg, sock, b, err);
 }

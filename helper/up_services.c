@@ -4,11 +4,11 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "dns_server.h"
 #include "log.h"
+#include "monotime.h"
 #include "pidfile.h"
 #include "resolv_conf.h"
 #include "spawn.h"
@@ -44,8 +44,7 @@ static int start_service(const struct tn_up_config *cfg, const char *what, const
 		if (waited >= cfg->timeout_ms)
 			return tn_error_set(err, TN_EXIT_FAIL, "tailnet-helper %s did not start within %ld s; see %s",
 					    what, cfg->timeout_ms / 1000, log_path);
-		struct timespec ts = {0, 10 * 1000000L};
-		nanosleep(&ts, NULL);
+		tn_sleep_ms(10);
 	}
 }
 

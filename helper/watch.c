@@ -17,6 +17,7 @@
 #include "ipn_bus.h"
 #include "localapi.h"
 #include "log.h"
+#include "monotime.h"
 #include "status_sync.h"
 
 #define IDLE_MAX_MS 60000 /* the longest single wait; any deadline cuts it shorter */
@@ -64,13 +65,6 @@ static void on_signal(int sig)
 		stop_signal = sig;
 	(void)!write(wake_pipe[1], "", 1);
 	errno = saved;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int64_t min64(int64_t a, int64_t b)
@@ -218,7 +212,7 @@ static void mark_connected(struct watch *w)
 static void on_notify(void *ctx, const struct tn_notify *n)
 {
 	struct watch *w = ctx;
-	int64_t now = now_ms();
+	int64_t now = tn_now_ms();
 	w->lines_seen++;
 	if (!w->first_line) {
 		w->first_line = true;
@@ -337,9 +331,9 @@ static void transfers_done(struct watch *w)
 			continue;
 		CURLcode rc = m->data.result;
 		if (w->stream && m->easy_handle == tn_localapi_req_easy(w->stream))
-			stream_done(w, now_ms(), rc);
+			stream_done(w, tn_now_ms(), rc);
 		else if (w->status && m->easy_handle == tn_localapi_req_easy(w->status))
-			resync_done(w, now_ms(), rc);
+			resync_done(w, tn_now_ms(), rc);
 	}
 }
 
@@ -360,7 +354,7 @@ static int next_wait_ms(const struct watch *w, int64_t now)
 
 static void run_once(struct watch *w)
 {
-	int64_t now = now_ms();
+	int64_t now = tn_now_ms();
 	if (hup_pending) {
 		hup_pending = 0;
 		tn_info("SIGHUP: resyncing now");
@@ -377,7 +371,7 @@ static void run_once(struct watch *w)
 	int running;
 	curl_multi_perform(w->multi, &running);
 	transfers_done(w);
-	now = now_ms();
+	now = tn_now_ms();
 	stream_check(w, now);
 
 	struct curl_waitfd wake = {.fd = wake_pipe[0], .events = CURL_WAIT_POLLIN};
@@ -430,7 +424,7 @@ int tn_watch_run(const struct tn_watch_config *cfg, struct tn_error *err)
 		return -1;
 	}
 	tn_ipn_lines_init(&w.lines, 0);
-	int64_t now = now_ms();
+	int64_t now = tn_now_ms();
 	w.next_connect = now;
 	w.next_poll = now + cfg->poll_ms;
 	tn_info("keeping %s current from tailscaled at %s: full resync every %g s, cache trusted for %ld s", cfg->cache,
