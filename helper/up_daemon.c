@@ -178,8 +178,9 @@ int tn_up_start_daemon(const struct tn_up_config *cfg, char *sock, struct tn_bri
 	}
 	tn_up_path(cfg->state_dir, TN_UP_DAEMON_STATE, state_path);
 	tn_up_path(cfg->state_dir, TN_UP_DAEMON_PID, pidfile);
-	snprintf(log_path, sizeof log_path, "%s", cfg->log_file ? cfg->log_file : "");
-	if (!cfg->log_file)
+	if (cfg->log_file)
+		snprintf(log_path, sizeof log_path, "%s", cfg->log_file);
+	else
 		tn_up_path(cfg->state_dir, TN_UP_DAEMON_LOG, log_path);
 	snprintf(state_arg, sizeof state_arg, "--state=%s", state_path);
 	snprintf(socket_arg, sizeof socket_arg, "--socket=%s", sock);
