@@ -220,9 +220,11 @@ up_ok "up --mode userspace exits 0"
 tn_assert_contains "$(last_argv "$TAILSCALED_DOUBLE_LOG")" "--tun=userspace-networking" "--mode userspace wins over a usable TUN"
 down_in "$D"
 E="$TN_TMP/state-e"
-up_in "$E" --mode tun --tun-device "$TN_TMP/no-such-tun"
+up_in "$E" --mode tun --tun-device "$TN_TMP/no-such-tun" --log-file "$TN_TMP/e-tailscaled.log"
 up_ok "up --mode tun exits 0"
 tn_assert_contains "$(last_argv "$TAILSCALED_DOUBLE_LOG")" "--tun=tailscale0" "--mode tun does not look at the device"
+tn_assert_contains "$(cat "$TN_TMP/e-tailscaled.log")" "Program starting" "--log-file: tailscaled's output goes there"
+[ ! -e "$E/tailscaled.log" ] || tn_fail "--log-file given, yet $E/tailscaled.log was written"
 down_in "$E"
 
 # --- a daemon that dies at start -------------------------------------------------------------------------
@@ -319,7 +321,9 @@ tn_assert_eq "$(getent hosts vault-1)" "fd7a:115c:a1e0::e201:55a vault-1.$S vaul
 readme_block "#!/bin/sh" | grep -q "tailnet-helper up" || tn_fail "no container entrypoint in the README"
 readme_block "#!/bin/sh" >"$TN_TMP/entrypoint"
 cp /etc/resolv.conf "$TN_TMP/resolv.before"
-OUT=$(PATH="$TN_TMP/bin:$PATH" sh "$TN_TMP/entrypoint" sh -c 'getent hosts vault; dig +short @127.100.100.100 vault.'"$S"' A' 2>"$TN_TMP/entry.err") ||
+# (env: sanitizer builds preload the ASan runtime into getent, as lib.sh's wrapper does)
+OUT=$(PATH="$TN_TMP/bin:$PATH" sh "$TN_TMP/entrypoint" env "${TN_MODULE_ENV[@]}" \
+	sh -c 'getent hosts vault; dig +short @127.100.100.100 vault.'"$S"' A' 2>"$TN_TMP/entry.err") ||
 	tn_fail "the README's entrypoint: $(cat "$TN_TMP/entry.err")"
 tn_assert_contains "$OUT" "vault.$S vault" "the README's entrypoint: the command after it resolves through the module"
 tn_assert_contains "$OUT" "100.101.33.8" "the README's entrypoint: and through the DNS responder"
