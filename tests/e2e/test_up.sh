@@ -260,6 +260,18 @@ wait "$FIRST"
 tn_assert_eq "$(($(starts) - before))" 1 "only one tailscaled was started"
 down_in "$H"
 
+# down while an up is at work: it waits for that up, then stops what it started.
+TAILSCALED_DOUBLE_DELAY_MS=1500 "$HELPER" up --state-dir "$H" --mode userspace >"$TN_TMP/first.out" 2>&1 &
+FIRST=$!
+tn_wait_until 10 "an up starting tailscaled again" started_since "$((before + 1))"
+down_in "$H"
+tn_assert_eq "$DOWN_RC" 0 "down during an up exits 0"
+wait "$FIRST" || tn_fail "the up that down waited for: $(cat "$TN_TMP/first.out")"
+# The watcher is the up's last step: had down not waited, there would have been none to stop.
+tn_assert_contains "$DOWN_OUT" "stopped tailnet-helper watch" "down waited for the up, then stopped its watcher"
+[ -z "$(pidof_file "$H/watch.pid")$(pidof_file "$H/tailscaled.pid")" ] || tn_fail "something runs after down"
+tn_ok "down during an up: nothing left running"
+
 # --- credentials that are not private: refused, nothing in the clear --------------------------------------
 I="$TN_TMP/state-i"
 chmod 0640 "$HOME/secrets/tailscale-oauth-client-secret"
