@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../nss/cache_reader.h"
+#include "cache_open.h"
 #include "commands.h"
 
 static void usage(FILE *out)
@@ -55,17 +55,8 @@ int cmd_hosts(int argc, char **argv)
 	}
 
 	struct tn_cache_file f;
-	const char *why = NULL;
-	if (tn_cache_open(path, &f, &why) != 0) {
-		tn_error_set(&err, TN_EXIT_FAIL, "%s: %s", path, why ? why : "unusable");
+	if (tn_cache_open_usable(path, &f, &err) != 0)
 		return cmd_fail("hosts", &err);
-	}
-	if (tn_cache_expired(&f.c, (int64_t)time(NULL))) {
-		tn_error_set(&err, TN_EXIT_FAIL, "%s: cache expired (valid until %lld); is tailnet-helper watch running?",
-			     path, (long long)f.c.valid_until);
-		tn_cache_close(&f);
-		return cmd_fail("hosts", &err);
-	}
 	printf("# tailnet cache %s, generation %llu, suffix %s, MagicDNS %s\n", path,
 	       (unsigned long long)f.c.generation, f.c.suffix_len ? f.c.suffix : "(none)",
 	       (f.c.flags & TN_FLAG_MAGICDNS) ? "on" : "off");

@@ -7,9 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "../nss/cache_reader.h"
+#include "cache_open.h"
 #include "commands.h"
 #include "up.h"
 
@@ -127,20 +126,12 @@ int cmd_ssh_config(int argc, char **argv)
 		return cmd_fail("ssh-config", &err);
 	}
 	struct tn_cache_file f;
-	const char *why = NULL;
-	if (tn_cache_open(cfg.cache, &f, &why) != 0) {
-		tn_error_set(&err, TN_EXIT_FAIL, "%s: %s", cfg.cache, why ? why : "unusable");
+	if (tn_cache_open_usable(cfg.cache, &f, &err) != 0)
 		return cmd_fail("ssh-config", &err);
-	}
-	if (tn_cache_expired(&f.c, (int64_t)time(NULL))) {
-		tn_cache_close(&f);
-		tn_error_set(&err, TN_EXIT_FAIL, "%s: cache expired; is tailnet-helper watch running?", cfg.cache);
-		return cmd_fail("ssh-config", &err);
-	}
 	printf("# tailnet-helper ssh-config: tailnet %s, %s\n", b.tailnet[0] ? b.tailnet : "?",
 	       b.tun == 0 ? "userspace networking: through tailscaled's nc" : "kernel TUN: direct connections");
 	int hosts = print_hosts(&f.c, &b, cfg.tailscale, sock);
-	tn_cache_close(&f);
 	tn_info("%d hosts from %s (generation %llu)", hosts, cfg.cache, (unsigned long long)f.c.generation);
+	tn_cache_close(&f);
 	return fflush(stdout) == 0 ? TN_EXIT_OK : TN_EXIT_FAIL;
 }
