@@ -53,7 +53,8 @@ MODULE_LDFLAGS := -shared -fvisibility=hidden -Wl,-soname,libnss_tailnet.so.2 \
 SHARED_OBJ := $(BUILD)/nss/name.o $(BUILD)/nss/crc32c.o $(BUILD)/nss/cache_reader.o $(BUILD)/nss/scope.o \
 	$(BUILD)/nss/cache_current.o
 
-HELPER_SRC := $(wildcard helper/*.c)
+HELPER_SRC := $(wildcard helper/*/*.c)
+HELPER_INCLUDES := -Ihelper -I.
 HELPER_OBJ := $(HELPER_SRC:%.c=$(BUILD)/%.o)
 HELPER := $(BUILD)/tailnet-helper
 HELPER_LIBS := $(shell pkg-config --libs libcurl jansson 2>/dev/null || echo -lcurl -ljansson)
@@ -72,12 +73,14 @@ all: $(MODULE) $(HELPER)
 
 # V=1 shows the full command lines.
 Q := $(if $(V),,@)
-$(BUILD)/%.o: %.c $(wildcard nss/*.h helper/*.h)
+$(BUILD)/%.o: %.c $(wildcard nss/*.h helper/*/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/nss/%.o: CFLAGS += -fvisibility=hidden
+# The helper's includes name their folder: "cache/hostset.h", "nss/cache_format.h".
+$(BUILD)/helper/%.o: CFLAGS += $(HELPER_INCLUDES)
 
 $(MODULE): $(NSS_OBJ) nss/libnss_tailnet.map
 	@$(if $(V),,echo "  LD      $@")
@@ -87,19 +90,19 @@ $(HELPER): $(HELPER_OBJ) $(SHARED_OBJ)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -pie -o $@ $^ $(HELPER_LIBS)
 
-$(TESTLIB): $(NSS_OBJ) $(filter-out $(BUILD)/helper/main.o,$(HELPER_OBJ))
+$(TESTLIB): $(NSS_OBJ) $(filter-out $(BUILD)/helper/cli/main.o,$(HELPER_OBJ))
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) $(TESTLIB)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -Inss -Ihelper -Itests/unit $(LDFLAGS) -o $@ $< $(TESTLIB) $(HELPER_LIBS) $(CHECK_LIBS) -ldl -lpthread
+	$(Q)$(CC) $(CFLAGS) $(HELPER_INCLUDES) -Itests/unit $(LDFLAGS) -o $@ $< $(TESTLIB) $(HELPER_LIBS) $(CHECK_LIBS) -ldl -lpthread
 
 $(BUILD)/tests/%: tests/tools/%.c $(TESTLIB)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -Inss -Ihelper $(LDFLAGS) -o $@ $< $(TESTLIB) $(HELPER_LIBS) -ldl -lpthread
+	$(Q)$(CC) $(CFLAGS) $(HELPER_INCLUDES) $(LDFLAGS) -o $@ $< $(TESTLIB) $(HELPER_LIBS) -ldl -lpthread
 
 # The benchmark driver and its floor module (a hosts module with no data at all).
 BENCH_BIN := $(BUILD)/bench/lookup_bench $(BUILD)/bench/libnss_floor.so.2

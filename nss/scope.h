@@ -1,5 +1,5 @@
 /* scope.h - what the tailnet owns: the one decision between "found", "not found" and "not ours", shared by
- * the NSS module (nss_entry.c) and the DNS responder (helper/dns_answer.c), so the two cannot disagree.
+ * the NSS module (nss_entry.c) and the DNS responder (helper/dns/dns_answer.c), so the two cannot disagree.
  *
  * Contract: tn_scope_name() looks up a name already normalised by tn_name_normalize() and returns TN_FOUND
  * (hit filled in), TN_NOT_FOUND when the name is unknown but lies strictly under the tailnet's own suffix

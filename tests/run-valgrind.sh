@@ -25,7 +25,7 @@ import glob, os, re, sys
 text = open(sys.argv[1]).read()
 # Frames are "fn (file.c:LINE)" with debug info, "(in /path/binary)" without: know both forms of ours.
 sources = {os.path.basename(f) for d in ("nss", "helper", "tests/tools", "tests/unit")
-           for f in glob.glob(os.path.join(sys.argv[2], d, "*.c"))}
+           for f in glob.glob(os.path.join(sys.argv[2], d, "**", "*.c"), recursive=True)}
 ours_re = re.compile(r"libnss_tailnet|tailnet-helper|test_module|resolve_probe|\((%s):\d+\)"
                      % "|".join(re.escape(s) for s in sources))
 records = re.split(r"\n==\d+== \n", text)

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache_format.h"
-#include "cache_reader.h"
-#include "crc32c.h"
-#include "name.h"
+#include "nss/cache_format.h"
+#include "nss/cache_reader.h"
+#include "nss/crc32c.h"
+#include "nss/name.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

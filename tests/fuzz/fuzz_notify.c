@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipn_bus.h"
+#include "tailscaled/ipn_bus.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hostset.h"
-#include "status_parse.h"
+#include "cache/hostset.h"
+#include "tailscaled/status_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pidfile.h"
-#include "status_brief.h"
+#include "shared/pidfile.h"
+#include "tailscaled/status_brief.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /* dns_msg.h - building queries and reading answers in the DNS unit tests, written from RFC 1035 rather than
- * from helper/dns_wire.c, so the two check each other. */
+ * from helper/dns/dns_wire.c, so the two check each other. */
 #ifndef TAILNET_DNS_MSG_H
 #define TAILNET_DNS_MSG_H
 

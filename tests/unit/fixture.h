@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache_writer.h"
-#include "hostset.h"
+#include "cache/cache_writer.h"
+#include "cache/hostset.h"
 
 #define SUFFIX "magellanic-gondola.ts.net"
 

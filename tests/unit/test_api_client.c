@@ -1,7 +1,7 @@
 /* test_api_client.c - the pure parts of the API layer: Retry-After, the backoff schedule, error messages. */
 #include <string.h>
 
-#include "api_client.h"
+#include "mint/api_client.h"
 #include "unit.h"
 
 /* 2026-11-28T12:00:00Z */

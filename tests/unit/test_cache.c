@@ -7,11 +7,11 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include "cache_format.h"
-#include "cache_reader.h"
-#include "crc32c.h"
+#include "nss/cache_format.h"
+#include "nss/cache_reader.h"
+#include "nss/crc32c.h"
 #include "fixture.h"
-#include "name.h"
+#include "nss/name.h"
 #include "unit.h"
 
 static uint8_t *build(const struct tn_hostset *hs, size_t *len)

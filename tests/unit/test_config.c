@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "mint/config.h"
 #include "unit.h"
 
 static int parse(struct tn_config *cfg, const char *text, struct tn_error *err)

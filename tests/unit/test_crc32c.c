@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "crc32c.h"
+#include "nss/crc32c.h"
 #include "unit.h"
 
 static uint32_t bitwise(const uint8_t *p, size_t n)

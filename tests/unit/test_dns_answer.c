@@ -1,4 +1,4 @@
-/* test_dns_answer.c - the responder's policy (helper/dns_answer.c): every outcome on the fixture tailnet, TTLs,
+/* test_dns_answer.c - the responder's policy (helper/dns/dns_answer.c): every outcome on the fixture tailnet, TTLs,
  * SOAs, reverse names; then, name by name, that the DNS answer and the NSS module's answer agree (the module's
  * entry points are called directly, on the same cache file, through the same process view). */
 #include <arpa/inet.h>
@@ -7,9 +7,9 @@
 #include <nss.h>
 #include <time.h>
 
-#include "cache_current.h"
-#include "cache_reader.h"
-#include "dns_answer.h"
+#include "nss/cache_current.h"
+#include "nss/cache_reader.h"
+#include "dns/dns_answer.h"
 #include "dns_msg.h"
 #include "fixture.h"
 #include "unit.h"

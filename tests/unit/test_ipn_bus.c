@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipn_bus.h"
+#include "tailscaled/ipn_bus.h"
 #include "unit.h"
 
 /* A Notify line as tailscaled >= 1.100 writes it: the members Go never omits, as explicit nulls. */

@@ -2,7 +2,7 @@
  * captured text), root scalars, and that a capture split across chunks arrives byte for byte. */
 #include <string.h>
 
-#include "json_scan.h"
+#include "tailscaled/json_scan.h"
 #include "unit.h"
 
 /* A handler that enters every container, captures every scalar and logs each event as one line. */

@@ -1,7 +1,7 @@
 /* test_mint.c - the pure parts of minting: the request body, the token and key answers, tags, descriptions. */
 #include <string.h>
 
-#include "mint.h"
+#include "mint/mint.h"
 #include "unit.h"
 
 static struct tn_api_response answer(long status, const char *ctype, const char *body)

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "name.h"
+#include "nss/name.h"
 #include "unit.h"
 
 static void expect_ok(const char *in, const char *want, size_t first)

@@ -1,8 +1,8 @@
-/* test_resolv_conf.c - the resolv.conf rewrite (helper/resolv_conf.c): what --apply makes of the usual files. */
+/* test_resolv_conf.c - the resolv.conf rewrite (helper/dns/resolv_conf.c): what --apply makes of the usual files. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolv_conf.h"
+#include "dns/resolv_conf.h"
 #include "unit.h"
 
 #define MARK                                                                                                           \

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "secrets.h"
+#include "shared/secrets.h"
 #include "unit.h"
 
 static char dir[64], path[128];

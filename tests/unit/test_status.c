@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "hostset.h"
-#include "status_parse.h"
+#include "cache/hostset.h"
+#include "tailscaled/status_parse.h"
 #include "unit.h"
 
 /* ---- helpers ------------------------------------------------------------------------------------------- */

@@ -10,10 +10,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pidfile.h"
-#include "spawn.h"
-#include "status_brief.h"
-#include "tun_probe.h"
+#include "shared/pidfile.h"
+#include "up/spawn.h"
+#include "tailscaled/status_brief.h"
+#include "up/tun_probe.h"
 #include "unit.h"
 
 static char dir[64];

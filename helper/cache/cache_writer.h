@@ -1,0 +1,48 @@
+/* cache_writer.h - turning a finished hostset into a cache file, and replacing the file atomically.
+ *
+ * Contract: tn_cache_build() is pure and deterministic: the same hostset gives the same bytes (the hash seed
+ * starts from a constant and only moves when a probe sequence would exceed TN_MAX_PROBE), so "did the
+ * content change?" is a byte comparison. tn_cache_update() reads the current cache (if any), keeps its
+ * generation when the content is unchanged and bumps it otherwise, then replaces the file: temp file in the
+ * same directory, fsync, rename, fsync of the directory, mode 0644, owned by the caller, signals held off so
+ * no temp file is left behind. On any failure the old cache is untouched. After the rename it flags the old
+ * inode as superseded so processes still mapping it re-open at once. Errors follow err.h.
+ */
+#ifndef TAILNET_CACHE_WRITER_H
+#define TAILNET_CACHE_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shared/err.h"
+#include "cache/hostset.h"
+
+struct tn_cache_meta {
+	uint64_t generation;
+	int64_t written_at, valid_until;
+};
+
+/* Builds an image into a malloc'd buffer (caller frees). */
+int tn_cache_build(const struct tn_hostset *hs, const struct tn_cache_meta *meta, uint8_t **out, size_t *out_len,
+		   struct tn_error *err);
+
+/* Replaces `path` with the image (creating its directory, mode 0755, when missing). */
+int tn_cache_write(const char *path, const uint8_t *img, size_t len, struct tn_error *err);
+
+struct tn_update_opts {
+	int64_t max_age;        /* seconds the module may trust the cache: valid_until = now + max_age */
+	bool skip_if_unchanged; /* keep the file when the content is the same and it is younger than max_age/2 */
+};
+
+struct tn_update_result {
+	bool written;  /* the file was replaced */
+	bool changed;  /* its content differs from what was there before */
+	uint64_t generation;
+	size_t bytes, names, nodes;
+};
+
+int tn_cache_update(const char *path, const struct tn_hostset *hs, const struct tn_update_opts *opts,
+		    struct tn_update_result *res, struct tn_error *err);
+
+#endif

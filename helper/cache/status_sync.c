@@ -1,0 +1,62 @@
+/* status_sync.c - see status_sync.h. */
+#include "cache/status_sync.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Parse errors get the source in front; "not running" already says all there is. */
+static int parse_failed(struct tn_status_sync *s, struct tn_error *err)
+{
+	if (err->code == TN_EXIT_BAD_ANSWER)
+		tn_error_wrap(err, "status from %s: ", s->label);
+	return -1;
+}
+
+int tn_status_sync_begin(struct tn_status_sync *s, struct tn_error *err)
+{
+	memset(s, 0, sizeof *s);
+	tn_hostset_init(&s->hs);
+	s->parser = tn_status_new(&s->hs, err);
+	return s->parser ? 0 : -1;
+}
+
+int tn_status_sync_feed(void *ctx, const char *data, size_t len, struct tn_error *err)
+{
+	struct tn_status_sync *s = ctx;
+	return tn_status_feed(s->parser, data, len, err) < 0 ? parse_failed(s, err) : 0;
+}
+
+int tn_status_sync_localapi(struct tn_status_sync *s, struct tn_localapi *api, struct tn_error *err)
+{
+	if (!api->socket && tn_localapi_find_socket(&api->socket, err) < 0)
+		return -1;
+	snprintf(s->label, sizeof s->label, "tailscaled at %s", api->socket);
+	return tn_localapi_get(api, "status", tn_status_sync_feed, s, err);
+}
+
+int tn_status_sync_commit(struct tn_status_sync *s, const char *cache, const struct tn_update_opts *opts,
+			  struct tn_update_result *res, struct tn_error *err)
+{
+	if (tn_status_finish(s->parser, err) < 0)
+		return parse_failed(s, err);
+	return tn_cache_update(cache, &s->hs, opts, res, err);
+}
+
+void tn_status_sync_report(const struct tn_status_sync *s, const char *cache, const struct tn_update_result *res,
+			   enum tn_log_level level)
+{
+	const struct tn_status_stats *st = tn_status_stats(s->parser);
+	tn_log(level,
+	       "%s from %s: %zu nodes, %zu names, generation %llu%s, %zu bytes; skipped %zu peers not in the "
+	       "netmap or without a name, %zu invalid names, %zu invalid addresses, %zu of %zu extra records",
+	       cache, s->label, res->nodes, res->names, (unsigned long long)res->generation,
+	       res->changed ? " (changed)" : " (unchanged)", res->bytes, st->peers_skipped, s->hs.skipped_names,
+	       s->hs.skipped_addrs, st->extra_skipped, st->extra_records);
+}
+
+void tn_status_sync_end(struct tn_status_sync *s)
+{
+	tn_status_free(s->parser);
+	s->parser = NULL;
+	tn_hostset_free(&s->hs);
+}

@@ -1,0 +1,43 @@
+/* status_sync.h - one status document in, the cache out: the pipeline `sync` runs once and `watch` runs on
+ * every change.
+ *
+ * Contract: tn_status_sync_begin() prepares an empty hostset and a parser; the caller names the source in
+ * `label` and streams the document through tn_status_sync_feed() (a tn_localapi_body_fn, so a LocalAPI
+ * transfer feeds it directly) in pieces of any size; tn_status_sync_commit() checks that the document was
+ * complete and hands the hostset to tn_cache_update(). Nothing touches the cache before the commit, so a
+ * failed or abandoned read leaves it exactly as it was. Parse errors name the source ("status from
+ * tailscaled at /run/...: truncated JSON"); TN_EXIT_NOT_RUNNING messages already say all there is.
+ * tn_status_sync_end() frees everything and may follow any step. Errors follow err.h.
+ */
+#ifndef TAILNET_STATUS_SYNC_H
+#define TAILNET_STATUS_SYNC_H
+
+#include <stddef.h>
+
+#include "cache/cache_writer.h"
+#include "shared/err.h"
+#include "cache/hostset.h"
+#include "tailscaled/localapi.h"
+#include "shared/log.h"
+#include "tailscaled/status_parse.h"
+
+struct tn_status_sync {
+	char label[300]; /* where the status comes from, for messages */
+	struct tn_hostset hs;
+	struct tn_status_parser *parser;
+};
+
+int tn_status_sync_begin(struct tn_status_sync *s, struct tn_error *err);
+/* ctx is the struct tn_status_sync. */
+int tn_status_sync_feed(void *ctx, const char *data, size_t len, struct tn_error *err);
+/* Streams GET /localapi/v0/status from api->socket (found with tn_localapi_find_socket() when NULL) through
+ * tn_status_sync_feed(), naming the source "tailscaled at <socket>". */
+int tn_status_sync_localapi(struct tn_status_sync *s, struct tn_localapi *api, struct tn_error *err);
+int tn_status_sync_commit(struct tn_status_sync *s, const char *cache, const struct tn_update_opts *opts,
+			  struct tn_update_result *res, struct tn_error *err);
+/* The one-line summary of a commit (names, generation, what was skipped), logged at `level`. */
+void tn_status_sync_report(const struct tn_status_sync *s, const char *cache, const struct tn_update_result *res,
+			   enum tn_log_level level);
+void tn_status_sync_end(struct tn_status_sync *s);
+
+#endif

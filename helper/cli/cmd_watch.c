@@ -1,0 +1,141 @@
+/* cmd_watch.c - `tailnet-helper watch`: the command line around watch.c's loop. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "shared/log.h"
+#include "cli/options.h"
+#include "shared/pidfile.h"
+#include "watch/watch.h"
+
+#define POLL_LIMIT_S 86400.0
+#define DEBOUNCE_LIMIT_S 10.0
+#define ANSWER_LIMIT_S 600.0
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: tailnet-helper watch [--socket PATH] [--cache PATH] [--poll SECONDS] [--max-age SECONDS]\n"
+		"                            [--debounce SECONDS] [--answer-timeout SECONDS] [--timestamps |\n"
+		"                            --no-timestamps] [--pidfile PATH] [--verbose] [--quiet]\n\n"
+		"Runs until SIGTERM or SIGINT, keeping the cache current: it follows tailscaled's IPN bus\n"
+		"(GET /localapi/v0/watch-ipn-bus?mask=%u) and, shortly after anything that can change a name,\n"
+		"re-reads the status and rewrites the cache when its content changed. A full resync also runs every\n"
+		"--poll seconds, and at once on SIGHUP. When tailscaled is unreachable, restarting or not Running, the\n"
+		"last good cache stays (trusted for --max-age after it was written) and the watcher reconnects by\n"
+		"itself, with backoff. It never exits on its own.\n\n"
+		TN_HELP_SOCKET
+		"                      (looked up again before every connection)\n"
+		TN_HELP_CACHE
+		"  --poll SECONDS      full resync period, a safety net for a missed change (default %g)\n"
+		"  --max-age SECONDS   how long the module trusts each cache written (default %ld)\n"
+		"  --debounce SECONDS  wait this long after a change for the rest of its burst (default %g; a\n"
+		"                      burst delays the resync by at most four times this)\n"
+		"  --answer-timeout SECONDS\n"
+		"                      a tailscaled that takes the watch request but does not answer in this long\n"
+		"                      counts as unreachable (default %g)\n"
+		"  --timestamps        prefix log lines with the UTC time (the default unless stderr is journald's)\n"
+		"  --no-timestamps     never (e.g. when a container runtime stamps lines itself)\n"
+		"  --pidfile PATH      write \"PID STARTTIME\" to PATH and hold a lock on it while running; a\n"
+		"                      second watcher given the same PATH refuses to start (exit 1)\n"
+		"  --verbose           also log every message, resync and retry\n"
+		"  --quiet             warnings and errors only\n\n"
+		"Logs: one line per change of state on stderr (connected, lost and why, not Running, Running again,\n"
+		"cache changed), with journald priorities when stderr is the journal.\n"
+		"exit codes: 0 stopped by SIGTERM or SIGINT; 1 could not start; 2 usage\n",
+		TN_WATCH_MASK, (double)TN_WATCH_POLL_MS / 1000, TN_MAX_AGE_DEFAULT, (double)TN_WATCH_DEBOUNCE_MS / 1000,
+		(double)TN_WATCH_HEADER_MS / 1000);
+}
+
+static int bad_value(const char *option, const char *want, double limit)
+{
+	fprintf(stderr, "tailnet-helper watch: %s wants %s, at most %.0f\n", option, want, limit);
+	return TN_EXIT_USAGE;
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"socket", required_argument, NULL, 's'},   {"cache", required_argument, NULL, 'c'},
+		{"poll", required_argument, NULL, 'p'},     {"max-age", required_argument, NULL, 'm'},
+		{"debounce", required_argument, NULL, 'd'}, {"answer-timeout", required_argument, NULL, 'a'},
+		{"timestamps", no_argument, NULL, 'T'},     {"no-timestamps", no_argument, NULL, 'N'},
+		{"help", no_argument, NULL, 'h'},           {"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'},          {"pidfile", required_argument, NULL, 'P'},
+		{NULL, 0, NULL, 0}};
+	struct tn_watch_config cfg = {.cache = TN_DEFAULT_CACHE_PATH,
+				      .poll_ms = TN_WATCH_POLL_MS,
+				      .debounce_ms = TN_WATCH_DEBOUNCE_MS,
+				      .header_ms = TN_WATCH_HEADER_MS,
+				      .max_age = TN_MAX_AGE_DEFAULT};
+	enum tn_log_level level = TN_LOG_INFO;
+	const char *pidfile = NULL;
+	int timestamps = tn_log_timestamps_env(!tn_log_to_journal());
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:c:p:m:d:a:TNP:hvq", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			cfg.socket = optarg;
+			break;
+		case 'c':
+			cfg.cache = optarg;
+			break;
+		case 'p':
+			if (tn_parse_duration_ms(optarg, POLL_LIMIT_S, &cfg.poll_ms) < 0)
+				return bad_value("--poll", "seconds above 0", POLL_LIMIT_S);
+			break;
+		case 'm':
+			if (tn_parse_seconds(optarg, TN_MAX_AGE_LIMIT, &cfg.max_age) < 0)
+				return bad_value("--max-age", "whole seconds from 1", (double)TN_MAX_AGE_LIMIT);
+			break;
+		case 'd':
+			if (tn_parse_duration_ms(optarg, DEBOUNCE_LIMIT_S, &cfg.debounce_ms) < 0)
+				return bad_value("--debounce", "seconds above 0", DEBOUNCE_LIMIT_S);
+			break;
+		case 'a':
+			if (tn_parse_duration_ms(optarg, ANSWER_LIMIT_S, &cfg.header_ms) < 0)
+				return bad_value("--answer-timeout", "seconds above 0", ANSWER_LIMIT_S);
+			break;
+		case 'P':
+			pidfile = optarg;
+			break;
+		case 'T':
+		case 'N':
+			timestamps = c == 'T';
+			break;
+		case 'h':
+			usage(stdout);
+			return TN_EXIT_OK;
+		case 'v':
+			level = TN_LOG_DEBUG;
+			break;
+		case 'q':
+			level = TN_LOG_WARN;
+			break;
+		default:
+			usage(stderr);
+			return TN_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return TN_EXIT_USAGE;
+	}
+	if (cfg.cache[0] != '/') {
+		fprintf(stderr, "tailnet-helper watch: --cache wants an absolute path\n");
+		return TN_EXIT_USAGE;
+	}
+	tn_log_setup("watch", level, timestamps);
+	struct tn_error err = {0};
+	int pidfile_fd = -1;
+	if (pidfile && tn_pidfile_claim(pidfile, "tailnet-helper watch", &pidfile_fd, &err) != 0)
+		return cmd_fail("watch", &err);
+	int rc = tn_watch_run(&cfg, &err) == 0 ? TN_EXIT_OK : cmd_fail("watch", &err);
+	if (pidfile_fd >= 0)
+		close(pidfile_fd);
+	return rc;
+}

@@ -1,0 +1,413 @@
+/* status_parse.c - see status_parse.h. The name rules, which follow what MagicDNS (100.100.100.100) answers:
+ *
+ * - Names come from DNSName only (trailing dot stripped and lower-cased by the hostset), never from HostName:
+ *   HostName is the OS host name, neither unique nor a DNS name.
+ * - Self is included when its DNSName is non-empty. A peer is included when its DNSName is non-empty and
+ *   InNetworkMap is true; entries contributed only by the engine or magicsock for a key no longer in the
+ *   netmap have an empty DNSName and InNetworkMap false. MagicDNS filters on nothing else, so offline,
+ *   expired, tagged, shared-in, sharee and Mullvad nodes are all included.
+ * - A node's addresses are its TailscaleIPs (null means none, and a node without addresses is dropped).
+ * - Duplicate FQDNs: Self (rank 0) beats peers (rank 1); among peers the smaller StableNodeID `ID` wins, so
+ *   the winner does not depend on the order of the Peer map.
+ * - ExtraRecords entries with Type "", absent, "A" or "AAAA" and a parseable Value are served by value; an
+ *   "A" record with an IPv6 Value or an "AAAA" record with an IPv4 Value is skipped, as are other types.
+ *   Records with the same name are merged into one owner (A and AAAA of one service); nodes win over them.
+ * - Suffix: CurrentTailnet.MagicDNSSuffix, else the deprecated top-level MagicDNSSuffix. Bare names need
+ *   CurrentTailnet.MagicDNSEnabled (false when CurrentTailnet is null); the hostset applies both.
+ * - TUN is recorded as given (false means userspace networking).
+ * - BackendState must be a string and "Running"; Self must be an object. Any other member of an unexpected
+ *   type, or one jansson refuses (a number beyond its range, "\u0000", invalid UTF-8), is treated like null:
+ *   older and newer daemons add, drop and retype fields, and one odd field must not cost the whole cache.
+ */
+#include "tailscaled/status_parse.h"
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nss/name.h"
+#include "tailscaled/json_scan.h"
+
+enum top { TOP_OTHER, TOP_SELF, TOP_PEER };
+
+struct name {
+	const char *s;
+	size_t len;
+};
+#define NAME(text) {text, sizeof text - 1}
+
+/* The members of Self and of each peer that we keep. */
+enum field { F_DNSNAME, F_IPS, F_ID, F_IN_NETWORK_MAP };
+static const struct name node_fields[] = {NAME("DNSName"), NAME("TailscaleIPs"), NAME("ID"), NAME("InNetworkMap")};
+
+/* The root members we parse with jansson; Self and Peer are entered instead. */
+enum root { R_BACKEND_STATE, R_TUN, R_SUFFIX, R_CURRENT_TAILNET, R_EXTRA_RECORDS };
+static const struct name root_fields[] = {NAME("BackendState"), NAME("TUN"), NAME("MagicDNSSuffix"),
+					  NAME("CurrentTailnet"), NAME("ExtraRecords")};
+
+#define NONE SIZE_MAX
+#define MAX_IPS (2 * TN_MAX_ADDRS_PER_NODE) /* the hostset looks at no more */
+
+struct tn_status_parser {
+	struct tn_hostset *hs;
+	struct tn_status_stats stats;
+	struct tn_scan scan;
+	enum top top;       /* the root member being entered */
+	int field;          /* the node member being captured */
+	struct {            /* Self or the peer being read: its kept members, strings decoded */
+		char *text; /* NUL-terminated strings */
+		size_t len, size;
+		size_t dns, id;     /* offsets into text, or NONE */
+		size_t ips[MAX_IPS]; /* offsets into text, or NONE for an element that is not a string */
+		size_t n_ips;
+		bool in_network_map;
+	} node;
+	char *suffix, *tailnet_suffix; /* top-level MagicDNSSuffix, CurrentTailnet.MagicDNSSuffix */
+	bool have_state, have_self, self_not_object;
+};
+
+static int find(const char *key, size_t len, const struct name *names, size_t n)
+{
+	for (size_t i = 0; key && i < n; i++)
+		if (names[i].len == len && memcmp(key, names[i].s, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+#define FIND(key, len, names) find(key, len, names, sizeof names / sizeof names[0])
+
+static int oom(struct tn_error *err)
+{
+	return tn_error_set(err, TN_EXIT_FAIL, "out of memory");
+}
+
+static void node_reset(struct tn_status_parser *sp)
+{
+	sp->node.len = 0;
+	sp->node.dns = sp->node.id = NONE;
+	sp->node.n_ips = 0;
+	sp->node.in_network_map = false;
+}
+
+/* Appends a NUL-terminated copy of text[0..n) to the node's strings; *off is where it starts. */
+static int node_put(struct tn_status_parser *sp, const char *text, size_t n, size_t *off, struct tn_error *err)
+{
+	if (n >= TN_SCAN_MAX_VALUE - sp->node.len)
+		return tn_error_set(err, TN_EXIT_BAD_ANSWER, "a node in the status is larger than %u bytes",
+				    TN_SCAN_MAX_VALUE);
+	if (sp->node.len + n + 1 > sp->node.size) {
+		size_t size = sp->node.size ? sp->node.size : 1024;
+		while (size < sp->node.len + n + 1)
+			size *= 2;
+		char *grown = realloc(sp->node.text, size);
+		if (!grown)
+			return oom(err);
+		sp->node.text = grown;
+		sp->node.size = size;
+	}
+	*off = sp->node.len;
+	memcpy(sp->node.text + sp->node.len, text, n);
+	sp->node.text[sp->node.len + n] = '\0';
+	sp->node.len += n + 1;
+	return 0;
+}
+
+/* A captured JSON string into the node's strings. One without escapes is taken as it is (the scanner has
+ * checked it); any other goes through jansson, and one it refuses ("\u0000", bad UTF-8) counts as absent. */
+static int node_string(struct tn_status_parser *sp, const char *json, size_t len, size_t *off, struct tn_error *err)
+{
+	if (!memchr(json, '\\', len))
+		return node_put(sp, json + 1, len - 2, off, err);
+	json_t *v = json_loadb(json, len, JSON_DECODE_ANY, NULL);
+	int rc = 0;
+	*off = NONE;
+	if (json_is_string(v))
+		rc = node_put(sp, json_string_value(v), json_string_length(v), off, err);
+	json_decref(v);
+	return rc;
+}
+
+static const char *node_text(const struct tn_status_parser *sp, size_t off)
+{
+	return off == NONE ? NULL : sp->node.text + off;
+}
+
+/* Adds Self (rank 0) or a peer (rank 1) when it has a name and, for a peer, is in the netmap. */
+static int add_node(struct tn_status_parser *sp, int rank, struct tn_error *err)
+{
+	const char *dns = node_text(sp, sp->node.dns);
+	if (!dns || !*dns || (rank > 0 && !sp->node.in_network_map)) {
+		sp->stats.peers_skipped += rank > 0;
+		return 0;
+	}
+	const char *addrs[MAX_IPS];
+	for (size_t i = 0; i < sp->node.n_ips; i++)
+		addrs[i] = node_text(sp, sp->node.ips[i]); /* NULL: counted as skipped by the hostset */
+	return tn_hostset_add(sp->hs, TN_HOST_NODE, dns, addrs, sp->node.n_ips, rank, node_text(sp, sp->node.id),
+			      NULL, err);
+}
+
+struct extra {
+	struct tn_name name;
+	const char *value;
+	size_t order;
+};
+
+static int extra_cmp(const void *pa, const void *pb)
+{
+	const struct extra *a = pa, *b = pb;
+	int c = strcmp(a->name.s, b->name.s);
+	return c ? c : (a->order < b->order ? -1 : a->order > b->order);
+}
+
+/* True when `value` is an address the record's Type allows. */
+static int extra_value_ok(const char *type, const char *value)
+{
+	unsigned char buf[16];
+	int v4 = inet_pton(AF_INET, value, buf) == 1, v6 = !v4 && inet_pton(AF_INET6, value, buf) == 1;
+	if (!*type)
+		return v4 || v6;
+	if (!strcmp(type, "A"))
+		return v4;
+	if (!strcmp(type, "AAAA"))
+		return v6;
+	return 0;
+}
+
+/* ExtraRecords: each usable record becomes an address of its name; one owner per name. */
+static int add_extra_records(struct tn_status_parser *sp, const json_t *list, struct tn_error *err)
+{
+	size_t n = json_array_size(list), kept = 0;
+	if (n == 0)
+		return 0;
+	sp->stats.extra_records += n;
+	struct extra *e = calloc(n, sizeof *e);
+	const char **values = calloc(n, sizeof *values);
+	if (!e || !values) {
+		free(e);
+		free(values);
+		return oom(err);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const json_t *r = json_array_get(list, i);
+		const json_t *type = json_object_get(r, "Type");
+		const char *name = json_string_value(json_object_get(r, "Name"));
+		const char *value = json_string_value(json_object_get(r, "Value"));
+		const char *t = type ? json_string_value(type) : "";
+		if (!name || !value || !t || !extra_value_ok(t, value) || tn_name_normalize(name, &e[kept].name) < 0) {
+			sp->stats.extra_skipped++;
+			continue;
+		}
+		e[kept].value = value;
+		e[kept].order = i;
+		kept++;
+	}
+	qsort(e, kept, sizeof *e, extra_cmp);
+	int rc = 0;
+	for (size_t i = 0, j; i < kept && rc == 0; i = j) {
+		for (j = i; j < kept && !strcmp(e[j].name.s, e[i].name.s); j++)
+			values[j - i] = e[j].value;
+		rc = tn_hostset_add(sp->hs, TN_HOST_EXTRA, e[i].name.s, values, j - i, 0, NULL, NULL, err);
+	}
+	free(e);
+	free(values);
+	return rc;
+}
+
+/* Advice per BackendState (ipn/backend.go stateStrings). */
+static const char *state_advice(const char *state)
+{
+	static const struct {
+		const char *state, *advice;
+	} advice[] = {
+		{"NeedsLogin", "log in first (tailscale up)"},
+		{"NeedsMachineAuth", "an admin must approve this machine"},
+		{"Stopped", "start it with tailscale up"},
+		{"Starting", "try again in a moment"},
+		{"InUseOtherUser", "another user's session owns it"},
+	};
+	for (size_t i = 0; i < sizeof advice / sizeof advice[0]; i++)
+		if (!strcmp(state, advice[i].state))
+			return advice[i].advice;
+	return "no names to serve";
+}
+
+/* A root member we captured, parsed with jansson. */
+static int root_value(struct tn_status_parser *sp, int which, const char *json, size_t len, struct tn_error *err)
+{
+	json_t *v = json_loadb(json, len, JSON_DECODE_ANY, NULL); /* NULL when refused: like null */
+	const char *state = json_string_value(v);
+	char shown[64];
+	int rc = 0;
+	switch (which) {
+	case R_BACKEND_STATE: /* stop at once when there is nothing to serve */
+		sp->have_state = true;
+		if (!state)
+			rc = tn_error_set(err, TN_EXIT_BAD_ANSWER, "BackendState in the status is not a string");
+		else if (strcmp(state, "Running") != 0)
+			rc = tn_error_set(err, TN_EXIT_NOT_RUNNING, "tailscaled is not running (BackendState %s): %s",
+					  tn_error_printable(state, shown, sizeof shown), state_advice(state));
+		break;
+	case R_TUN:
+		sp->hs->tun = json_is_true(v);
+		break;
+	case R_SUFFIX:
+	case R_CURRENT_TAILNET: {
+		/* CurrentTailnet is null when there is no netmap: then no MagicDNS, and the old suffix field. */
+		char **slot = which == R_SUFFIX ? &sp->suffix : &sp->tailnet_suffix;
+		const char *suffix = json_string_value(which == R_SUFFIX ? v : json_object_get(v, "MagicDNSSuffix"));
+		if (which == R_CURRENT_TAILNET)
+			sp->hs->magicdns = json_is_true(json_object_get(v, "MagicDNSEnabled"));
+		free(*slot);
+		*slot = suffix && *suffix ? strdup(suffix) : NULL;
+		if (suffix && *suffix && !*slot)
+			rc = oom(err);
+		break;
+	}
+	case R_EXTRA_RECORDS:
+		rc = json_is_array(v) ? add_extra_records(sp, v, err) : 0;
+		break;
+	}
+	json_decref(v);
+	return rc;
+}
+
+/* Self's members sit at depth 2, a peer's at depth 3 (inside Peer); TailscaleIPs elements one deeper. */
+static int node_depth(const struct tn_status_parser *sp)
+{
+	return sp->top == TOP_SELF ? 2 : 3;
+}
+
+static int node_member(struct tn_status_parser *sp, const char *key, size_t len, char first)
+{
+	sp->field = FIND(key, len, node_fields);
+	switch (sp->field) {
+	case F_DNSNAME:
+	case F_ID:
+		*(sp->field == F_DNSNAME ? &sp->node.dns : &sp->node.id) = NONE; /* a non-string is absent */
+		return first == '"' ? TN_SCAN_CAPTURE : TN_SCAN_SKIP;
+	case F_IPS:
+		sp->node.n_ips = 0;
+		return first == '[' ? TN_SCAN_ENTER : TN_SCAN_SKIP; /* null: no addresses */
+	case F_IN_NETWORK_MAP:
+		sp->node.in_network_map = first == 't'; /* the only JSON value starting with 't' is true */
+		return TN_SCAN_SKIP;
+	default:
+		return TN_SCAN_SKIP;
+	}
+}
+
+static int on_member(void *ctx, int depth, const char *key, size_t len, char first, struct tn_error *err)
+{
+	struct tn_status_parser *sp = ctx;
+	if (depth == 0) {
+		if (first != '{')
+			return tn_error_set(err, TN_EXIT_BAD_ANSWER, "the status is not a JSON object");
+		return TN_SCAN_ENTER;
+	}
+	if (depth == 1) {
+		sp->top = TOP_OTHER;
+		if (FIND(key, len, root_fields) >= 0)
+			return TN_SCAN_CAPTURE;
+		if (len == 4 && !memcmp(key, "Self", 4)) {
+			sp->have_self = true;
+			sp->self_not_object = first != '{';
+			sp->top = TOP_SELF;
+			node_reset(sp);
+			return sp->self_not_object ? TN_SCAN_SKIP : TN_SCAN_ENTER;
+		}
+		if (len == 4 && !memcmp(key, "Peer", 4)) {
+			sp->top = TOP_PEER;
+			return first == '{' ? TN_SCAN_ENTER : TN_SCAN_SKIP; /* null: no peers, or ?peers=false */
+		}
+		return TN_SCAN_SKIP;
+	}
+	if (depth == 2 && sp->top == TOP_PEER) { /* one peer */
+		sp->stats.peers++;
+		node_reset(sp);
+		if (first == '{')
+			return TN_SCAN_ENTER;
+		sp->stats.peers_skipped++;
+		return TN_SCAN_SKIP;
+	}
+	if (depth == node_depth(sp))
+		return node_member(sp, key, len, first);
+	/* An element of TailscaleIPs: beyond MAX_IPS the hostset would not look. */
+	if (sp->node.n_ips == MAX_IPS)
+		return TN_SCAN_SKIP;
+	if (first == '"')
+		return TN_SCAN_CAPTURE;
+	sp->node.ips[sp->node.n_ips++] = NONE;
+	return TN_SCAN_SKIP;
+}
+
+static int on_value(void *ctx, int depth, const char *key, size_t len, const char *json, size_t json_len,
+		    struct tn_error *err)
+{
+	struct tn_status_parser *sp = ctx;
+	if (depth == 1)
+		return root_value(sp, FIND(key, len, root_fields), json, json_len, err);
+	if (depth == node_depth(sp))
+		return node_string(sp, json, json_len, sp->field == F_DNSNAME ? &sp->node.dns : &sp->node.id, err);
+	return node_string(sp, json, json_len, &sp->node.ips[sp->node.n_ips++], err);
+}
+
+static int on_end(void *ctx, int depth, struct tn_error *err)
+{
+	struct tn_status_parser *sp = ctx;
+	if ((sp->top == TOP_SELF || sp->top == TOP_PEER) && depth == node_depth(sp))
+		return add_node(sp, sp->top == TOP_SELF ? 0 : 1, err);
+	return 0;
+}
+
+static const struct tn_scan_handler handler = {on_member, on_value, on_end};
+
+struct tn_status_parser *tn_status_new(struct tn_hostset *hs, struct tn_error *err)
+{
+	struct tn_status_parser *sp = calloc(1, sizeof *sp);
+	if (!sp) {
+		oom(err);
+		return NULL;
+	}
+	sp->hs = hs;
+	tn_scan_init(&sp->scan, &handler, sp);
+	return sp;
+}
+
+void tn_status_free(struct tn_status_parser *sp)
+{
+	if (!sp)
+		return;
+	tn_scan_free(&sp->scan);
+	free(sp->node.text);
+	free(sp->suffix);
+	free(sp->tailnet_suffix);
+	free(sp);
+}
+
+const struct tn_status_stats *tn_status_stats(const struct tn_status_parser *sp)
+{
+	return &sp->stats;
+}
+
+int tn_status_feed(struct tn_status_parser *sp, const char *buf, size_t len, struct tn_error *err)
+{
+	return tn_scan_feed(&sp->scan, buf, len, err);
+}
+
+int tn_status_finish(struct tn_status_parser *sp, struct tn_error *err)
+{
+	if (tn_scan_finish(&sp->scan, err) < 0)
+		return -1;
+	if (!sp->have_state)
+		return tn_error_set(err, TN_EXIT_BAD_ANSWER, "the status has no BackendState");
+	if (!sp->have_self)
+		return tn_error_set(err, TN_EXIT_BAD_ANSWER, "the status has no Self");
+	if (sp->self_not_object)
+		return tn_error_set(err, TN_EXIT_BAD_ANSWER, "Self in the status is not an object");
+	if (tn_hostset_set_suffix(sp->hs, sp->tailnet_suffix ? sp->tailnet_suffix : sp->suffix, err) < 0)
+		return -1;
+	return tn_hostset_finish(sp->hs, err);
+}

@@ -1,0 +1,266 @@
+/* up.c - `tailnet-helper up`: the steps in order, the state directory, the singleton lock and the summary
+ * (see up.h). */
+#include "up/up.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tailscaled/localapi.h"
+#include "shared/log.h"
+#include "cli/options.h"
+#include "shared/pidfile.h"
+#include "cache/status_sync.h"
+#include "watch/watch.h"
+
+void tn_up_path(const char *state_dir, const char *name, char *out)
+{
+	snprintf(out, PATH_MAX, "%s/%s", state_dir, name);
+}
+
+int tn_up_state_dir(const char *option, char *out, struct tn_error *err)
+{
+	const size_t size = PATH_MAX;
+	if (option) {
+		snprintf(out, size, "%s", option);
+		return 0;
+	}
+	if (geteuid() == 0) {
+		snprintf(out, size, "%s", TN_STATE_DIR_ROOT);
+		return 0;
+	}
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	if (xdg && xdg[0] == '/') {
+		snprintf(out, size, "%s/tailnet", xdg);
+		return 0;
+	}
+	if (!home || home[0] != '/') {
+		struct passwd *pw = getpwuid(geteuid());
+		home = pw ? pw->pw_dir : NULL;
+	}
+	if (!home || home[0] != '/')
+		return tn_error_set(err, TN_EXIT_USAGE, "no home directory for the state directory; give --state-dir");
+	snprintf(out, size, "%s/.local/state/tailnet", home);
+	return 0;
+}
+
+/* mkdir -p with 0755 for the parents and 0700 for the last. */
+static int make_dirs(const char *dir)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s", dir);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(path, 0755) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(path, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int tn_up_prepare_state_dir(const char *dir, struct tn_error *err)
+{
+	if (dir[0] != '/')
+		return tn_error_set(err, TN_EXIT_USAGE, "--state-dir %s: want an absolute path", dir);
+	if (make_dirs(dir) != 0)
+		return tn_error_set(err, TN_EXIT_FAIL, "cannot create the state directory %s: %s", dir,
+				    strerror(errno));
+	struct stat st;
+	if (lstat(dir, &st) != 0)
+		return tn_error_set(err, TN_EXIT_FAIL, "state directory %s: %s", dir, strerror(errno));
+	/* It holds tailscaled's node key and, for a moment, an auth key: nobody else may swap files in it. */
+	if (!S_ISDIR(st.st_mode))
+		return tn_error_set(err, TN_EXIT_FAIL, "state directory %s is not a directory", dir);
+	if (st.st_uid != geteuid())
+		return tn_error_set(err, TN_EXIT_FAIL, "state directory %s belongs to uid %u, not to us (uid %u)", dir,
+				    (unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_mode & 022)
+		return tn_error_set(err, TN_EXIT_FAIL,
+				    "state directory %s is writable by group or others (chmod 700 %s)", dir, dir);
+	return 0;
+}
+
+/* The singleton: an flock on <state>/up.lock, our pid in it for the message of the one that waits. Returns
+ * the descriptor, -2 when another up holds it (*holder read from the file), -1 on error. */
+static int take_lock(const char *state_dir, long *holder, struct tn_error *err)
+{
+	char path[PATH_MAX], buf[32] = "";
+	tn_up_path(state_dir, TN_UP_LOCK, path);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return tn_error_set(err, TN_EXIT_FAIL, "cannot open %s: %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+		ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+		close(fd);
+		if (e != EWOULDBLOCK)
+			return tn_error_set(err, TN_EXIT_FAIL, "cannot lock %s: %s", path, strerror(e));
+		buf[n > 0 ? n : 0] = 0;
+		*holder = strtol(buf, NULL, 10);
+		return -2;
+	}
+	int n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n)
+		tn_debug("cannot note our pid in %s: %s", path, strerror(errno));
+	return fd;
+}
+
+/* The cache from the status, rewritten only when its content changed (a second shell's `up` stays cheap).
+ * *peers gets the number of peers in the status. */
+static int sync_cache(const struct tn_up_config *cfg, const char *sock, size_t *peers, struct tn_error *err)
+{
+	struct tn_localapi api = {sock, TN_LOCALAPI_CONNECT_TIMEOUT_MS, TN_LOCALAPI_TIMEOUT_MS};
+	struct tn_status_sync src;
+	struct tn_update_opts uopts = {.max_age = TN_MAX_AGE_DEFAULT, .skip_if_unchanged = true};
+	struct tn_update_result res = {0};
+	int rc = tn_status_sync_begin(&src, err);
+	if (rc == 0)
+		rc = tn_status_sync_localapi(&src, &api, err);
+	if (rc == 0)
+		rc = tn_status_sync_commit(&src, cfg->cache, &uopts, &res, err);
+	if (rc == 0) {
+		tn_status_sync_report(&src, cfg->cache, &res, TN_LOG_DEBUG);
+		*peers = tn_status_stats(src.parser)->peers;
+	}
+	tn_status_sync_end(&src);
+	return rc;
+}
+
+/* Another up holds the lock: sync what can be synced, say who is busy, and succeed. */
+static int while_another_runs(const struct tn_up_config *cfg, long holder)
+{
+	char sock[PATH_MAX];
+	struct tn_brief b;
+	struct tn_error ignored = {0};
+	size_t peers;
+	if (tn_up_locate(cfg, 500, sock, &b, &ignored) == 1 && !strcmp(b.backend_state, "Running"))
+		sync_cache(cfg, sock, &peers, &ignored);
+	tn_info("another tailnet-helper up (pid %ld) is bringing the node up; state directory %s", holder,
+		cfg->state_dir);
+	return 0;
+}
+
+static void print_summary(const struct tn_up_config *cfg, const char *sock, const struct tn_brief *b, size_t peers,
+			  pid_t watcher, pid_t dns)
+{
+	const char *mode = b->tun == 1 ? "kernel TUN mode" : b->tun == 0 ? "userspace-networking mode" : "unknown mode";
+	printf("tailnet-helper up: Running in %s; tailscaled %s at %s\n", mode, b->version, sock);
+	printf("  tailnet    %s (%s)\n", b->tailnet[0] ? b->tailnet : "?",
+	       b->suffix[0] ? b->suffix : "no MagicDNS suffix");
+	printf("  this node  %s %s\n", b->self_fqdn[0] ? b->self_fqdn : b->self_host, b->self_ip);
+	printf("  peers      %zu\n", peers);
+	printf("  cache      %s, kept current by tailnet-helper watch (pid %ld)\n", cfg->cache, (long)watcher);
+	if (dns)
+		printf("  DNS        tailnet-helper dns (pid %ld) on 127.100.100.100:53, first in %s\n", (long)dns,
+		       cfg->resolv_conf);
+	if (b->tun != 0)
+		return;
+	char env[PATH_MAX];
+	tn_up_path(cfg->state_dir, TN_UP_PROXY_ENV, env);
+	printf("  proxies    in userspace mode this host reaches tailnet addresses only through tailscaled's\n");
+	if (access(env, R_OK) == 0)
+		printf("             SOCKS5 (%s) and HTTP (%s) proxies: `. %s` sets ALL_PROXY and\n"
+		       "             HTTP(S)_PROXY for curl, Go programs and most tools;",
+		       cfg->socks5, cfg->http_proxy, env);
+	else
+		printf("             --socks5-server / --outbound-http-proxy-listen proxies, if it was started with "
+		       "them;");
+	printf(" ssh: tailnet-helper ssh-config\n");
+}
+
+/* After the summary: the watcher in this process, for systemd units and container entrypoints. */
+static int run_foreground(const struct tn_up_config *cfg, const char *sock, int pidfile_fd, struct tn_error *err)
+{
+	struct tn_watch_config w = {.socket = sock,
+				    .cache = cfg->cache,
+				    .poll_ms = TN_WATCH_POLL_MS,
+				    .debounce_ms = TN_WATCH_DEBOUNCE_MS,
+				    .header_ms = TN_WATCH_HEADER_MS,
+				    .max_age = TN_MAX_AGE_DEFAULT};
+	fflush(stdout);
+	tn_log_setup("watch", tn_log_level(), tn_log_timestamps_env(!tn_log_to_journal()));
+	int rc = tn_watch_run(&w, err);
+	close(pidfile_fd);
+	return rc;
+}
+
+static int bring_up(const struct tn_up_config *cfg, int *watch_fd, char *sock, struct tn_error *err)
+{
+	struct tn_brief b;
+	int found = tn_up_locate(cfg, TN_UP_PROBE_MS, sock, &b, err);
+	if (found < 0)
+		return tn_error_wrap(err, "a tailscaled listens on %s but does not answer: ", sock);
+	if (found == 0) {
+		char pidfile[PATH_MAX];
+		pid_t other;
+		tn_up_path(cfg->state_dir, TN_UP_DAEMON_PID, pidfile);
+		if (tn_pidfile_alive(pidfile, &other))
+			return tn_error_set(err, TN_EXIT_UNREACHABLE,
+					    "the tailscaled started earlier (pid %ld) does not answer on %s; "
+					    "'tailnet-helper down' stops it",
+					    (long)other, *sock ? sock : "its socket");
+		if (tn_up_start_daemon(cfg, sock, &b, err) != 0)
+			return -1;
+	} else if (tn_up_settle(cfg, sock, &b, err) != 0) {
+		return -1;
+	}
+
+	if (!strcmp(b.backend_state, "NeedsLogin")) {
+		if (tn_up_login(cfg, sock, &b, err) != 0)
+			return -1;
+	} else if (strcmp(b.backend_state, "Running") != 0) {
+		/* Stopped is someone's `tailscale down`, NeedsMachineAuth an admin's decision: not ours to undo. */
+		return tn_error_set(err, TN_EXIT_NOT_RUNNING,
+				    "tailscaled at %s is %s; up logs in only a node that needs a login "
+				    "(run 'tailscale --socket=%s up' to start a stopped one)",
+				    sock, b.backend_state, sock);
+	}
+
+	size_t peers = 0;
+	if (sync_cache(cfg, sock, &peers, err) != 0)
+		return -1;
+	pid_t watcher = getpid(), dns = 0;
+	bool started;
+	if (cfg->foreground) {
+		char pidfile[PATH_MAX];
+		tn_up_path(cfg->state_dir, TN_UP_WATCH_PID, pidfile);
+		if (tn_pidfile_claim(pidfile, "a watcher for this state directory", watch_fd, err) != 0)
+			return -1;
+	} else if (tn_up_ensure_watcher(cfg, sock, &watcher, &started, err) != 0) {
+		return -1;
+	} else if (started) {
+		tn_info("started tailnet-helper watch (pid %ld) for %s", (long)watcher, cfg->cache);
+	}
+	if (cfg->dns && tn_up_ensure_dns(cfg, b.suffix, &dns, &started, err) != 0)
+		return -1;
+	if (!cfg->quiet)
+		print_summary(cfg, sock, &b, peers, watcher, dns);
+	return 0;
+}
+
+int tn_up_run(const struct tn_up_config *cfg, struct tn_error *err)
+{
+	if (tn_up_prepare_state_dir(cfg->state_dir, err) != 0)
+		return -1;
+	long holder = 0;
+	int lock = take_lock(cfg->state_dir, &holder, err);
+	if (lock == -2)
+		return while_another_runs(cfg, holder);
+	if (lock < 0)
+		return -1;
+	char sock[PATH_MAX];
+	int watch_fd = -1;
+	int rc = bring_up(cfg, &watch_fd, sock, err);
+	close(lock);
+	if (rc == 0 && cfg->foreground)
+		rc = run_foreground(cfg, sock, watch_fd, err);
+	return rc;
+}

@@ -1,0 +1,109 @@
+/* up.h - `tailnet-helper up` and its companions `down` and `ssh-config`: bringing a node onto the tailnet
+ * with one command that is safe to run on every shell entry.
+ *
+ * Contract: everything `up` manages is named by files in one state directory (0700, ours, not writable by
+ * anyone else): tailscaled's state, socket (userspace mode) and log, and a pidfile (pidfile.h) for each
+ * process it started - tailscaled, the watcher, the DNS responder. tn_up_run() holds an flock on
+ * <state>/up.lock while it works; a second `up` that finds it taken only syncs the cache and returns at once.
+ * The steps, each skipped when already done, so that a run on a node that is fully up costs two LocalAPI
+ * reads: find a tailscaled that answers, else start one (up_daemon.c); only when it says NeedsLogin, mint a
+ * key and run `tailscale up` with it (up_login.c); sync the cache; make sure one watcher (and with --dns one
+ * responder) runs (up_services.c); print the summary. Errors follow err.h; the exit codes are the helper's:
+ * 3 tailscaled did not come up or does not answer, 5 it is not Running (and `up` will not force it), 6
+ * credentials, 1 anything local.
+ */
+#ifndef TAILNET_UP_H
+#define TAILNET_UP_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "shared/err.h"
+#include "mint/mint_settings.h"
+#include "tailscaled/status_brief.h"
+
+#define TN_STATE_DIR_ROOT "/var/lib/tailnet"
+#define TN_SYSTEM_SOCKET "/var/run/tailscale/tailscaled.sock" /* tailscaled's compiled-in default */
+#define TN_UP_SOCKS5_DEFAULT "127.0.0.1:1055"
+#define TN_UP_HTTP_PROXY_DEFAULT "127.0.0.1:1056"
+#define TN_UP_TIMEOUT_MS 60000L
+#define TN_UP_PROBE_MS 5000L /* how long a tailscaled that listens may take to answer */
+
+/* Files in the state directory. */
+#define TN_UP_LOCK "up.lock"
+#define TN_UP_DAEMON_PID "tailscaled.pid"
+#define TN_UP_DAEMON_LOG "tailscaled.log"
+#define TN_UP_DAEMON_STATE "tailscaled.state"
+#define TN_UP_DAEMON_SOCKET "tailscaled.sock"
+#define TN_UP_WATCH_PID "watch.pid"
+#define TN_UP_WATCH_LOG "watch.log"
+#define TN_UP_DNS_PID "dns.pid"
+#define TN_UP_DNS_LOG "dns.log"
+#define TN_UP_DNS_APPLIED "dns.resolv-conf" /* up --dns rewrote resolv.conf: down reverts it */
+#define TN_UP_AUTH_KEY "auth-key"
+#define TN_UP_PROXY_ENV "proxy.env"
+
+enum tn_up_mode { TN_MODE_AUTO, TN_MODE_TUN, TN_MODE_USERSPACE };
+
+struct tn_up_config {
+	char state_dir[PATH_MAX];
+	const char *socket;   /* --socket; NULL: see tn_up_locate() */
+	enum tn_up_mode mode; /* for a tailscaled we start */
+	const char *hostname; /* NULL: this machine's */
+	const char *log_file; /* tailscaled's; NULL: <state>/tailscaled.log */
+	const char *cache;    /* absolute */
+	const char *tailscaled, *tailscale; /* the programs: paths, or names looked up on PATH */
+	const char *tun_device;
+	const char *socks5, *http_proxy; /* userspace mode's proxy listeners */
+	const char *resolv_conf;         /* --dns: the file to rewrite */
+	long timeout_ms;                 /* for tailscaled's socket, for the login, for our services to start */
+	bool foreground, dns;
+	bool quiet; /* no summary */
+	struct tn_mint_settings mint;
+};
+
+/* up.c */
+int tn_up_run(const struct tn_up_config *cfg, struct tn_error *err);
+/* <state>/<name> into out (PATH_MAX bytes). */
+void tn_up_path(const char *state_dir, const char *name, char *out);
+/* The state directory: `option` (--state-dir) when given, else /var/lib/tailnet for root, else
+ * $XDG_STATE_HOME/tailnet or ~/.local/state/tailnet. `out` has PATH_MAX bytes. */
+int tn_up_state_dir(const char *option, char *out, struct tn_error *err);
+/* Creates the directory (0700) when missing; refuses one that is not ours or that others may write. */
+int tn_up_prepare_state_dir(const char *dir, struct tn_error *err);
+
+/* up_daemon.c */
+/* Finds the tailscaled to use: the socket named in cfg or $TAILSCALE_SOCKET, else the first of
+ * <state>/tailscaled.sock and the system sockets whose daemon answers (in auto mode; a forced mode looks
+ * only at its own default). 1 and its status when one answers; 0 when none does (`sock` then holds the
+ * socket to start one on, or "" in auto mode, where that follows the mode chosen); -1 when one accepts
+ * connections but does not answer within timeout_ms. `sock` has PATH_MAX bytes. */
+int tn_up_locate(const struct tn_up_config *cfg, long timeout_ms, char *sock, struct tn_brief *b,
+		 struct tn_error *err);
+/* Starts tailscaled in the mode cfg asks for (auto: TUN when tun_probe.h says it can) on `sock` (when "",
+ * the mode's own: the system socket for TUN, <state>/tailscaled.sock for userspace, written back), waits
+ * for it to answer, and returns its status once it has left NoState / Starting. A daemon that dies
+ * meanwhile has the end of its log printed (error level) and is an error. */
+int tn_up_start_daemon(const struct tn_up_config *cfg, char *sock, struct tn_brief *b, struct tn_error *err);
+/* Re-reads the status every 100 ms while the backend is NoState or Starting, up to cfg's timeout. */
+int tn_up_settle(const struct tn_up_config *cfg, const char *sock, struct tn_brief *b, struct tn_error *err);
+
+/* up_login.c: mints a key (in process), hands it to `tailscale up` through a 0600 file that is removed
+ * again whatever happens, and waits for Running. Never called for a node that is Running already. */
+int tn_up_login(const struct tn_up_config *cfg, const char *sock, struct tn_brief *b, struct tn_error *err);
+
+/* up_services.c */
+/* Makes sure one `tailnet-helper watch` keeps cfg->cache current from `sock`: 0 with its pid, and *started
+ * when this call started it. */
+int tn_up_ensure_watcher(const struct tn_up_config *cfg, const char *sock, pid_t *pid, bool *started,
+			 struct tn_error *err);
+/* The same for `tailnet-helper dns`, then the responder first in cfg->resolv_conf with `suffix` searched. */
+int tn_up_ensure_dns(const struct tn_up_config *cfg, const char *suffix, pid_t *pid, bool *started,
+		     struct tn_error *err);
+/* What `down` does: stops the watcher, the responder and tailscaled, each when its pidfile names a live
+ * process (SIGTERM, then SIGKILL after wait_ms), reverts the resolv.conf that `up --dns` rewrote, and says
+ * so on stdout. 0, or -1 when something survived. */
+int tn_up_stop_all(const char *state_dir, long wait_ms, struct tn_error *err);
+
+#endif
