@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "shared/err.h"
 #include "cache/hostset.h"
+#include "shared/err.h"
 
 struct tn_cache_meta {
 	uint64_t generation;

@@ -15,10 +15,10 @@
 #include <stddef.h>
 
 #include "cache/cache_writer.h"
-#include "shared/err.h"
 #include "cache/hostset.h"
-#include "tailscaled/localapi.h"
+#include "shared/err.h"
 #include "shared/log.h"
+#include "tailscaled/localapi.h"
 #include "tailscaled/status_parse.h"
 
 struct tn_status_sync {

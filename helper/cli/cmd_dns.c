@@ -8,12 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nss/cache_current.h"
 #include "cli/commands.h"
 #include "dns/dns_server.h"
+#include "dns/privdrop.h"
+#include "nss/cache_current.h"
 #include "shared/log.h"
 #include "shared/pidfile.h"
-#include "dns/privdrop.h"
 
 static void usage(FILE *out)
 {

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "shared/monotime.h"
 #include "cli/options.h"
+#include "shared/monotime.h"
 #include "up/up.h"
 
 #define WAIT_LIMIT_S 600L

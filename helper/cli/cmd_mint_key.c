@@ -10,12 +10,12 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "mint/api_client.h"
 #include "cli/commands.h"
+#include "mint/api_client.h"
 #include "mint/config.h"
-#include "shared/log.h"
 #include "mint/mint.h"
 #include "mint/mint_settings.h"
+#include "shared/log.h"
 #include "shared/secrets.h"
 
 static void usage(FILE *out)

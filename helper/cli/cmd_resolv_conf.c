@@ -7,12 +7,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "nss/cache_reader.h"
-#include "nss/name.h"
 #include "cli/commands.h"
 #include "dns/dns_server.h"
-#include "shared/log.h"
 #include "dns/resolv_conf.h"
+#include "nss/cache_reader.h"
+#include "nss/name.h"
+#include "shared/log.h"
 
 #define DEFAULT_FILE "/etc/resolv.conf"
 

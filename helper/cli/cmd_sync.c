@@ -11,12 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nss/cache_format.h"
-#include "cli/commands.h"
-#include "tailscaled/localapi.h"
-#include "shared/log.h"
-#include "cli/options.h"
 #include "cache/status_sync.h"
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "nss/cache_format.h"
+#include "shared/log.h"
+#include "tailscaled/localapi.h"
 
 #define TIMEOUT_LIMIT_S 3600.0
 

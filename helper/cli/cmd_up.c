@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mint/api_client.h"
 #include "cli/commands.h"
-#include "shared/log.h"
 #include "cli/options.h"
+#include "mint/api_client.h"
+#include "shared/log.h"
 #include "up/tun_probe.h"
 #include "up/up.h"
 

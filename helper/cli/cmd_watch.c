@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "shared/log.h"
 #include "cli/options.h"
+#include "shared/log.h"
 #include "shared/pidfile.h"
 #include "watch/watch.h"
 

@@ -27,8 +27,8 @@
 
 #include <stdint.h>
 
-#include "nss/cache_reader.h"
 #include "dns/dns_wire.h"
+#include "nss/cache_reader.h"
 
 void tn_dns_answer(const struct tn_cache *c, const struct tn_dns_query *q, int64_t now, struct tn_dns_msg *m);
 

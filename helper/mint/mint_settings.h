@@ -16,8 +16,8 @@
 
 #include <stdbool.h>
 
-#include "shared/err.h"
 #include "mint/mint.h"
+#include "shared/err.h"
 
 #define TN_DEFAULT_OAUTH_ID_FILE "~/secrets/tailscale-oauth-client-id"
 #define TN_DEFAULT_OAUTH_SECRET_FILE "~/secrets/tailscale-oauth-client-secret"

@@ -16,8 +16,8 @@
 
 #include <stddef.h>
 
-#include "shared/err.h"
 #include "cache/hostset.h"
+#include "shared/err.h"
 
 struct tn_status_stats {
 	size_t peers;         /* members of Peer */

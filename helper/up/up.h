@@ -19,30 +19,16 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "shared/err.h"
 #include "mint/mint_settings.h"
+#include "shared/err.h"
 #include "tailscaled/status_brief.h"
+#include "up/state_dir.h"
 
-#define TN_STATE_DIR_ROOT "/var/lib/tailnet"
 #define TN_SYSTEM_SOCKET "/var/run/tailscale/tailscaled.sock" /* tailscaled's compiled-in default */
 #define TN_UP_SOCKS5_DEFAULT "127.0.0.1:1055"
 #define TN_UP_HTTP_PROXY_DEFAULT "127.0.0.1:1056"
 #define TN_UP_TIMEOUT_MS 60000L
 #define TN_UP_PROBE_MS 5000L /* how long a tailscaled that listens may take to answer */
-
-/* Files in the state directory. */
-#define TN_UP_LOCK "up.lock"
-#define TN_UP_DAEMON_PID "tailscaled.pid"
-#define TN_UP_DAEMON_LOG "tailscaled.log"
-#define TN_UP_DAEMON_STATE "tailscaled.state"
-#define TN_UP_DAEMON_SOCKET "tailscaled.sock"
-#define TN_UP_WATCH_PID "watch.pid"
-#define TN_UP_WATCH_LOG "watch.log"
-#define TN_UP_DNS_PID "dns.pid"
-#define TN_UP_DNS_LOG "dns.log"
-#define TN_UP_DNS_APPLIED "dns.resolv-conf" /* up --dns rewrote resolv.conf: down reverts it */
-#define TN_UP_AUTH_KEY "auth-key"
-#define TN_UP_PROXY_ENV "proxy.env"
 
 enum tn_up_mode { TN_MODE_AUTO, TN_MODE_TUN, TN_MODE_USERSPACE };
 
@@ -65,13 +51,6 @@ struct tn_up_config {
 
 /* up.c */
 int tn_up_run(const struct tn_up_config *cfg, struct tn_error *err);
-/* <state>/<name> into out (PATH_MAX bytes). */
-void tn_up_path(const char *state_dir, const char *name, char *out);
-/* The state directory: `option` (--state-dir) when given, else /var/lib/tailnet for root, else
- * $XDG_STATE_HOME/tailnet or ~/.local/state/tailnet. `out` has PATH_MAX bytes. */
-int tn_up_state_dir(const char *option, char *out, struct tn_error *err);
-/* Creates the directory (0700) when missing; refuses one that is not ours or that others may write. */
-int tn_up_prepare_state_dir(const char *dir, struct tn_error *err);
 
 /* up_daemon.c */
 /* Finds the tailscaled to use: the socket named in cfg or $TAILSCALE_SOCKET, else the first of

@@ -9,12 +9,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "tailscaled/localapi.h"
 #include "shared/log.h"
 #include "shared/monotime.h"
 #include "shared/pidfile.h"
 #include "shared/secrets.h"
+#include "tailscaled/localapi.h"
 #include "up/spawn.h"
+#include "up/state_dir.h"
 #include "up/tun_probe.h"
 #include "up/up.h"
 

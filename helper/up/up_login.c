@@ -11,10 +11,11 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "tailscaled/localapi.h"
 #include "shared/log.h"
 #include "shared/secrets.h"
+#include "tailscaled/localapi.h"
 #include "up/spawn.h"
+#include "up/state_dir.h"
 #include "up/up.h"
 
 #define CLI_GRACE_MS 15000L

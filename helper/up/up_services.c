@@ -7,11 +7,12 @@
 #include <unistd.h>
 
 #include "dns/dns_server.h"
+#include "dns/resolv_conf.h"
 #include "shared/log.h"
 #include "shared/monotime.h"
 #include "shared/pidfile.h"
-#include "dns/resolv_conf.h"
 #include "up/spawn.h"
+#include "up/state_dir.h"
 #include "up/up.h"
 
 #define STOP_WAIT_DEFAULT_MS 10000L

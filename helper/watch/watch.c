@@ -13,12 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache/status_sync.h"
 #include "shared/backoff.h"
-#include "tailscaled/ipn_bus.h"
-#include "tailscaled/localapi.h"
 #include "shared/log.h"
 #include "shared/monotime.h"
-#include "cache/status_sync.h"
+#include "tailscaled/ipn_bus.h"
+#include "tailscaled/localapi.h"
 
 #define IDLE_MAX_MS 60000 /* the longest single wait; any deadline cuts it shorter */
 

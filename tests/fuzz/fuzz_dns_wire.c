@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nss/cache_reader.h"
 #include "cache/cache_writer.h"
+#include "cache/hostset.h"
 #include "dns/dns_answer.h"
 #include "dns/dns_wire.h"
-#include "cache/hostset.h"
+#include "nss/cache_reader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

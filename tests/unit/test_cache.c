@@ -7,10 +7,10 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "fixture.h"
 #include "nss/cache_format.h"
 #include "nss/cache_reader.h"
 #include "nss/crc32c.h"
-#include "fixture.h"
 #include "nss/name.h"
 #include "unit.h"
 

@@ -7,11 +7,11 @@
 #include <nss.h>
 #include <time.h>
 
-#include "nss/cache_current.h"
-#include "nss/cache_reader.h"
 #include "dns/dns_answer.h"
 #include "dns_msg.h"
 #include "fixture.h"
+#include "nss/cache_current.h"
+#include "nss/cache_reader.h"
 #include "unit.h"
 
 #define NOW 1000000

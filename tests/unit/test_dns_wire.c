@@ -1,8 +1,8 @@
 /* test_dns_wire.c - the responder's packet parser and builder (helper/dns/dns_wire.c): what is dropped, what is
  * FORMERR / NOTIMP / BADVERS, the question echoed byte for byte, EDNS(0), truncation, name limits and
  * compression. */
-#include "dns_msg.h"
 #include "dns/dns_wire.h"
+#include "dns_msg.h"
 #include "unit.h"
 
 static uint8_t pkt[1024], out[TN_DNS_MSG_MAX];

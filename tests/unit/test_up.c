@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include "shared/pidfile.h"
-#include "up/spawn.h"
 #include "tailscaled/status_brief.h"
-#include "up/tun_probe.h"
 #include "unit.h"
+#include "up/spawn.h"
+#include "up/tun_probe.h"
 
 static char dir[64];
 
