@@ -12,11 +12,35 @@ static int parse_failed(struct tn_status_sync *s, struct tn_error *err)
 	return -1;
 }
 
+/* The status parser's sink: nodes and records into the hostset, Self ranked before peers. */
+static int sink_node(void *ctx, const struct tn_status_node *node, struct tn_error *err)
+{
+	return tn_hostset_add(ctx, TN_HOST_NODE, node->dns_name, node->addrs, node->n_addrs, node->self ? 0 : 1,
+			      node->id, NULL, err);
+}
+
+static int sink_extra(void *ctx, const char *name, const char *const *values, size_t n, struct tn_error *err)
+{
+	return tn_hostset_add(ctx, TN_HOST_EXTRA, name, values, n, 0, NULL, NULL, err);
+}
+
+static int sink_end(void *ctx, const struct tn_status_tailnet *tailnet, struct tn_error *err)
+{
+	struct tn_hostset *hs = ctx;
+	hs->magicdns = tailnet->magicdns;
+	hs->tun = tailnet->tun;
+	if (tn_hostset_set_suffix(hs, tailnet->suffix, err) < 0)
+		return -1;
+	return tn_hostset_finish(hs, err);
+}
+
+const struct tn_status_sink tn_hostset_sink = {sink_node, sink_extra, sink_end};
+
 int tn_status_sync_begin(struct tn_status_sync *s, struct tn_error *err)
 {
 	memset(s, 0, sizeof *s);
 	tn_hostset_init(&s->hs);
-	s->parser = tn_status_new(&s->hs, err);
+	s->parser = tn_status_new(&tn_hostset_sink, &s->hs, err);
 	return s->parser ? 0 : -1;
 }
 

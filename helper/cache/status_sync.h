@@ -27,6 +27,9 @@ struct tn_status_sync {
 	struct tn_status_parser *parser;
 };
 
+/* The parser's sink that fills a struct tn_hostset (the ctx) and finishes it at the end of the document. */
+extern const struct tn_status_sink tn_hostset_sink;
+
 int tn_status_sync_begin(struct tn_status_sync *s, struct tn_error *err);
 /* ctx is the struct tn_status_sync. */
 int tn_status_sync_feed(void *ctx, const char *data, size_t len, struct tn_error *err);

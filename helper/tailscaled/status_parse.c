@@ -1,6 +1,7 @@
-/* status_parse.c - see status_parse.h. The name rules, which follow what MagicDNS (100.100.100.100) answers:
+/* status_parse.c - see status_parse.h. Which nodes and records are handed on, following what MagicDNS
+ * (100.100.100.100) answers (the name rules themselves, bare names and duplicates, are the host model's):
  *
- * - Names come from DNSName only (trailing dot stripped and lower-cased by the hostset), never from HostName:
+ * - Names come from DNSName only (trailing dot stripped and lower-cased by the host model), never from HostName:
  *   HostName is the OS host name, neither unique nor a DNS name.
  * - Self is included when its DNSName is non-empty. A peer is included when its DNSName is non-empty and
  *   InNetworkMap is true; entries contributed only by the engine or magicsock for a key no longer in the
@@ -13,7 +14,7 @@
  *   "A" record with an IPv6 Value or an "AAAA" record with an IPv4 Value is skipped, as are other types.
  *   Records with the same name are merged into one owner (A and AAAA of one service); nodes win over them.
  * - Suffix: CurrentTailnet.MagicDNSSuffix, else the deprecated top-level MagicDNSSuffix. Bare names need
- *   CurrentTailnet.MagicDNSEnabled (false when CurrentTailnet is null); the hostset applies both.
+ *   CurrentTailnet.MagicDNSEnabled (false when CurrentTailnet is null); the host model applies both.
  * - TUN is recorded as given (false means userspace networking).
  * - BackendState must be a string and "Running"; Self must be an object. Any other member of an unexpected
  *   type, or one jansson refuses (a number beyond its range, "\u0000", invalid UTF-8), is treated like null:
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nss/cache_format.h"
 #include "nss/name.h"
 #include "tailscaled/json_scan.h"
 
@@ -48,10 +50,11 @@ static const struct name root_fields[] = {NAME("BackendState"), NAME("TUN"), NAM
 					  NAME("CurrentTailnet"), NAME("ExtraRecords")};
 
 #define NONE SIZE_MAX
-#define MAX_IPS (2 * TN_MAX_ADDRS_PER_NODE) /* the hostset looks at no more */
+#define MAX_IPS (2 * TN_MAX_ADDRS_PER_NODE) /* the host model looks at no more */
 
 struct tn_status_parser {
-	struct tn_hostset *hs;
+	const struct tn_status_sink *sink;
+	void *sink_ctx;
 	struct tn_status_stats stats;
 	struct tn_scan scan;
 	enum top top;       /* the root member being entered */
@@ -65,6 +68,7 @@ struct tn_status_parser {
 		bool in_network_map;
 	} node;
 	char *suffix, *tailnet_suffix; /* top-level MagicDNSSuffix, CurrentTailnet.MagicDNSSuffix */
+	bool magicdns, tun;
 	bool have_state, have_self, self_not_object;
 };
 
@@ -144,9 +148,10 @@ static int add_node(struct tn_status_parser *sp, int rank, struct tn_error *err)
 	}
 	const char *addrs[MAX_IPS];
 	for (size_t i = 0; i < sp->node.n_ips; i++)
-		addrs[i] = node_text(sp, sp->node.ips[i]); /* NULL: counted as skipped by the hostset */
-	return tn_hostset_add(sp->hs, TN_HOST_NODE, dns, addrs, sp->node.n_ips, rank, node_text(sp, sp->node.id),
-			      NULL, err);
+		addrs[i] = node_text(sp, sp->node.ips[i]); /* NULL: not a string, the sink skips it */
+	struct tn_status_node node = {.self = rank == 0, .dns_name = dns, .addrs = addrs, .n_addrs = sp->node.n_ips,
+				      .id = node_text(sp, sp->node.id)};
+	return sp->sink->node(sp->sink_ctx, &node, err);
 }
 
 struct extra {
@@ -209,7 +214,7 @@ static int add_extra_records(struct tn_status_parser *sp, const json_t *list, st
 	for (size_t i = 0, j; i < kept && rc == 0; i = j) {
 		for (j = i; j < kept && !strcmp(e[j].name.s, e[i].name.s); j++)
 			values[j - i] = e[j].value;
-		rc = tn_hostset_add(sp->hs, TN_HOST_EXTRA, e[i].name.s, values, j - i, 0, NULL, NULL, err);
+		rc = sp->sink->extra(sp->sink_ctx, e[i].name.s, values, j - i, err);
 	}
 	free(e);
 	free(values);
@@ -251,7 +256,7 @@ static int root_value(struct tn_status_parser *sp, int which, const char *json, 
 					  tn_error_printable(state, shown, sizeof shown), state_advice(state));
 		break;
 	case R_TUN:
-		sp->hs->tun = json_is_true(v);
+		sp->tun = json_is_true(v);
 		break;
 	case R_SUFFIX:
 	case R_CURRENT_TAILNET: {
@@ -259,7 +264,7 @@ static int root_value(struct tn_status_parser *sp, int which, const char *json, 
 		char **slot = which == R_SUFFIX ? &sp->suffix : &sp->tailnet_suffix;
 		const char *suffix = json_string_value(which == R_SUFFIX ? v : json_object_get(v, "MagicDNSSuffix"));
 		if (which == R_CURRENT_TAILNET)
-			sp->hs->magicdns = json_is_true(json_object_get(v, "MagicDNSEnabled"));
+			sp->magicdns = json_is_true(json_object_get(v, "MagicDNSEnabled"));
 		free(*slot);
 		*slot = suffix && *suffix ? strdup(suffix) : NULL;
 		if (suffix && *suffix && !*slot)
@@ -334,7 +339,7 @@ static int on_member(void *ctx, int depth, const char *key, size_t len, char fir
 	}
 	if (depth == node_depth(sp))
 		return node_member(sp, key, len, first);
-	/* An element of TailscaleIPs: beyond MAX_IPS the hostset would not look. */
+	/* An element of TailscaleIPs: beyond MAX_IPS the host model would not look. */
 	if (sp->node.n_ips == MAX_IPS)
 		return TN_SCAN_SKIP;
 	if (first == '"')
@@ -364,14 +369,15 @@ static int on_end(void *ctx, int depth, struct tn_error *err)
 
 static const struct tn_scan_handler handler = {on_member, on_value, on_end};
 
-struct tn_status_parser *tn_status_new(struct tn_hostset *hs, struct tn_error *err)
+struct tn_status_parser *tn_status_new(const struct tn_status_sink *sink, void *ctx, struct tn_error *err)
 {
 	struct tn_status_parser *sp = calloc(1, sizeof *sp);
 	if (!sp) {
 		oom(err);
 		return NULL;
 	}
-	sp->hs = hs;
+	sp->sink = sink;
+	sp->sink_ctx = ctx;
 	tn_scan_init(&sp->scan, &handler, sp);
 	return sp;
 }
@@ -407,7 +413,7 @@ int tn_status_finish(struct tn_status_parser *sp, struct tn_error *err)
 		return tn_error_set(err, TN_EXIT_BAD_ANSWER, "the status has no Self");
 	if (sp->self_not_object)
 		return tn_error_set(err, TN_EXIT_BAD_ANSWER, "Self in the status is not an object");
-	if (tn_hostset_set_suffix(sp->hs, sp->tailnet_suffix ? sp->tailnet_suffix : sp->suffix, err) < 0)
-		return -1;
-	return tn_hostset_finish(sp->hs, err);
+	struct tn_status_tailnet t = {.suffix = sp->tailnet_suffix ? sp->tailnet_suffix : sp->suffix,
+				      .magicdns = sp->magicdns, .tun = sp->tun};
+	return sp->sink->end(sp->sink_ctx, &t, err);
 }

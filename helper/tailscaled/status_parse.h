@@ -1,12 +1,14 @@
-/* status_parse.h - tailscaled's status JSON, turned into the hostset the cache is built from.
+/* status_parse.h - tailscaled's status JSON, turned into the nodes and records the cache is built from.
  *
  * Contract: feed the document (GET /localapi/v0/status, tab-indented, or `tailscale status --json`, 2-space
  * indented) in chunks of any size as it arrives, then call tn_status_finish(). Only the few members that name
  * hosts are kept (plain strings as they are, anything else through jansson, one small piece at a time);
  * everything else is checked for JSON syntax and dropped, so memory stays bounded and time linear (a
- * 100,000-peer, 136 MB document is never held in memory). The MagicDNS rules live in status_parse.c. On
- * success the hostset is finished and ready for tn_cache_update(); after any failure it must be discarded,
- * never written. Errors follow err.h:
+ * 100,000-peer, 136 MB document is never held in memory). Which nodes and records count is decided in
+ * status_parse.c; each is handed to a sink as soon as it is complete, and the sink's end() gets the tailnet's
+ * settings once the whole document was read. The parser knows nothing of the host model that the sink
+ * builds (cache/ owns it), so the dependency points one way. After any failure whatever the sink built must
+ * be discarded, never written. Errors follow err.h:
  * TN_EXIT_BAD_ANSWER for input that is not JSON, is truncated, or lacks a string BackendState or an object
  * Self; TN_EXIT_NOT_RUNNING as soon as BackendState turns out not to be "Running"; TN_EXIT_FAIL when out of
  * memory.
@@ -14,9 +16,9 @@
 #ifndef TAILNET_STATUS_PARSE_H
 #define TAILNET_STATUS_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
-#include "cache/hostset.h"
 #include "shared/err.h"
 
 struct tn_status_stats {
@@ -26,15 +28,40 @@ struct tn_status_stats {
 	size_t extra_skipped; /* unsupported Type, unparseable or mismatched Value, invalid Name */
 };
 
+/* Self, or a peer in the netmap with a DNSName. Strings are the parser's, valid only during the call. */
+struct tn_status_node {
+	bool self;
+	const char *dns_name;     /* as sent: any case, may end in a dot */
+	const char *const *addrs; /* TailscaleIPs as sent; NULL for an element that was not a string */
+	size_t n_addrs;
+	const char *id; /* the StableNodeID, NULL when absent */
+};
+
+/* What the status says about the tailnet as a whole. */
+struct tn_status_tailnet {
+	const char *suffix; /* CurrentTailnet.MagicDNSSuffix, else the top-level MagicDNSSuffix; NULL if none */
+	bool magicdns;      /* CurrentTailnet.MagicDNSEnabled (false when CurrentTailnet is null) */
+	bool tun;           /* TUN: false means userspace networking */
+};
+
+/* Where parsed pieces go. Each callback returns 0, or -1 with err set, which ends the parse. */
+struct tn_status_sink {
+	int (*node)(void *ctx, const struct tn_status_node *node, struct tn_error *err);
+	/* All usable ExtraRecords values of one name (a name arrives once). */
+	int (*extra)(void *ctx, const char *name, const char *const *values, size_t n, struct tn_error *err);
+	/* The document was complete and had what we need. */
+	int (*end)(void *ctx, const struct tn_status_tailnet *tailnet, struct tn_error *err);
+};
+
 struct tn_status_parser;
 
-/* `hs` must be initialised and empty; the parser fills it. NULL (with err set) when out of memory. */
-struct tn_status_parser *tn_status_new(struct tn_hostset *hs, struct tn_error *err);
+/* NULL (with err set) when out of memory. */
+struct tn_status_parser *tn_status_new(const struct tn_status_sink *sink, void *ctx, struct tn_error *err);
 void tn_status_free(struct tn_status_parser *sp);
 
 int tn_status_feed(struct tn_status_parser *sp, const char *buf, size_t len, struct tn_error *err);
 
-/* The document ended: checks it was complete and had what we need, then finishes the hostset. */
+/* The document ended: checks it was complete and had what we need, then calls the sink's end(). */
 int tn_status_finish(struct tn_status_parser *sp, struct tn_error *err);
 
 const struct tn_status_stats *tn_status_stats(const struct tn_status_parser *sp);

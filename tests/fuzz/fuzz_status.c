@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cache/hostset.h"
+#include "cache/status_sync.h"
 #include "tailscaled/status_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -23,7 +24,7 @@ static void parse(const uint8_t *data, size_t size, int split, struct outcome *o
 		state = (state ^ data[i]) * 16777619u;
 	memset(o, 0, sizeof *o);
 	tn_hostset_init(&o->hs);
-	struct tn_status_parser *sp = tn_status_new(&o->hs, &o->err);
+	struct tn_status_parser *sp = tn_status_new(&tn_hostset_sink, &o->hs, &o->err);
 	if (!sp) {
 		o->rc = -1;
 		return;

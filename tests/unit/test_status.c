@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cache/hostset.h"
+#include "cache/status_sync.h"
 #include "tailscaled/status_parse.h"
 #include "unit.h"
 
@@ -64,7 +65,7 @@ static struct result parse_split(const char *doc, size_t len, size_t chunk, unsi
 	struct result r = {0};
 	struct tn_hostset hs;
 	tn_hostset_init(&hs);
-	struct tn_status_parser *sp = tn_status_new(&hs, &r.err);
+	struct tn_status_parser *sp = tn_status_new(&tn_hostset_sink, &hs, &r.err);
 	ck_assert_ptr_nonnull(sp);
 	r.rc = 0;
 	for (size_t off = 0; off < len && r.rc == 0;) {
