@@ -1,8 +1,8 @@
 # tailnet: libnss_tailnet.so.2 + tailnet-helper.
 #
 #   make              build build/libnss_tailnet.so.2 and build/tailnet-helper
-#   make check        install build deps if missing (apt-get, as root), then every test: unit, end-to-end,
-#                     sanitizers, valgrind, fuzz smoke
+#   make check        install build deps if missing (apt-get, as root), then every test: the include layering,
+#                     unit, end-to-end, sanitizers, valgrind, fuzz smoke
 #   make bench        lookup latency against /etc/hosts, DNS on loopback and glibc's floor; watch's
 #                     notification-to-resolve latency; the DNS responder against dnsmasq under dnsperf;
 #                     the second shell's `tailnet-helper up`
@@ -126,6 +126,7 @@ e2e: all $(TOOL_BIN)
 	@TN_BUILD=$(BUILD) TN_SAN=$(SAN) tests/run-e2e.sh
 
 check: deps
+	@scripts/check-layers.sh
 	$(MAKE) all unit e2e
 	$(MAKE) BUILD=$(BUILD)/san SAN=address,undefined all unit e2e
 	$(MAKE) $(TOOL_BIN) $(UNIT_BIN)

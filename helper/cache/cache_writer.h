@@ -18,6 +18,10 @@
 #include "cache/hostset.h"
 #include "shared/err.h"
 
+/* How long, in seconds, the module trusts a cache nobody refreshes (--max-age): default and upper limit. */
+#define TN_MAX_AGE_DEFAULT 86400L
+#define TN_MAX_AGE_LIMIT (10L * 366 * 86400)
+
 struct tn_cache_meta {
 	uint64_t generation;
 	int64_t written_at, valid_until;

@@ -7,8 +7,7 @@
 #ifndef TAILNET_OPTIONS_H
 #define TAILNET_OPTIONS_H
 
-#define TN_MAX_AGE_DEFAULT 86400L
-#define TN_MAX_AGE_LIMIT (10L * 366 * 86400)
+#include "cache/cache_writer.h" /* TN_MAX_AGE_DEFAULT, TN_MAX_AGE_LIMIT */
 
 /* Help lines shared word for word by the commands that read tailscaled and write the cache. */
 #define TN_HELP_SOCKET                                                                                     \

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "cache/status_sync.h"
-#include "cli/options.h"
 #include "shared/log.h"
 #include "shared/pidfile.h"
 #include "tailscaled/localapi.h"
