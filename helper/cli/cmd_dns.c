@@ -118,17 +118,13 @@ int cmd_dns(int argc, char **argv)
 					     {"allow-non-loopback", no_argument, NULL, 'A'},
 					     {"user", required_argument, NULL, 'u'},
 					     {"pidfile", required_argument, NULL, 'P'},
-					     {"help", no_argument, NULL, 'h'},
-					     {"verbose", no_argument, NULL, 'v'},
-					     {"quiet", no_argument, NULL, 'q'},
 					     {NULL, 0, NULL, 0}};
 	const char *listen_text = TN_DNS_DEFAULT_ADDR, *cache = TN_DEFAULT_CACHE_PATH, *user = "nobody";
 	const char *pidfile = NULL;
-	enum tn_log_level level = TN_LOG_INFO;
 	int allow_any = 0, c;
 	struct tn_error err = {0};
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "l:c:u:hvq", opts, NULL)) != -1) {
+	struct cmd_parser p = CMD_PARSER("dns", "l:c:u:", opts, usage, TN_LOG_INFO, TN_LOG_DEBUG, TN_LOG_ERROR);
+	while ((c = cmd_getopt(&p, argc, argv)) > 0) {
 		switch (c) {
 		case 'l':
 			listen_text = optarg;
@@ -145,18 +141,11 @@ int cmd_dns(int argc, char **argv)
 		case 'P':
 			pidfile = optarg;
 			break;
-		default: {
-			int rc = cmd_common_option(c, usage, &level, TN_LOG_DEBUG);
-			if (rc >= 0)
-				return rc;
-		}
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return TN_EXIT_USAGE;
-	}
-	tn_log_setup("dns", level, tn_log_timestamps_env(0));
+	if (c == CMD_EXIT)
+		return p.exit;
+	tn_log_setup("dns", p.level, tn_log_timestamps_env(0));
 
 	struct tn_dns_listen l;
 	if (tn_dns_listen_parse(listen_text, &l, &err) < 0)

@@ -50,18 +50,14 @@ int cmd_down(int argc, char **argv)
 {
 	static const struct option opts[] = {{"state-dir", required_argument, NULL, 'd'},
 					     {"timeout", required_argument, NULL, 't'},
-					     {"help", no_argument, NULL, 'h'},
-					     {"verbose", no_argument, NULL, 'v'},
-					     {"quiet", no_argument, NULL, 'q'},
 					     {NULL, 0, NULL, 0}};
 	char state_dir[PATH_MAX];
 	const char *state_option = NULL;
 	long wait_s = 10;
-	enum tn_log_level level = TN_LOG_INFO;
 	struct tn_error err = {0};
 	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "hvq", opts, NULL)) != -1) {
+	struct cmd_parser p = CMD_PARSER("down", "", opts, usage, TN_LOG_INFO, TN_LOG_DEBUG, TN_LOG_ERROR);
+	while ((c = cmd_getopt(&p, argc, argv)) > 0) {
 		switch (c) {
 		case 'd':
 			state_option = optarg;
@@ -73,18 +69,11 @@ int cmd_down(int argc, char **argv)
 				return TN_EXIT_USAGE;
 			}
 			break;
-		default: {
-			int rc = cmd_common_option(c, usage, &level, TN_LOG_DEBUG);
-			if (rc >= 0)
-				return rc;
-		}
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return TN_EXIT_USAGE;
-	}
-	tn_log_setup("down", level, tn_log_timestamps_env(0));
+	if (c == CMD_EXIT)
+		return p.exit;
+	tn_log_setup("down", p.level, tn_log_timestamps_env(0));
 	if (tn_up_state_dir(state_option, state_dir, &err) != 0)
 		return cmd_fail("down", &err);
 	if (access(state_dir, F_OK) != 0 && errno == ENOENT) {

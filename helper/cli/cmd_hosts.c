@@ -30,29 +30,20 @@ static void print_time(const char *label, int64_t t)
 int cmd_hosts(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"cache", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
-		{"verbose", no_argument, NULL, 'v'},     {"quiet", no_argument, NULL, 'q'},
-		{NULL, 0, NULL, 0}};
+		{"cache", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
 	const char *path = TN_DEFAULT_CACHE_PATH;
 	struct tn_error err = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "c:hvq", opts, NULL)) != -1) {
+	struct cmd_parser p = CMD_PARSER("hosts", "c:", opts, usage, TN_LOG_WARN, TN_LOG_DEBUG, TN_LOG_ERROR);
+	while ((c = cmd_getopt(&p, argc, argv)) > 0) {
 		switch (c) {
 		case 'c':
 			path = optarg;
 			break;
-		default: { /* --verbose and --quiet are accepted; hosts has nothing to log */
-			enum tn_log_level level;
-			int rc = cmd_common_option(c, usage, &level, TN_LOG_DEBUG);
-			if (rc >= 0)
-				return rc;
-		}
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return TN_EXIT_USAGE;
-	}
+	if (c == CMD_EXIT)
+		return p.exit;
 
 	struct tn_cache_file f;
 	if (tn_cache_open_usable(path, &f, &err) != 0)

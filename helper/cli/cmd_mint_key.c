@@ -74,7 +74,6 @@ struct options {
 	struct tn_mint_settings mint;
 	const char *output;
 	bool json;
-	enum tn_log_level level;
 };
 
 /* Checked before minting, so that a key is not minted only to be lost. */
@@ -179,15 +178,12 @@ int cmd_mint_key(int argc, char **argv)
 					     {"retries", required_argument, NULL, O_RETRIES},
 					     {"timeout", required_argument, NULL, O_TIMEOUT},
 					     {"connect-timeout", required_argument, NULL, O_CTIMEOUT},
-					     {"help", no_argument, NULL, 'h'},
-					     {"verbose", no_argument, NULL, 'v'},
-					     {"quiet", no_argument, NULL, 'q'},
 					     {NULL, 0, NULL, 0}};
-	struct options o = {.mint = TN_MINT_SETTINGS_DEFAULT, .level = TN_LOG_INFO};
+	struct options o = {.mint = TN_MINT_SETTINGS_DEFAULT};
 	struct tn_error err = {0};
 	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "hvq", opts, NULL)) != -1) {
+	struct cmd_parser p = CMD_PARSER("mint-key", "", opts, usage, TN_LOG_INFO, TN_LOG_DEBUG, TN_LOG_ERROR);
+	while ((c = cmd_getopt(&p, argc, argv)) > 0) {
 		int bad = 0;
 		switch (c) {
 		case O_CONFIG:
@@ -250,20 +246,13 @@ int cmd_mint_key(int argc, char **argv)
 		case O_CTIMEOUT:
 			bad = parse_long(optarg, "--connect-timeout", 1, 600, &o.mint.connect_timeout, &err);
 			break;
-		default: {
-			int rc = cmd_common_option(c, usage, &o.level, TN_LOG_DEBUG);
-			if (rc >= 0)
-				return rc;
-		}
 		}
 		if (bad)
 			return cmd_fail("mint-key", &err);
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return TN_EXIT_USAGE;
-	}
-	tn_log_setup("mint-key", o.level, tn_log_timestamps_env(0));
+	if (c == CMD_EXIT)
+		return p.exit;
+	tn_log_setup("mint-key", p.level, tn_log_timestamps_env(0));
 
 	/* No core dump and no ptrace by other users while secrets are in memory. */
 	int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);

@@ -70,23 +70,17 @@ int cmd_resolv_conf(int argc, char **argv)
 					     {"nameserver", required_argument, NULL, 'n'},
 					     {"search", required_argument, NULL, 's'},
 					     {"cache", required_argument, NULL, 'c'},
-					     {"help", no_argument, NULL, 'h'},
-					     {"verbose", no_argument, NULL, 'v'},
-					     {"quiet", no_argument, NULL, 'q'},
 					     {NULL, 0, NULL, 0}};
 	const char *file = DEFAULT_FILE, *backup = NULL, *nameserver = TN_DNS_DEFAULT_ADDR, *search = NULL;
 	const char *cache = TN_DEFAULT_CACHE_PATH;
-	enum tn_log_level level = TN_LOG_INFO;
 	int mode = 0, c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "arf:b:n:s:c:hvq", opts, NULL)) != -1) {
+	struct cmd_parser p = CMD_PARSER("resolv-conf", "arf:b:n:s:c:", opts, usage, TN_LOG_INFO, TN_LOG_DEBUG, TN_LOG_ERROR);
+	while ((c = cmd_getopt(&p, argc, argv)) > 0) {
 		switch (c) {
 		case 'a':
 		case 'r':
-			if (mode && mode != c) {
-				usage(stderr);
-				return TN_EXIT_USAGE;
-			}
+			if (mode && mode != c)
+				return cmd_usage_error(&p);
 			mode = c;
 			break;
 		case 'f':
@@ -104,18 +98,13 @@ int cmd_resolv_conf(int argc, char **argv)
 		case 'c':
 			cache = optarg;
 			break;
-		default: {
-			int rc = cmd_common_option(c, usage, &level, TN_LOG_DEBUG);
-			if (rc >= 0)
-				return rc;
-		}
 		}
 	}
-	if (optind != argc || !mode) {
-		usage(stderr);
-		return TN_EXIT_USAGE;
-	}
-	tn_log_setup("resolv-conf", level, tn_log_timestamps_env(0));
+	if (c == CMD_EXIT)
+		return p.exit;
+	if (!mode)
+		return cmd_usage_error(&p);
+	tn_log_setup("resolv-conf", p.level, tn_log_timestamps_env(0));
 	struct tn_error err = {0};
 	char backup_buf[4096], suffix[TN_NAME_MAX + 1];
 	if (!backup) {

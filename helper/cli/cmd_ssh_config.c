@@ -77,17 +77,13 @@ int cmd_ssh_config(int argc, char **argv)
 					     {"socket", required_argument, NULL, 's'},
 					     {"cache", required_argument, NULL, 'c'},
 					     {"tailscale", required_argument, NULL, 't'},
-					     {"help", no_argument, NULL, 'h'},
-					     {"verbose", no_argument, NULL, 'v'},
-					     {"quiet", no_argument, NULL, 'q'},
 					     {NULL, 0, NULL, 0}};
 	struct tn_up_config cfg = {.mode = TN_MODE_AUTO, .cache = TN_DEFAULT_CACHE_PATH, .tailscale = "tailscale"};
 	const char *state_dir = NULL;
-	enum tn_log_level level = TN_LOG_WARN;
 	struct tn_error err = {0};
 	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "hvq", opts, NULL)) != -1) {
+	struct cmd_parser p = CMD_PARSER("ssh-config", "", opts, usage, TN_LOG_WARN, TN_LOG_DEBUG, TN_LOG_ERROR);
+	while ((c = cmd_getopt(&p, argc, argv)) > 0) {
 		switch (c) {
 		case 'd':
 			state_dir = optarg;
@@ -101,18 +97,11 @@ int cmd_ssh_config(int argc, char **argv)
 		case 't':
 			cfg.tailscale = optarg;
 			break;
-		default: {
-			int rc = cmd_common_option(c, usage, &level, TN_LOG_DEBUG);
-			if (rc >= 0)
-				return rc;
-		}
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return TN_EXIT_USAGE;
-	}
-	tn_log_setup("ssh-config", level, tn_log_timestamps_env(0));
+	if (c == CMD_EXIT)
+		return p.exit;
+	tn_log_setup("ssh-config", p.level, tn_log_timestamps_env(0));
 	if (tn_up_state_dir(state_dir, cfg.state_dir, &err) != 0)
 		return cmd_fail("ssh-config", &err);
 

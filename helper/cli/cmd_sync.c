@@ -75,16 +75,13 @@ int cmd_sync(int argc, char **argv)
 	static const struct option opts[] = {
 		{"socket", required_argument, NULL, 's'},  {"cache", required_argument, NULL, 'c'},
 		{"status-file", required_argument, NULL, 'f'}, {"max-age", required_argument, NULL, 'm'},
-		{"timeout", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
-		{"verbose", no_argument, NULL, 'v'},        {"quiet", no_argument, NULL, 'q'},
-		{NULL, 0, NULL, 0}};
+		{"timeout", required_argument, NULL, 't'}, {NULL, 0, NULL, 0}};
 	const char *cache = TN_DEFAULT_CACHE_PATH, *file = NULL;
 	struct tn_localapi api = {NULL, TN_LOCALAPI_CONNECT_TIMEOUT_MS, TN_LOCALAPI_TIMEOUT_MS};
 	long max_age = TN_MAX_AGE_DEFAULT;
-	enum tn_log_level level = TN_LOG_WARN;
 	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:c:f:m:t:hvq", opts, NULL)) != -1) {
+	struct cmd_parser p = CMD_PARSER("sync", "s:c:f:m:t:", opts, usage, TN_LOG_WARN, TN_LOG_INFO, TN_LOG_ERROR);
+	while ((c = cmd_getopt(&p, argc, argv)) > 0) {
 		switch (c) {
 		case 's':
 			api.socket = optarg;
@@ -109,18 +106,13 @@ int cmd_sync(int argc, char **argv)
 				return TN_EXIT_USAGE;
 			}
 			break;
-		default: {
-			int rc = cmd_common_option(c, usage, &level, TN_LOG_INFO);
-			if (rc >= 0)
-				return rc;
-		}
 		}
 	}
-	if (optind != argc || (file && api.socket)) {
-		usage(stderr);
-		return TN_EXIT_USAGE;
-	}
-	tn_log_setup("sync", level, tn_log_timestamps_env(0));
+	if (c == CMD_EXIT)
+		return p.exit;
+	if (file && api.socket)
+		return cmd_usage_error(&p);
+	tn_log_setup("sync", p.level, tn_log_timestamps_env(0));
 	if (api.connect_timeout_ms > api.timeout_ms)
 		api.connect_timeout_ms = api.timeout_ms;
 

@@ -104,9 +104,6 @@ int cmd_up(int argc, char **argv)
 					     {"oauth-client-id-file", required_argument, NULL, O_OID},
 					     {"oauth-client-secret-file", required_argument, NULL, O_OSECRET},
 					     {"api-key-file", required_argument, NULL, O_APIKEY},
-					     {"help", no_argument, NULL, 'h'},
-					     {"verbose", no_argument, NULL, 'v'},
-					     {"quiet", no_argument, NULL, 'q'},
 					     {NULL, 0, NULL, 0}};
 	struct tn_up_config cfg = {.mode = TN_MODE_AUTO,
 				   .cache = TN_DEFAULT_CACHE_PATH,
@@ -119,12 +116,11 @@ int cmd_up(int argc, char **argv)
 				   .timeout_ms = TN_UP_TIMEOUT_MS,
 				   .mint = TN_MINT_SETTINGS_DEFAULT};
 	const char *state_dir = NULL;
-	enum tn_log_level level = TN_LOG_INFO;
 	struct tn_error err = {0};
 	long seconds;
 	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "hvq", opts, NULL)) != -1) {
+	struct cmd_parser p = CMD_PARSER("up", "", opts, usage, TN_LOG_INFO, TN_LOG_DEBUG, TN_LOG_ERROR);
+	while ((c = cmd_getopt(&p, argc, argv)) > 0) {
 		switch (c) {
 		case O_STATE:
 			state_dir = optarg;
@@ -203,23 +199,16 @@ int cmd_up(int argc, char **argv)
 		case O_APIKEY:
 			cfg.mint.api_key = optarg;
 			break;
-		default: {
-			int rc = cmd_common_option(c, usage, &level, TN_LOG_DEBUG);
-			if (rc >= 0)
-				return rc;
-		}
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return TN_EXIT_USAGE;
-	}
+	if (c == CMD_EXIT)
+		return p.exit;
 	if (cfg.cache[0] != '/' || cfg.resolv_conf[0] != '/') {
 		fprintf(stderr, "tailnet-helper up: --cache and --resolv-conf want absolute paths\n");
 		return TN_EXIT_USAGE;
 	}
-	tn_log_setup("up", level, tn_log_timestamps_env(0));
-	cfg.quiet = level == TN_LOG_ERROR;
+	tn_log_setup("up", p.level, tn_log_timestamps_env(0));
+	cfg.quiet = p.level == TN_LOG_ERROR;
 	if (tn_up_state_dir(state_dir, cfg.state_dir, &err) != 0)
 		return cmd_fail("up", &err);
 	/* First, before anything uses libcurl or jansson: their copies of the credentials get wiped. */

@@ -63,20 +63,19 @@ int cmd_watch(int argc, char **argv)
 		{"poll", required_argument, NULL, 'p'},     {"max-age", required_argument, NULL, 'm'},
 		{"debounce", required_argument, NULL, 'd'}, {"answer-timeout", required_argument, NULL, 'a'},
 		{"timestamps", no_argument, NULL, 'T'},     {"no-timestamps", no_argument, NULL, 'N'},
-		{"help", no_argument, NULL, 'h'},           {"verbose", no_argument, NULL, 'v'},
-		{"quiet", no_argument, NULL, 'q'},          {"pidfile", required_argument, NULL, 'P'},
+		{"pidfile", required_argument, NULL, 'P'},
 		{NULL, 0, NULL, 0}};
 	struct tn_watch_config cfg = {.cache = TN_DEFAULT_CACHE_PATH,
 				      .poll_ms = TN_WATCH_POLL_MS,
 				      .debounce_ms = TN_WATCH_DEBOUNCE_MS,
 				      .header_ms = TN_WATCH_HEADER_MS,
 				      .max_age = TN_MAX_AGE_DEFAULT};
-	enum tn_log_level level = TN_LOG_INFO;
 	const char *pidfile = NULL;
 	int timestamps = tn_log_timestamps_env(!tn_log_to_journal());
 	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:c:p:m:d:a:TNP:hvq", opts, NULL)) != -1) {
+	struct cmd_parser p =
+		CMD_PARSER("watch", "s:c:p:m:d:a:TNP:", opts, usage, TN_LOG_INFO, TN_LOG_DEBUG, TN_LOG_WARN);
+	while ((c = cmd_getopt(&p, argc, argv)) > 0) {
 		switch (c) {
 		case 's':
 			cfg.socket = optarg;
@@ -107,29 +106,15 @@ int cmd_watch(int argc, char **argv)
 		case 'N':
 			timestamps = c == 'T';
 			break;
-		case 'h':
-			usage(stdout);
-			return TN_EXIT_OK;
-		case 'v':
-			level = TN_LOG_DEBUG;
-			break;
-		case 'q':
-			level = TN_LOG_WARN;
-			break;
-		default:
-			usage(stderr);
-			return TN_EXIT_USAGE;
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return TN_EXIT_USAGE;
-	}
+	if (c == CMD_EXIT)
+		return p.exit;
 	if (cfg.cache[0] != '/') {
 		fprintf(stderr, "tailnet-helper watch: --cache wants an absolute path\n");
 		return TN_EXIT_USAGE;
 	}
-	tn_log_setup("watch", level, timestamps);
+	tn_log_setup("watch", p.level, timestamps);
 	struct tn_error err = {0};
 	int pidfile_fd = -1;
 	if (pidfile && tn_pidfile_claim(pidfile, "tailnet-helper watch", &pidfile_fd, &err) != 0)
