@@ -61,8 +61,10 @@ HELPER_LIBS := $(shell pkg-config --libs libcurl jansson 2>/dev/null || echo -lc
 
 # Unit tests link everything but main() from a static archive.
 TESTLIB := $(BUILD)/libtailnet-test.a
-UNIT_SRC := $(wildcard tests/unit/test_*.c)
-UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Unit tests sit in tests/unit/<component>/, as the code does; their binaries all go to $(BUILD)/tests/.
+UNIT_SRC := $(wildcard tests/unit/*/test_*.c)
+UNIT_BIN := $(addprefix $(BUILD)/tests/,$(basename $(notdir $(UNIT_SRC))))
+vpath test_%.c $(sort $(dir $(UNIT_SRC)))
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt)
 # C programs the end-to-end tests and benchmarks drive (probes, dlopen ladder, floor module).
 TOOL_SRC := $(wildcard tests/tools/*.c)
@@ -94,7 +96,7 @@ $(TESTLIB): $(NSS_OBJ) $(filter-out $(BUILD)/helper/cli/main.o,$(HELPER_OBJ))
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) $(TESTLIB)
+$(BUILD)/tests/test_%: test_%.c $(wildcard tests/unit/*.h) $(TESTLIB)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(HELPER_INCLUDES) -Itests/unit $(LDFLAGS) -o $@ $< $(TESTLIB) $(HELPER_LIBS) $(CHECK_LIBS) -ldl -lpthread
