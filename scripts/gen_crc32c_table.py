@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes nss/crc32c_table.h: the slicing-by-8 tables for CRC32C (Castagnoli, reflected 0x82F63B78).
-Generated once and committed; tests/unit/test_crc32c.c checks the tables against a bitwise CRC."""
+Generated once and committed; tests/unit/nss/test_crc32c.c checks the tables against a bitwise CRC."""
 POLY = 0x82F63B78
 t = [[0] * 256 for _ in range(8)]
 for i in range(256):
