@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tailnet: libnss_tailnet.so.2 + tailnet-helper.
 #
 #   make              build build/libnss_tailnet.so.2 and build/tailnet-helper

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # dns_perf.sh - the DNS responder (`tailnet-helper dns`) against dnsmasq serving the same names from a hosts
 # file, with dnsperf on loopback, in one run, in a private namespace. The tailnet: 10,000 generated peers
 # (tests/tools/gen_status.py, BENCH_DNS_PEERS overrides), synced into the cache for the responder and written

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """dnsperf_report.py DIR: the side-by-side table for bench/dns_perf.sh, from dnsperf's own output files in DIR
 (throughput-<server>-<round> and latency-<server>), with the targets checked: the responder's throughput at
 least dnsmasq's, its p99 no worse."""

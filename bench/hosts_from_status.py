@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Writes the /etc/hosts the seed's update-hosts.sh approach produces from a status document (one line per
 Tailscale address: address, FQDN, bare name, peers in status order), and prints
 "FIRST_FQDN FIRST_IPV4 LAST_FQDN LAST_IPV4" for the first and last peers in that file."""

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* lookup_bench.c - lookup latency through glibc, several NSS backends interleaved in one process.
  *
  *   lookup_bench warm BACKENDS first=NAME,ADDR last=NAME,ADDR miss=NAME [ROUNDS]

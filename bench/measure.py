@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """measure.py LABEL CMD...: runs CMD once, prints "LABEL wall_seconds peak_rss_kb exit_status"."""
 import resource
 import subprocess

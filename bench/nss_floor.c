@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* nss_floor.c - libnss_floor.so.2, the benchmark's floor: a hosts module with no data structure at all.
  * Every name answers 100.101.33.8 and fd7a:115c:a1e0::c601:2108, except names starting with "nx", which are
  * NOTFOUND. What remains of a lookup through it is glibc's own cost (nsswitch dispatch, getaddrinfo's

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """report.py RESULTS: the benchmark table, with ratios taken within each run, and the targets checked."""
 import collections
 import statistics

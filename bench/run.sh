@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # make bench: lookup latency of libnss_tailnet against the alternatives, measured in one run, in a private
 # mount+network namespace that looks like a tailnet host (tests/lib.sh's tn_tailnet_iface: a tailscale0-like
 # veth carrying 100.x and fd7a: addresses with routes for 100.64.0.0/10 and fd7a:115c:a1e0::/48, since

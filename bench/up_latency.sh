@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # up_latency.sh - what `tailnet-helper up` costs in the "second shell" case it is built for: the node is
 # Running and a watcher runs, so up only finds the daemon (status?peers=false), syncs the cache (the full
 # status, rewritten only on change), checks the watcher's pidfile and prints the summary. Measured as whole

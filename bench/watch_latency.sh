@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # watch_latency.sh - how long after tailscaled announces a new peer on its IPN bus the name resolves through
 # glibc, with `tailnet-helper watch` keeping the cache (default settings: 250 ms debounce). For each size
 # (default 100 and 10,000 peers, WATCH_BENCH_SIZES overrides) a generated tailnet is served by the LocalAPI

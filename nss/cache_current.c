@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cache_current.c - see cache_current.h. */
 #include "cache_current.h"
 

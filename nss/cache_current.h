@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cache_current.h - the process's one view of the current cache file.
  *
  * Contract: tn_current_query(fn, ctx) runs fn(cache, ctx) with a validated, unexpired cache and returns

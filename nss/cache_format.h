@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cache_format.h - the on-disk layout of the tailnet hosts cache, shared by writer and reader.
  *
  * Contract: the cache is ONE file, written only by tailnet-helper (temp file, fsync, rename) and read by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cache_reader.c - see cache_reader.h. */
 #include "cache_reader.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cache_reader.h - opening, validating and querying a cache file (format: cache_format.h).
  *
  * Contract: the file is hostile until proven otherwise. tn_cache_open() opens it without following a final

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* crc32c.c - see crc32c.h. */
 #include "crc32c.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* crc32c.h - CRC32C (Castagnoli), the cache checksum.
  *
  * Contract: tn_crc32c(crc, data, len) extends `crc` (start with 0) over `len` bytes; chaining calls over

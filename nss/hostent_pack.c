@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* hostent_pack.c - see hostent_pack.h. */
 #include "hostent_pack.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* hostent_pack.h - writing answers into the caller's buffer, the way glibc expects them.
  *
  * Contract: every packer either fills its output completely and returns 0, or returns -ERANGE having

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* name.c - see name.h. */
 #include "name.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* name.h - host-name normalisation shared by the module, the cache writer and the DNS responder.
  *
  * Contract: tn_name_normalize() accepts exactly the names a cache can hold: ASCII letters, digits and

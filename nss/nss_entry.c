@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* nss_entry.c - the six glibc hosts entry points of libnss_tailnet.so.2, and nothing else exported.
  *
  * Every call ends in one of the outcomes of nss-contract.md 3.4, set by finish():

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* scope.c - see scope.h. */
 #include "scope.h"
 

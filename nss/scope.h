@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* scope.h - what the tailnet owns: the one decision between "found", "not found" and "not ours", shared by
  * the NSS module (nss_entry.c) and the DNS responder (helper/dns/dns_answer.c), so the two cannot disagree.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # The folder layout is the architecture: a component includes only from itself and from the components
 # below it. Fails, naming the include, when a file reaches up or sideways. The order (top first):
 #   helper/cli -> helper/up -> helper/watch -> helper/cache, helper/dns -> helper/tailscaled, helper/mint

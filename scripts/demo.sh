@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # make demo: a sample tailnet answering through the real module and real glibc, in private mount and
 # network namespaces (the machine's own /etc is never touched). A stand-in tailscaled (the LocalAPI test
 # double) serves the sample tailnet of tests/data/status-examples/running.json on a unix socket;

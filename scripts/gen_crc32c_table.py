@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Writes nss/crc32c_table.h: the slicing-by-8 tables for CRC32C (Castagnoli, reflected 0x82F63B78).
 Generated once and committed; tests/unit/nss/test_crc32c.c checks the tables against a bitwise CRC."""
 POLY = 0x82F63B78

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Installs what building and testing tailnet needs on Debian 12, when it is missing. Runs apt-get only as
 # root and only for packages that are not installed, so a prepared machine pays nothing.
 set -eu

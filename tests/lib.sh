@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # lib.sh - shared setup and assertions for the end-to-end tests (bash).
 #
 # A test starts with:   . "$TN_SRCDIR/tests/lib.sh"; tn_enter_ns "$0" "$@"

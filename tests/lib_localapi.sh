@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # lib_localapi.sh - the LocalAPI test double (tests/doubles/localapi_double.py) in end-to-end tests (bash).
 #
 # Source it after lib.sh and call the functions inside tn_enter_ns. The double runs as a background job of

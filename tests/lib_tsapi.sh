@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # lib_tsapi.sh - the Tailscale API double (tests/doubles/tsapi_double.py) for end-to-end tests (bash).
 #
 # Source after lib.sh and tn_enter_ns. tsapi_start makes a CA and a server certificate for localhost and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Runs every tests/e2e/test_*.sh (each one self-contained: it enters its own private namespaces through
 # tests/lib.sh) and prints one line per test. TN_BUILD names the build to test; TN_SAN is set for sanitizer
 # builds. Needs root (unshare -m / -n). Exits non-zero when any test fails.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Builds every fuzz target given (tests/fuzz/fuzz_<name>.c, each defining LLVMFuzzerTestOneInput) with
 # clang's libFuzzer + ASan + UBSan against all product sources but main(), then runs each for FUZZ_SECONDS
 # starting from tests/fuzz/corpus/<name>/ (if present). Any crash, leak or sanitizer report fails.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Runs the module under valgrind through real programs (getent, the C resolver probe) and the helper's
 # commands (the DNS responder serving dig among them), in private namespaces like the end-to-end tests.
 # Fails on any memory error, and on any leak whose stack goes through libnss_tailnet or tailnet-helper code.

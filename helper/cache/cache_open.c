@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cache_open.c - see cache_open.h. */
 #include "cache/cache_open.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cache_open.h - the cache as the helper's readers (hosts, ssh-config) take it: through the module's own
  * reader and its checks, and refused once past valid-until, exactly when the module would stop answering.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cache_writer.c - see cache_writer.h. */
 #include "cache/cache_writer.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cache_writer.h - turning a finished hostset into a cache file, and replacing the file atomically.
  *
  * Contract: tn_cache_build() is pure and deterministic: the same hostset gives the same bytes (the hash seed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* hostset.c - see hostset.h. */
 #include "cache/hostset.h"
 

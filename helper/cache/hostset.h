@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* hostset.h - the names the cache will hold, as the status parser hands them to the cache writer.
  *
  * Contract: the parser adds raw names and address strings exactly as tailscaled sent them; this layer

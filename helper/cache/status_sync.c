@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* status_sync.c - see status_sync.h. */
 #include "cache/status_sync.h"
 

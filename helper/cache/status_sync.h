@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* status_sync.h - one status document in, the cache out: the pipeline `sync` runs once and `watch` runs on
  * every change.
  *

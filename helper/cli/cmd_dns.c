@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_dns.c - `tailnet-helper dns`: the loopback DNS responder for programs that never call NSS (static Go
  * binaries, musl, dig). It answers from the cache through the module's own reader and view (cache_current.c),
  * so it notices a new cache within a second without a restart, and never forwards anything. */

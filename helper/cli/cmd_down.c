@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_down.c - `tailnet-helper down`: stops what `up` started (the watcher, the DNS responder and the
  * tailscaled it launched), by their pidfiles, and keeps tailscaled's state for the next `up`. */
 #include <errno.h>

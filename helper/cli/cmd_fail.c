@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_fail.c - the commands' one way to report failure (see commands.h). Kept out of main.c so the unit
  * tests and fuzz targets, which link every helper source but main(), get it too. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_getopt.c - the getopt loop every command shares (see commands.h). Kept out of main.c so the unit tests
  * and fuzz targets, which link every helper source but main(), get it too. */
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_hosts.c - `tailnet-helper hosts`: the cache as /etc/hosts lines, read through the module's own reader,
  * so what it prints (or refuses) is exactly what libnss_tailnet.so.2 answers (or refuses). */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_mint_key.c - `tailnet-helper mint-key`: a fresh, short-lived, tagged auth key from the Tailscale API,
  * so that throwaway containers never carry a long-lived one. Settings come from options, the environment,
  * the config file and defaults, in that order; credentials only ever from files. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_resolv_conf.c - `tailnet-helper resolv-conf --apply|--revert`: make /etc/resolv.conf ask the DNS
  * responder first (and search the tailnet's suffix), or put the original back byte for byte. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_ssh_config.c - `tailnet-helper ssh-config`: an ssh_config block for every tailnet host the module
  * resolves, direct in kernel TUN mode and through `tailscale nc` in userspace mode, where the kernel has
  * no route to 100.x (this replaces the seed's render-tailscale-inventory.sh). Names come from the cache

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_sync.c - `tailnet-helper sync`: read tailscaled's status once (from the LocalAPI, a file or standard
  * input) and replace the cache with the names in it. The status streams through the parser as it arrives;
  * the cache is written only after the whole document was read and accepted, so any failure leaves the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_up.c - `tailnet-helper up`: the command line around up.c. */
 #include <getopt.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_watch.c - `tailnet-helper watch`: the command line around watch.c's loop. */
 #include <getopt.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* commands.h - every tailnet-helper command, each in its own cmd_<name>.c.
  *
  * Contract: a command gets argv starting at its own name, parses its options with cmd_getopt() (every one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* main.c - tailnet-helper: dispatch to one command. */
 #include <stdio.h>
 #include <string.h>

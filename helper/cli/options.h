@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* options.h - option values and help text that more than one command takes (sync, watch).
  *
  * Contract: the parsers accept exactly what --help promises and nothing else (no trailing junk, no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* dns_answer.c - see dns_answer.h. */
 #include "dns/dns_answer.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* dns_answer.h - what the DNS responder answers: the NSS module's rules, in DNS terms.
  *
  * Contract: tn_dns_answer() builds the whole answer to one parsed query (rcode NOERROR) from a validated,

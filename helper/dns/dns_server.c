@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* dns_server.c - see dns_server.h. */
 #include "dns/dns_server.h"
 

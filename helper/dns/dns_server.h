@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* dns_server.h - the responder's sockets: one UDP socket and one TCP listener on one address, served by a
  * single-threaded poll loop.
  *

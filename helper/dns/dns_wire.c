@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* dns_wire.c - see dns_wire.h. */
 #include "dns/dns_wire.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* dns_wire.h - DNS messages on the wire (RFC 1035, EDNS(0) RFC 6891) for the responder: parsing a query and
  * building its answer.
  *

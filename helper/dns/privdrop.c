@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* privdrop.c - see privdrop.h. */
 #include "dns/privdrop.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* privdrop.h - giving up root once the privileged part of a command is done.
  *
  * Contract: tn_drop_privileges(user) does nothing when the process is not root, or when `user` is "root".

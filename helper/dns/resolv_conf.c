@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* resolv_conf.c - see resolv_conf.h. */
 #include "dns/resolv_conf.h"
 

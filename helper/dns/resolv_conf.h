@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* resolv_conf.h - putting the DNS responder first in /etc/resolv.conf, and taking it out again exactly.
  *
  * Contract: tn_resolv_rewrite() is pure: from the original text it makes the applied one - a marker comment,

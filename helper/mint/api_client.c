@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* api_client.c - see api_client.h. */
 #include "mint/api_client.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* api_client.h - HTTPS requests to the Tailscale API (or a compatible control server): one POST, its retries,
  * backoff and time budget.
  *

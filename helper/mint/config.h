@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* config.h - the helper's configuration file: `key = value` lines.
  *
  * Contract: one setting per line, `key = value`, whitespace around both trimmed; blank lines and lines whose

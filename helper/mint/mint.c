@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mint.c - see mint.h. */
 #include "mint/mint.h"
 

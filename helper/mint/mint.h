@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mint.h - minting a Tailscale auth key: OAuth client-credentials grant, then POST /api/v2/tailnet/-/keys.
  *
  * Contract: with an OAuth client, tn_mint_key() first exchanges id and secret (HTTP Basic, form body

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mint_settings.c - see mint_settings.h. */
 #include "mint/mint_settings.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* mint_settings.h - from settings to a minted key: where options, the environment, the config file and the
  * defaults meet, shared by `mint-key` and `up` (which mints in process when the node needs a login).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* backoff.h - how long to wait before trying again: the one schedule every retrying helper path uses.
  *
  * Contract: tn_backoff_delay() is pure. Retry 1 waits 0.5-1 s, each further retry doubles that, capped at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* err.c - formatting for struct tn_error (see err.h). */
 #include "shared/err.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* err.h - the helper's one error convention, and its exit codes.
  *
  * Every fallible helper function returns 0 on success and -1 on failure, after writing ONE line (no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* log.c - see log.h. One fprintf per line so concurrent writers never interleave inside a line. */
 #include "shared/log.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* log.h - the helper's diagnostics on stderr.
  *
  * One line per event, "tailnet-helper[<cmd>]: <level>: <text>", readable both by journald (which adds its

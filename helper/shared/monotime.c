@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* monotime.c - see monotime.h. */
 #include "shared/monotime.h"
 

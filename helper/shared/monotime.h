@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* monotime.h - reading and spending time in the helper's waiting loops and timeouts.
  *
  * Contract: tn_now_ms() is CLOCK_MONOTONIC in milliseconds, so deadlines never move with the wall clock;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pidfile.c - see pidfile.h. */
 #include "shared/pidfile.h"
 

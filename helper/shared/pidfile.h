@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pidfile.h - which process runs a service that `up` manages, told so that a recycled pid is never taken
  * for it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* secrets.c - see secrets.h. Secrets are read with read(2) straight into their own page, never through stdio,
  * whose heap buffers would keep a copy that nobody wipes. */
 #include "shared/secrets.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* secrets.h - holding credentials in memory, reading them from files, and writing an auth key to one.
  *
  * Contract: a secret lives only in a struct tn_secret: a page of its own, locked in RAM when the limit allows,

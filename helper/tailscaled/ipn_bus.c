@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* ipn_bus.c - see ipn_bus.h. */
 #include "tailscaled/ipn_bus.h"
 

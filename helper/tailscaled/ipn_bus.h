@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* ipn_bus.h - tailscaled's IPN bus (GET /localapi/v0/watch-ipn-bus) as the watcher needs it: the stream split
  * into lines, and each line classified as "may change what resolves" (dirty) or not.
  *

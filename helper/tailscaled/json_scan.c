@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* json_scan.c - see json_scan.h.
  *
  * One explicit state machine, resumable at every byte, so a chunk may end anywhere. A 136 MB status document

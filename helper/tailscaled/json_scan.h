@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* json_scan.h - an incremental JSON scanner that looks at a few members of a huge document.
  *
  * Contract: feed the document in chunks of any size, split anywhere (mid-string, mid-escape, mid-number);

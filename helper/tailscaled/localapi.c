@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* localapi.c - see localapi.h. */
 #include "tailscaled/localapi.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* localapi.h - GET requests to tailscaled's LocalAPI over its unix socket (libcurl).
  *
  * Contract: tn_localapi_get() sends `GET /localapi/v0/<path>` as HTTP/1.1 over the unix socket, with the one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* status_brief.c - see status_brief.h. */
 #include "tailscaled/status_brief.h"
 

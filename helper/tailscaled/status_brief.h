@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* status_brief.h - what `up`, `ssh-config` and the summary need to know of tailscaled: its backend state,
  * whether it runs a kernel TUN, the tailnet and this node's name, from GET /localapi/v0/status?peers=false.
  *

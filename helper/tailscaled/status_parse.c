@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* status_parse.c - see status_parse.h. Which nodes and records are handed on, following what MagicDNS
  * (100.100.100.100) answers (the name rules themselves, bare names and duplicates, are the host model's):
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* status_parse.h - tailscaled's status JSON, turned into the nodes and records the cache is built from.
  *
  * Contract: feed the document (GET /localapi/v0/status, tab-indented, or `tailscale status --json`, 2-space

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* spawn.c - see spawn.h. Between fork and exec the child makes only system calls (and snprintf into a
  * buffer, which takes no lock): the helper may have libcurl threads, and a lock one of them held at fork
  * time would never be released in the child. */

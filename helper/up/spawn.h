@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* spawn.h - starting the programs `up` runs: daemons that outlive it (tailscaled, the watcher, the DNS
  * responder) and commands it waits for (tailscale up).
  *

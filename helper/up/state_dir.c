@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* state_dir.c - see state_dir.h. */
 #include "up/state_dir.h"
 

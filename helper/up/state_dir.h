@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* state_dir.h - where `up`, `down` and `ssh-config` keep what they manage, and the names of its files.
  *
  * Contract: one directory per user holds tailscaled's state, socket (userspace mode) and log, the pidfile of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tun_probe.c - see tun_probe.h. */
 #include "up/tun_probe.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tun_probe.h - can tailscaled run in kernel TUN mode here?
  *
  * Contract: kernel TUN mode needs the TUN device (normally /dev/net/tun; containers have it only when it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* up.c - `tailnet-helper up`: the steps in order, the singleton lock and the summary (see up.h). */
 #include "up/up.h"
 

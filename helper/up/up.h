@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* up.h - `tailnet-helper up` and its companions `down` and `ssh-config`: bringing a node onto the tailnet
  * with one command that is safe to run on every shell entry.
  *

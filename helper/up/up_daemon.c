@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* up_daemon.c - finding tailscaled, or starting it in kernel TUN or userspace-networking mode (see up.h). */
 #include <errno.h>
 #include <fcntl.h>

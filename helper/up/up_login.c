@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* up_login.c - logging a NeedsLogin node in with a freshly minted key (see up.h).
  *
  * The key travels only through a 0600 file in the 0700 state directory, named to `tailscale up` as

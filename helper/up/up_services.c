@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* up_services.c - the helper's own long-running parts that `up` starts and `down` stops: the watcher and the
  * DNS responder, each a detached `tailnet-helper` process with a pidfile in the state directory (see up.h). */
 #include <errno.h>

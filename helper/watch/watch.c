@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* watch.c - see watch.h. One thread, one curl multi handle, two transfers at most (the stream and a status
  * read), a self-pipe for signals, and a handful of deadlines; every state change is logged where it happens. */
 #include "watch/watch.h"

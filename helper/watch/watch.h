@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* watch.h - keeping the cache current from tailscaled's IPN bus: the loop behind `tailnet-helper watch`.
  *
  * Contract: tn_watch_run() subscribes to GET /localapi/v0/watch-ipn-bus?mask=4098 (InitialState |

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """dns_recorder.py - a stand-in for "whatever DNS comes after tailnet in nsswitch.conf" in the tests.
 
 Listens on UDP ADDR:53 (default 127.0.0.1), appends every question it gets to --log as "NAME TYPE", answers

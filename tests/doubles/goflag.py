@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """goflag.py: command lines parsed the way Go's flag package parses them, for the tailscale and tailscaled
 doubles (both are Go programs using package flag / ffcli).
 

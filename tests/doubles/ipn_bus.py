@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """ipn_bus.py: the IPN bus (GET /localapi/v0/watch-ipn-bus) of localapi_double.py, as tailscaled's versions
 differ (../shared/reference/tailscale.md §1.4). Test code only.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """localapi_double.py: a stand-in for tailscaled's LocalAPI on a unix socket, for tests only.
 
     localapi_double.py --socket PATH --state FILE [--mode MODE] [--mode-file FILE] [--version V]

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """tsapi_double.py - a Tailscale API test double over HTTPS, for tailnet-helper mint-key tests.
 
 Implements the two endpoints mint-key uses, with the request and answer shapes of the real API

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # test_curl.sh - curl fetches a page from an HTTP server bound to the peer's tailnet addresses (on lo of a
 # private network namespace), reaching it by bare name and by FQDN, with no DNS query.
 . "$TN_SRCDIR/tests/lib.sh"

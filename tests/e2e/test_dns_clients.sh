@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # test_dns_clients.sh - programs that never call NSS, resolving through the responder: a pure-Go program
 # (Debian's golang-go, CGO_ENABLED=0, like the official vault/terraform/kubectl builds) and a static musl
 # program (musl-gcc -static, as in Alpine), both built here at test time; neither loads the NSS module

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # test_dns_dig.sh - `tailnet-helper dns` asked by dig (bind9-dnsutils): every record type, NXDOMAIN with SOA,
 # NODATA, REFUSED outside the tailnet, EDNS, TC and the TCP retry, opcodes and malformed packets (a fuzz-ish
 # loop: the responder keeps answering), TCP framing, a new cache noticed without restart, loopback-only

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # test_fallthrough.sh - a cache the module must not trust (missing, foreign-owned, group/world-writable,
 # truncated, corrupt, foreign format, symlinked, a FIFO, expired, in an unsafe directory) makes it answer
 # UNAVAIL, so glibc moves on to `dns` on every path (gethostbyname2, getaddrinfo 3_r and 4_r, Python) and

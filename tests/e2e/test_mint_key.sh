@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # tailnet-helper mint-key against the Tailscale API double over HTTPS (a CA made for this run): OAuth and
 # API-token paths, every field the helper sends, error answers, retries and backoff, the time budget,
 # permissions of secret files, --output/--json, the config file and its precedence, and that no secret ever

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # test_module_abi.sh - what the module shows the rest of the system: exactly the six glibc entry points,
 # libc as its only dependency, the soname glibc asks for, and the link flags that keep it safe to load
 # everywhere (never unloaded, no lazy binding, read-only relocations).

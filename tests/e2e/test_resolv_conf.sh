@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # test_resolv_conf.sh - `tailnet-helper resolv-conf --apply / --revert`: the responder first, the suffix
 # searched, idempotent, and the original back byte for byte - on regular files, on a bind-mounted file (as
 # Docker's /etc/resolv.conf, which cannot be replaced by rename), and on the namespace's own

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # test_resolve.sh - tailnet names through real glibc (getent, C getaddrinfo/gethostbyname/getnameinfo,
 # Python socket) with `hosts: files tailnet dns`, in private namespaces, from a cache `sync` wrote from the
 # reference running.json. A recording DNS server proves no tailnet name reaches DNS, and that every name

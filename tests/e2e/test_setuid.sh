@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # test_setuid.sh - TAILNET_NSS_CACHE is honoured by ordinary programs and ignored by setuid ones (the
 # module reads it with secure_getenv). Setuid programs ignore LD_LIBRARY_PATH, so the module is overlaid
 # into the multiarch libdir - inside this mount namespace only - exactly where `make install` puts it.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # test_sync.sh - `tailnet-helper sync` end to end: the real helper against the LocalAPI double (and status
 # files), then the names through `tailnet-helper hosts` and glibc. Every failure mode must exit with its
 # documented code and ONE line on stderr naming the cause, and leave the previous cache byte-identical with

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # tailnet-helper up / down / ssh-config against doubles of the tailscaled and tailscale executables
 # (tests/doubles/bin, first on PATH: the daemon serves the LocalAPI double on the socket it is given and
 # records its argv; the CLI checks the file: key against the keys the Tailscale API double minted) and the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # test_watch.sh - `tailnet-helper watch` end to end: the real watcher against the LocalAPI double's IPN bus,
 # names checked through real glibc (getent, and a C program polling getaddrinfo). A new peer must resolve
 # within 1 s of the double announcing it, a removed one must stop resolving, and the watcher must ride out

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # test_watch_longrun.sh - `tailnet-helper watch` over a long run: 10,000 change notifications (a peer added,
 # removed, added, ... one every millisecond or so, each a real change of the status) after a warm-up of 1,000.
 # The watcher's resident memory may grow by less than 1 MB and its descriptors not at all; between events it

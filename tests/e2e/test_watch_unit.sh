@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # test_watch_unit.sh - the systemd units, tailnet-helper.service (`tailnet-helper watch`) and
 # tailnet-helper-up.service (`tailnet-helper up --foreground`): `make install` puts them (and the helper they
 # name) where systemd looks, with PREFIX and the cache directory filled in, and creates the directories they

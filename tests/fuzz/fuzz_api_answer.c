@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz_api_answer.c - everything mint-key reads from the network: the token and key answers, error bodies and
  * Retry-After. No crash, no leak, and an error message is one printable line. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz_cache.c - the module's parser of hostile input: a cache image (tn_cache_parse) and, when it is
  * accepted, every lookup path over it; plus the query-name normaliser on the same bytes. Seeds are real
  * caches from the builder (tests/fuzz/corpus/cache/). Each input is tried as is and again with its length

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz_config.c - the config parser on arbitrary bytes: no crash, no leak, and every accepted entry is a known
  * key with a value free of control characters, readable back through tn_config_get(). */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz_dns_wire.c - hostile packets through the responder's whole answer path: tn_dns_parse(), then the
  * answer policy against a small tailnet cache built in memory once (a node with 60 addresses included, so
  * truncation is reached), under both the UDP limit the query asks for and TCP's. Besides crashes, leaks and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz_notify.c - arbitrary bytes as an IPN bus stream (ipn_bus.c): split into lines and classified, fed
  * whole and again in chunk sizes derived from the input, with a small line limit so over-long lines happen.
  * No crash, no leak, the same classifications both ways, the buffer never past the limit, and every line

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz_status.c - arbitrary bytes through the status parser (json_scan + status_parse + hostset), fed whole
  * and again in chunk sizes derived from the input. Neither may crash, leak or trip a sanitizer, and both
  * must agree: the same success and the same hostset, or the same exit code with a one-line message. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz_up.c - what `up` reads that others wrote: tailscaled's status brief (status_brief.c), /proc stat
  * lines and pidfiles (pidfile.c). The first byte picks the parser. Beyond not crashing: every brief field
  * is NUL-terminated printable ASCII, a failed brief says TN_EXIT_BAD_ANSWER, and an accepted pidfile line

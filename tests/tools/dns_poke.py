@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """dns_poke.py - packets dig will not send, for tests/e2e/test_dns_dig.sh. A test tool: never part of the product.
 
   dns_poke.py ADDR ask NAME [--qdcount N] [--opcode N] [--type T]   one UDP query; prints "rcode=R qd=Q an=A tc=T"

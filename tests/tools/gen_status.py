@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """gen_status.py N [--seed S]: print a realistic tailscaled status document with N peers.
 
 Shaped like tests/data/status-examples/running.json (every PeerStatus field, tab-indented like

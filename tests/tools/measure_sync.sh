@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # measure_sync.sh [PEERS...] - wall time and peak RSS of `tailnet-helper sync` on large tailnets.
 #
 # For each peer count (default: 10000 100000) it generates a status document with gen_status.py (kept in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* resolve_probe.c - drives glibc's public resolver APIs the way real programs do, for the end-to-end tests
  * (run inside a namespace whose nsswitch.conf lists `tailnet`). One subcommand per API; output is one line
  * per answer so shell tests can compare it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* dns_msg.h - building queries and reading answers in the DNS unit tests, written from RFC 1035 rather than
  * from helper/dns/dns_wire.c, so the two check each other. */
 #ifndef TAILNET_DNS_MSG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fixture.h - a small tailnet shaped like ../shared/reference/status-examples/running.json, built straight
  * into a hostset (no JSON), and temp-directory helpers, for the cache and module unit tests. */
 #ifndef TAILNET_FIXTURE_H

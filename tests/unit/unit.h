@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* unit.h - shared scaffolding for the Check unit tests: each test_<thing>.c defines its suites and ends
  * with TN_UNIT_MAIN(suite1, suite2, ...). Paths to fixtures come from TN_SRCDIR (the repository root,
  * default "."). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-3-Clause
 // lookup.go - a pure-Go resolver client for the end-to-end tests, built at test time with CGO_ENABLED=0 like
 // the official vault, terraform and kubectl releases: it never loads NSS modules and reads /etc/hosts and
 // /etc/resolv.conf itself.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* lookup.c - a musl resolver client for the end-to-end tests, linked statically with musl-gcc at test time,
  * as in an Alpine container: musl has no NSS at all and asks the nameservers in /etc/resolv.conf itself.
  * Same interface as ../go/lookup.go:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_cache.c - the cache builder, validator and reader: lookups, determinism, generations, atomic
  * replacement, and refusal of every kind of damaged or untrustworthy file. */
 #include <arpa/inet.h>

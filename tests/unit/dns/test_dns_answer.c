@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_dns_answer.c - the responder's policy (helper/dns/dns_answer.c): every outcome on the fixture tailnet, TTLs,
  * SOAs, reverse names; then, name by name, that the DNS answer and the NSS module's answer agree (the module's
  * entry points are called directly, on the same cache file, through the same process view). */

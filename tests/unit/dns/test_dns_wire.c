@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_dns_wire.c - the responder's packet parser and builder (helper/dns/dns_wire.c): what is dropped, what is
  * FORMERR / NOTIMP / BADVERS, the question echoed byte for byte, EDNS(0), truncation, name limits and
  * compression. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_resolv_conf.c - the resolv.conf rewrite (helper/dns/resolv_conf.c): what --apply makes of the usual files. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_api_client.c - the pure parts of the API layer: Retry-After, the backoff schedule, error messages. */
 #include <string.h>
 

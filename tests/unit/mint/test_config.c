@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_config.c - the key = value config file: syntax, refusals, loading rules, ~ expansion. */
 #include <fcntl.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_mint.c - the pure parts of minting: the request body, the token and key answers, tags, descriptions. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_crc32c.c - the generated slicing tables against a bitwise CRC32C, and the standard check value. */
 #include <stdint.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_module.c - the built libnss_tailnet.so.2, dlopen()ed the way glibc loads it (systemd's
  * test-nss-hosts style): every entry point, the status/errno/h_errno triple of every outcome, the
  * buflen 0..N ladder with exact-size heap buffers and poison bytes, unaligned buffers, *pat non-NULL,

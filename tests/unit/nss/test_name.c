@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_name.c - the name-normalisation matrix (nss/name.c). */
 #include <errno.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_secrets.c - secret files (permissions, owner, trimming, limits), the atomic 0600 writer, redaction and
  * the wiping allocator. */
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_ipn_bus.c - the IPN bus line splitter and Notify classifier (ipn_bus.c): values decide, not key
  * presence; every change member makes a line dirty; lines come out the same however the stream is chunked;
  * an over-long line is dirty, never buffered past the limit. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_json_scan.c - the incremental scanner on its own: what it reports to its handler (keys, depths,
  * captured text), root scalars, and that a capture split across chunks arrives byte for byte. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_status.c - the status parser (status_parse.c over json_scan.c): the example documents give exactly
  * the names status-schema.md lists, quirky documents are tolerated or refused as documented, and no input
  * crashes it or depends on how it is split into chunks. */

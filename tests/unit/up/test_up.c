@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_up.c - the pure and local parts behind `up`: /proc stat lines and pidfiles (parse, alive, claim,
  * stop), the status brief from the reference documents and from hostile ones, the TUN probe, and spawning
  * (exit status, a program that does not exist, the time limit, a detached daemon in its own session). */
