@@ -77,7 +77,10 @@ enum {
 /* Header flags. */
 #define TN_FLAG_MAGICDNS 0x1u /* MagicDNS was enabled: bare names are indexed */
 #define TN_FLAG_TUN 0x2u      /* tailscaled ran in kernel TUN mode (informational) */
-#define TN_FLAGS_KNOWN (TN_FLAG_MAGICDNS | TN_FLAG_TUN)
+/* tailscaled was deliberately taken down (Stopped) or logged out (NeedsLogin): quad-100 serves nothing then,
+ * so every lookup is "not ours" (UNAVAIL / REFUSED) while the data stays for the next Running. */
+#define TN_FLAG_PAUSED 0x4u
+#define TN_FLAGS_KNOWN (TN_FLAG_MAGICDNS | TN_FLAG_TUN | TN_FLAG_PAUSED)
 
 /* Node record: who owns a name and which addresses it has. */
 enum {

@@ -8,6 +8,8 @@
 
 enum tn_scope tn_scope_name(const struct tn_cache *c, const char *name, size_t len, struct tn_hit *hit)
 {
+	if (c->flags & TN_FLAG_PAUSED)
+		return TN_NOT_OURS;
 	if (tn_cache_find_name(c, name, len, hit))
 		return TN_FOUND;
 	/* Only names strictly under the tailnet's own suffix are ours to deny. */
@@ -25,6 +27,8 @@ int tn_scope_tailnet_range(const uint8_t k[16])
 
 enum tn_scope tn_scope_addr(const struct tn_cache *c, const uint8_t key[16], struct tn_hit *hit)
 {
+	if (c->flags & TN_FLAG_PAUSED)
+		return TN_NOT_OURS;
 	if (tn_cache_find_addr(c, key, hit))
 		return TN_FOUND;
 	/* The ranges where MagicDNS answers reverse lookups itself. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* scope.h - what the tailnet owns: the one decision between "found", "not found" and "not ours", shared by
  * the NSS module (nss_entry.c) and the DNS responder (helper/dns/dns_answer.c), so the two cannot disagree.
+ * A paused cache (TN_FLAG_PAUSED: tailscaled Stopped or logged out) owns nothing: every answer is TN_NOT_OURS.
  *
  * Contract: tn_scope_name() looks up a name already normalised by tn_name_normalize() and returns TN_FOUND
  * (hit filled in), TN_NOT_FOUND when the name is unknown but lies strictly under the tailnet's own suffix

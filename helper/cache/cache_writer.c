@@ -189,7 +189,8 @@ int tn_cache_build(const struct tn_hostset *hs, const struct tn_cache_meta *meta
 		tn_put32(img + TN_HDR_VERSION, TN_VERSION);
 		tn_put32(img + TN_HDR_ENDIAN, TN_ENDIAN_MARK);
 		tn_put32(img + TN_HDR_HDRLEN, TN_HDR_SIZE);
-		tn_put32(img + TN_HDR_FLAGS, (hs->magicdns ? TN_FLAG_MAGICDNS : 0) | (hs->tun ? TN_FLAG_TUN : 0));
+		tn_put32(img + TN_HDR_FLAGS, (hs->magicdns ? TN_FLAG_MAGICDNS : 0) | (hs->tun ? TN_FLAG_TUN : 0) |
+						     (hs->paused ? TN_FLAG_PAUSED : 0));
 		tn_put64(img + TN_HDR_TOTAL, l.total);
 		tn_put32(img + TN_HDR_SEED, seed);
 		tn_put32(img + TN_HDR_MAX_PROBE, probe);

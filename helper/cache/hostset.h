@@ -42,6 +42,7 @@ struct tn_hostset {
 	char *suffix; /* CurrentTailnet.MagicDNSSuffix, lower-case, no dots around; NULL if unknown */
 	bool magicdns; /* CurrentTailnet.MagicDNSEnabled */
 	bool tun;      /* Status.TUN */
+	bool paused;   /* tailscaled is Stopped or logged out on purpose: the cache keeps the names, serves none */
 	size_t skipped_names, skipped_addrs; /* invalid input dropped on the way in */
 	bool finished;
 };

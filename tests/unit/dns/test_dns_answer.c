@@ -20,16 +20,22 @@ static uint8_t pkt[600], out[TN_DNS_MSG_MAX];
 static struct tn_cache cache;
 static uint8_t *image;
 
-static void build(bool magicdns, int64_t valid_until)
+static void build_cache(bool magicdns, int64_t valid_until, bool paused)
 {
 	struct tn_hostset hs;
 	struct tn_error err = {0};
 	struct tn_cache_meta meta = {.generation = 77, .written_at = NOW - 10, .valid_until = valid_until};
 	size_t len;
 	fixture_tailnet_many(&hs, magicdns);
+	hs.paused = paused;
 	ck_assert_msg(tn_cache_build(&hs, &meta, &image, &len, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(tn_cache_parse(image, len, &cache, NULL), 0);
 	tn_hostset_free(&hs);
+}
+
+static void build(bool magicdns, int64_t valid_until)
+{
+	build_cache(magicdns, valid_until, false);
 }
 
 static void setup(void)
@@ -210,6 +216,18 @@ START_TEST(bare_names_follow_magicdns)
 	build(false, NOW + 3600);
 	expect_rcode("vault", TN_DNS_A, TN_RCODE_REFUSED, 0);
 	expect_rcode("vault." SUFFIX, TN_DNS_A, 0, 1);
+}
+END_TEST
+
+/* tailscaled Stopped or logged out: quad-100 serves nothing, so neither does the responder (REFUSED: the
+ * next nameserver decides), not even NXDOMAIN under the suffix. */
+START_TEST(paused_is_refused)
+{
+	free(image);
+	build_cache(true, NOW + 3600, true);
+	expect_rcode("vault." SUFFIX ".", TN_DNS_A, TN_RCODE_REFUSED, 0);
+	expect_rcode("nope." SUFFIX ".", TN_DNS_A, TN_RCODE_REFUSED, 0);
+	expect_rcode("8.33.101.100.in-addr.arpa.", TN_DNS_PTR, TN_RCODE_REFUSED, 0);
 }
 END_TEST
 
@@ -411,6 +429,7 @@ static Suite *answer_suite(void)
 	tcase_add_test(tc, many_addresses);
 	tcase_add_test(tc, reverse);
 	tcase_add_test(tc, bare_names_follow_magicdns);
+	tcase_add_test(tc, paused_is_refused);
 	tcase_add_test(tc, ttl_follows_the_cache);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("module");

@@ -440,6 +440,30 @@ static int lookup_ok(const char *name)
 	return m.by2(name, AF_INET, &he, buf, sizeof buf, &err, &herr) == NSS_STATUS_SUCCESS;
 }
 
+/* Stopped or logged out on purpose: every name and address falls through (UNAVAIL, never NOTFOUND), also
+ * the ones that would be NOTFOUND, and the next Running cache serves them again at once. */
+START_TEST(paused_cache_steps_aside)
+{
+	struct tn_hostset hs;
+	fixture_tailnet_many(&hs, true);
+	hs.paused = true;
+	fixture_write_cache(cache, &hs, 3600);
+	tn_hostset_free(&hs);
+	struct hostent he;
+	char buf[1024];
+	int err, herr;
+	ck_assert_int_eq(m.by2("vault", AF_INET, &he, buf, sizeof buf, &err, &herr), NSS_STATUS_UNAVAIL);
+	ck_assert_int_eq(herr, NO_RECOVERY);
+	ck_assert_int_eq(m.by2("nope." SUFFIX, AF_INET, &he, buf, sizeof buf, &err, &herr), NSS_STATUS_UNAVAIL);
+	uint8_t a[4] = {100, 101, 33, 8};
+	ck_assert_int_eq(m.addr1(a, 4, AF_INET, &he, buf, sizeof buf, &err, &herr), NSS_STATUS_UNAVAIL);
+	uint8_t unknown[4] = {100, 64, 9, 9};
+	ck_assert_int_eq(m.addr1(unknown, 4, AF_INET, &he, buf, sizeof buf, &err, &herr), NSS_STATUS_UNAVAIL);
+	write_tailnet(cache, true, 3600);
+	ck_assert(lookup_ok("vault"));
+}
+END_TEST
+
 /* A writer's rename plus "superseded" flag is seen by the very next lookup, not after the re-check. */
 START_TEST(replacement_is_seen_at_once)
 {
@@ -603,6 +627,7 @@ static Suite *module_suite(void)
 	tcase_add_test(tc, corrupt_cache);
 	tcase_add_test(tc, expired_cache);
 	tcase_add_test(tc, ttl_follows_valid_until);
+	tcase_add_test(tc, paused_cache_steps_aside);
 	tcase_add_test(tc, replacement_is_seen_at_once);
 	tcase_add_test(tc, replacement_without_flag);
 	tcase_add_test(tc, threads_while_rewriting);
