@@ -11,7 +11,7 @@
 #include "cli/commands.h"
 #include "dns/dns_server.h"
 #include "dns/resolv_conf.h"
-#include "nss/cache_reader.h"
+#include "nss/cache_file.h"
 #include "nss/name.h"
 #include "shared/log.h"
 
