@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cache_file.h"
 
@@ -33,6 +34,8 @@ struct reader {
 	struct view *v;
 	int err;       /* when v is NULL: why there was no view */
 	uint64_t gen;  /* the generation v belongs to; 0 never matches */
+	int fd;        /* during one lookup: the file the pages of fd_file come from, else -1 */
+	const struct tn_cache_file *fd_file;
 	int registered;
 	struct reader *prev, *next;
 };
@@ -144,6 +147,34 @@ int tn_current_set_path(const char *path)
 	return 0;
 }
 
+/* Ends a lookup's burst of fetches. */
+static void close_fd(struct reader *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	r->fd_file = NULL;
+}
+
+/* The views' page loader: one descriptor per thread and lookup, kept in its reader, so the pages a lookup
+ * touches (a bucket, a record, a name, its addresses) cost one open between them. */
+static int view_load(const struct tn_cache *c, uint32_t page)
+{
+	struct tn_cache_file *f = (struct tn_cache_file *)(uintptr_t)c; /* the first member of a view's file */
+	struct reader *r = have_key ? pthread_getspecific(reader_key) : NULL;
+	int fd = -1, rc;
+	if (!r) {
+		rc = tn_cache_file_fetch(f, &fd, page);
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	if (r->fd_file != f)
+		close_fd(r);
+	r->fd_file = f;
+	return tn_cache_file_fetch(f, &r->fd, page);
+}
+
 static const char *cache_path(void)
 {
 	if (set_path[0])
@@ -159,8 +190,9 @@ static int due(int64_t now)
 }
 
 /* Looks at the file and opens it anew when it is not the one in view. One thread at a time: with `wait` (it
- * has no view to go on with) a thread waits for the one at work, otherwise it leaves the work to it. */
-static void refresh(int64_t now, int wait)
+ * has no view to go on with) a thread waits for the one at work, otherwise it leaves the work to it. The
+ * descriptor of a file opened here stays with the thread `r` for its lookup. */
+static void refresh(int64_t now, int wait, struct reader *r)
 {
 	int cancel_state;
 	if (wait ? pthread_mutex_lock(&refresh_lock) != 0 : pthread_mutex_trylock(&refresh_lock) != 0)
@@ -184,11 +216,17 @@ static void refresh(int64_t now, int wait)
 	struct view *fresh = NULL, *dead = NULL;
 	int rc = 0;
 	if (!unchanged) {
+		int keep = -1;
 		fresh = calloc(1, sizeof *fresh);
-		rc = fresh ? tn_cache_open(path, &fresh->f, NULL) : -ENOMEM;
+		rc = fresh ? tn_cache_open_fd(path, &fresh->f, NULL, &keep) : -ENOMEM;
 		if (rc != 0) {
 			free(fresh);
 			fresh = NULL;
+		} else {
+			fresh->f.c.load = view_load;
+			close_fd(r);
+			r->fd = keep;
+			r->fd_file = &fresh->f;
 		}
 	}
 	pthread_mutex_lock(&lock);
@@ -228,6 +266,7 @@ static struct reader *reader(void)
 	struct reader *r = pthread_getspecific(reader_key);
 	if (r || !(r = calloc(1, sizeof *r)))
 		return r;
+	r->fd = -1;
 	if (pthread_setspecific(reader_key, r) != 0) {
 		free(r);
 		return NULL;
@@ -262,19 +301,22 @@ int tn_current_query(tn_query_fn fn, void *ctx)
 	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
 	int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	pthread_once(&once, init_once);
-	struct reader own = {0}, *r = reader();
+	struct reader own = {.fd = -1}, *r = reader();
 	if (!r)
 		r = &own;
 	for (int attempt = 0;; attempt++) {
 		if (due(now))
-			refresh(now, r->v == NULL);
+			refresh(now, r->v == NULL, r);
 		if (r->gen != __atomic_load_n(&generation, __ATOMIC_ACQUIRE))
 			adopt(r);
 		struct view *v = r->v;
-		if (!v)
+		if (!v) {
+			close_fd(r);
 			return r->err;
+		}
 		int rc = tn_cache_expired(&v->f.c, (int64_t)ts.tv_sec) ? -ESTALE : fn(&v->f.c, ctx);
 		int stale = tn_cache_file_stale(&v->f);
+		close_fd(r);
 		if (!stale || attempt) {
 			if (r == &own)
 				release(r);

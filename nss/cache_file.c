@@ -118,34 +118,51 @@ static int fetch_checked(struct tn_cache_file *f, int fd, uint32_t page, uint8_t
 	return install(f, page, buf);
 }
 
-/* The page loader (cache_reader.h): the level-1 page that holds the page's checksum first, then the page,
- * both from the same file, unchanged since it was opened; anything else marks the file stale. */
-static int load_page(const struct tn_cache *c, uint32_t page)
+/* Opens the path again for a fetch: it must still be the file that was opened, unchanged. */
+static int reopen(struct tn_cache_file *f)
 {
-	struct tn_cache_file *f = (struct tn_cache_file *)(uintptr_t)c; /* c is f->c, and f is writable memory */
-	uint8_t buf[TN_PAGE];
 	struct stat st;
-	int cancel_state;
-	if (__atomic_load_n(&c->page_ready[page], __ATOMIC_ACQUIRE) == READY)
+	int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd >= 0 && (fstat(fd, &st) != 0 || !tn_cache_file_same(f, &st))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+int tn_cache_file_fetch(struct tn_cache_file *f, int *fd, uint32_t page)
+{
+	uint8_t buf[TN_PAGE];
+	int cancel_state, rc = -1;
+	if (!f->c.page_ready || __atomic_load_n(&f->c.page_ready[page], __ATOMIC_ACQUIRE) == READY)
 		return 0;
 	if (tn_cache_file_stale(f))
 		return -1;
-	/* No cancellation point may leave the descriptor open or a page half installed. */
+	/* No cancellation point may leave a descriptor open or a page half installed. */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
-	int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY), rc = -1;
-	if (fd >= 0 && fstat(fd, &st) == 0 && tn_cache_file_same(f, &st)) {
-		uint32_t l1 = tn_cache_l1_page(c, page);
+	if (*fd < 0)
+		*fd = reopen(f);
+	if (*fd >= 0) {
+		uint32_t l1 = tn_cache_l1_page(&f->c, page);
 		rc = 0;
-		if (l1 && __atomic_load_n(&c->page_ready[l1], __ATOMIC_ACQUIRE) != READY)
-			rc = fetch_checked(f, fd, l1, buf);
+		if (l1 && __atomic_load_n(&f->c.page_ready[l1], __ATOMIC_ACQUIRE) != READY)
+			rc = fetch_checked(f, *fd, l1, buf);
 		if (rc == 0)
-			rc = fetch_checked(f, fd, page, buf);
+			rc = fetch_checked(f, *fd, page, buf);
 	}
-	if (fd >= 0)
-		close(fd);
 	if (rc != 0)
 		__atomic_store_n(&f->stale, 1, __ATOMIC_RELEASE);
 	pthread_setcancelstate(cancel_state, NULL);
+	return rc;
+}
+
+/* The page loader (cache_reader.h) when nobody keeps a descriptor across fetches. */
+static int load_page(const struct tn_cache *c, uint32_t page)
+{
+	struct tn_cache_file *f = (struct tn_cache_file *)(uintptr_t)c; /* c is f->c, and f is writable memory */
+	int fd = -1, rc = tn_cache_file_fetch(f, &fd, page);
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }
 
@@ -161,7 +178,7 @@ static int read_whole(struct tn_cache_file *f, int fd, const char **why)
 		return rc;
 	if (whole.generation != f->c.generation || whole.written_at != f->c.written_at) /* changed meanwhile */
 		FAIL(EBADMSG, "cache changed while it was read");
-	memset(f->c.page_ready, READY, len / TN_PAGE);
+	f->c.page_ready = NULL; /* every page is here: reads skip the per-page check */
 	return 0;
 }
 
@@ -205,6 +222,13 @@ static int open_checked(const char *path, int fd, struct tn_cache_file *out, con
 
 int tn_cache_open(const char *path, struct tn_cache_file *out, const char **why)
 {
+	return tn_cache_open_fd(path, out, why, NULL);
+}
+
+int tn_cache_open_fd(const char *path, struct tn_cache_file *out, const char **why, int *keep)
+{
+	if (keep)
+		*keep = -1;
 	memset(out, 0, sizeof *out);
 	if (!path || path[0] != '/')
 		FAIL(EPERM, "cache path must be absolute");
@@ -216,7 +240,10 @@ int tn_cache_open(const char *path, struct tn_cache_file *out, const char **why)
 	if (fd < 0)
 		return fd;
 	int rc = open_checked(path, fd, out, why);
-	close(fd);
+	if (rc == 0 && keep && out->c.page_ready)
+		*keep = fd; /* read by the page: the caller's first fetches can use it */
+	else
+		close(fd);
 	if (rc != 0)
 		tn_cache_close(out);
 	return rc;

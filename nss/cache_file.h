@@ -40,10 +40,20 @@ struct tn_cache_file {
 };
 
 int tn_cache_open(const char *path, struct tn_cache_file *out, const char **why);
+/* The same, and when the file is read by the page, its descriptor is left open in *keep for the caller's
+ * first fetches (tn_cache_file_fetch); else *keep is -1. */
+int tn_cache_open_fd(const char *path, struct tn_cache_file *out, const char **why, int *keep);
 void tn_cache_close(struct tn_cache_file *f);
 
 /* 1 when `st` (from lstat/stat of the path) still describes the file that was opened. */
 int tn_cache_file_same(const struct tn_cache_file *f, const struct stat *st);
+
+/* Fetches page `page` (1 and up), and the level-1 page with its checksum, into the file's memory through *fd,
+ * which is first opened when it is -1 (and checked to be the file that was opened, unchanged). The caller
+ * closes *fd after a burst of fetches: cache_current.c keeps one per lookup, so a lookup that touches four
+ * new pages opens the file once. The default loader opens and closes it per page. 0, or -1 with the file
+ * marked stale. */
+int tn_cache_file_fetch(struct tn_cache_file *f, int *fd, uint32_t page);
 
 /* 1 once a page could not be fetched (the file changed or went away): the caller should open it anew. */
 int tn_cache_file_stale(const struct tn_cache_file *f);

@@ -187,6 +187,17 @@ static inline void tn_put64(uint8_t *p, uint64_t v)
 	memcpy(p, &v, sizeof v);
 }
 
+/* The murmur3 64-bit finaliser, so the low bits (the bucket index) depend on every input byte. */
+static inline uint32_t tn_hash_final(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
 /* The one hash both tables use: 8 bytes at a time (multiply and xor-shift per word, the tail zero-padded),
  * then the murmur3 64-bit finaliser so the low bits (the bucket index) depend on every input byte. Seeded,
  * and the writer re-seeds until every probe sequence is short. Callers pass names already lower-cased. */
@@ -205,12 +216,20 @@ static inline uint32_t tn_hash(uint32_t seed, const void *data, size_t len)
 		h = (h ^ w) * 0x9fb21c651e98df25ull;
 		h ^= h >> 29;
 	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return (uint32_t)h;
+	return tn_hash_final(h);
+}
+
+/* tn_hash() of `len` bytes that are followed by zeros up to the next multiple of 8 (a folded query name):
+ * the same value, without the byte-by-byte tail. */
+static inline uint32_t tn_hash_padded(uint32_t seed, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t h = (0x9e3779b97f4a7c15ull ^ seed) + len;
+	for (size_t done = 0; done < len; done += 8) {
+		h = (h ^ tn_le64(p + done)) * 0x9fb21c651e98df25ull;
+		h ^= h >> 29;
+	}
+	return tn_hash_final(h);
 }
 
 #endif

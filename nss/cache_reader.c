@@ -179,9 +179,8 @@ int tn_cache_expired(const struct tn_cache *c, int64_t now)
 	return now > c->valid_until;
 }
 
-int tn_cache_find_name(const struct tn_cache *c, const char *name, size_t len, struct tn_hit *hit)
+static int find(const struct tn_cache *c, const char *name, size_t len, uint32_t h, struct tn_hit *hit)
 {
-	uint32_t h = tn_hash(c->seed, name, len);
 	for (uint32_t i = 0; i < c->max_probe; i++) {
 		const uint8_t *bk = tn_cache_bytes(c, c->fwd_off + (uint64_t)((h + i) & c->fwd_mask) * TN_BUCKET_SIZE,
 						   TN_BUCKET_SIZE);
@@ -200,6 +199,16 @@ int tn_cache_find_name(const struct tn_cache *c, const char *name, size_t len, s
 		}
 	}
 	return 0;
+}
+
+int tn_cache_find_name(const struct tn_cache *c, const char *name, size_t len, struct tn_hit *hit)
+{
+	return find(c, name, len, tn_hash(c->seed, name, len), hit);
+}
+
+int tn_cache_find_key(const struct tn_cache *c, const struct tn_name *n, struct tn_hit *hit)
+{
+	return find(c, n->s, n->len, tn_hash_padded(c->seed, n->s, n->len), hit);
 }
 
 int tn_cache_find_addr(const struct tn_cache *c, const uint8_t addr[16], struct tn_hit *hit)

@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "cache_format.h"
+#include "name.h"
 
 struct tn_cache;
 
@@ -81,6 +82,8 @@ int tn_cache_expired(const struct tn_cache *c, int64_t now);
 
 /* Forward lookup of a name already normalised by tn_name_normalize(): 1 found, 0 not found. */
 int tn_cache_find_name(const struct tn_cache *c, const char *name, size_t len, struct tn_hit *hit);
+/* The same for a name folded by tn_name_fold() (zero-padded: hashed a word at a time). */
+int tn_cache_find_key(const struct tn_cache *c, const struct tn_name *n, struct tn_hit *hit);
 /* Reverse lookup of a 16-byte address (IPv4 as ::ffff:a.b.c.d): 1 found, 0 not found. */
 int tn_cache_find_addr(const struct tn_cache *c, const uint8_t addr[16], struct tn_hit *hit);
 /* Node by index, for enumeration (0 <= idx < node_count): 1 ok, 0 out of range or damaged. */

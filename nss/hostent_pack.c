@@ -34,26 +34,34 @@ static char *buf_strdup(struct tn_buf *b, const char *s, size_t len)
 	return p;
 }
 
+/* The one answer every getaddrinfo(AF_INET/AF_INET6) and gethostbyname pays for, so it is laid out by hand
+ * in one pass after one size check, instead of through tn_buf_alloc(): pointer arrays first (aligned), then
+ * the addresses, the name and the alias. */
 int tn_pack_hostent(const struct tn_hit *hit, int af, const char *alias, struct hostent *he, char *buf, size_t buflen,
 		    char **canon)
 {
-	struct tn_buf b;
 	unsigned first = af == AF_INET ? 0 : hit->n4, n = af == AF_INET ? hit->n4 : hit->n6;
-	size_t alen = af == AF_INET ? 4 : 16, skip = af == AF_INET ? 12 : 0;
-
-	tn_buf_init(&b, buf, buflen);
-	char **aliases = tn_buf_alloc(&b, (alias ? 2 : 1) * sizeof(char *), alignof(char *));
-	char **list = tn_buf_alloc(&b, (n + 1) * sizeof(char *), alignof(char *));
-	char *data = tn_buf_alloc(&b, n * alen, alignof(uint32_t));
-	char *name = buf_strdup(&b, hit->fqdn, hit->fqdn_len);
-	char *alias_copy = alias ? buf_strdup(&b, alias, strlen(alias)) : NULL;
-	if (!aliases || !list || (n && !data) || !name || (alias && !alias_copy))
+	size_t alen = af == AF_INET ? 4 : 16, skip = af == AF_INET ? 12 : 0, alias_len = alias ? strlen(alias) : 0;
+	size_t pad = (alignof(char *) - ((uintptr_t)buf & (alignof(char *) - 1))) & (alignof(char *) - 1);
+	size_t n_aliases = alias ? 2 : 1;
+	size_t need = pad + (n_aliases + n + 1) * sizeof(char *) + n * alen + hit->fqdn_len + 1 +
+		      (alias ? alias_len + 1 : 0);
+	if (!buf || need > buflen)
 		return -ERANGE;
+	char **aliases = (char **)(void *)(buf + pad), **list = aliases + n_aliases;
+	char *data = (char *)(list + n + 1), *name = data + n * alen, *alias_copy = name + hit->fqdn_len + 1;
 	for (unsigned i = 0; i < n; i++) {
 		memcpy(data + i * alen, tn_hit_addr(hit, first + i) + TN_ADDR_BYTES + skip, alen);
 		list[i] = data + i * alen;
 	}
-	aliases[0] = alias_copy; /* NULL-terminated either way: the allocator zeroes */
+	list[n] = NULL;
+	memcpy(name, hit->fqdn, hit->fqdn_len);
+	name[hit->fqdn_len] = '\0';
+	if (alias) {
+		memcpy(alias_copy, alias, alias_len + 1);
+		aliases[0] = alias_copy;
+	}
+	aliases[n_aliases - 1] = NULL;
 	he->h_name = name;
 	he->h_aliases = aliases;
 	he->h_addrtype = af;

@@ -136,7 +136,7 @@ int cmd_resolv_conf(int argc, char **argv)
 		return cmd_fail("resolv-conf", &err);
 	}
 	if (search)
-		snprintf(suffix, sizeof suffix, "%s", n.s);
+		snprintf(suffix, sizeof suffix, "%.*s", (int)n.len, n.s);
 	else if (suffix_from_cache(cache, suffix, sizeof suffix, &err) < 0)
 		return cmd_fail("resolv-conf", &err);
 	struct tn_resolv_notes notes;
