@@ -83,10 +83,14 @@ int tn_pack_tuples(const struct tn_hit *hit, struct gaih_addrtuple **pat, char *
 	char *name = buf_strdup(&b, hit->fqdn, hit->fqdn_len);
 	if ((own && !t) || !name)
 		return -ERANGE;
-	/* Only now is anything visible to the caller written. */
+	/* Only now is anything visible to the caller written. IPv6 first: glibc's RFC 6724 sort (getaddrinfo.c
+	 * rfc3484_sort) connects a UDP socket per destination to learn its source address and opens a new one only
+	 * when it meets an IPv6 address after IPv4 ones, since an AF_INET6 socket serves IPv4 (v4-mapped) too. In
+	 * this order one socket serves both; the sort decides the order callers see either way. */
 	struct gaih_addrtuple *head = *pat ? *pat : t, *prev = NULL;
-	for (unsigned i = 0; i < n; i++) {
-		struct gaih_addrtuple *cur = i == 0 ? head : &t[*pat ? i - 1 : i];
+	for (unsigned k = 0; k < n; k++) {
+		unsigned i = k < hit->n6 ? hit->n4 + k : k - hit->n6; /* the IPv6 records, then the IPv4 ones */
+		struct gaih_addrtuple *cur = k == 0 ? head : &t[*pat ? k - 1 : k];
 		const uint8_t *a = tn_hit_addr(hit, i) + TN_ADDR_BYTES;
 		memset(cur, 0, sizeof *cur);
 		cur->name = name;

@@ -247,10 +247,10 @@ START_TEST(tuples)
 	ck_assert_int_eq(ttl, 5);
 	ck_assert_ptr_nonnull(pat);
 	ck_assert_str_eq(pat->name, "vault." SUFFIX);
-	ck_assert_int_eq(pat->family, AF_INET);
+	ck_assert_int_eq(pat->family, AF_INET6); /* IPv6 first: one socket serves glibc's sort (hostent_pack.c) */
 	ck_assert_uint_eq(pat->scopeid, 0);
 	ck_assert_ptr_nonnull(pat->next);
-	ck_assert_int_eq(pat->next->family, AF_INET6);
+	ck_assert_int_eq(pat->next->family, AF_INET);
 	ck_assert_ptr_null(pat->next->next);
 	free(buf);
 
