@@ -112,7 +112,7 @@ BENCH_BIN := $(BUILD)/bench/lookup_bench $(BUILD)/bench/libnss_floor.so.2
 $(BUILD)/bench/lookup_bench: bench/lookup_bench.c
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
 
 $(BUILD)/bench/libnss_floor.so.2: bench/nss_floor.c
 	@mkdir -p $(dir $@)
