@@ -16,6 +16,7 @@
 #include "nss/cache_format.h"
 #include "nss/cache_reader.h"
 #include "nss/crc32c.h"
+#include "nss/via.h"
 
 #define SEED_START 0x7a11e7u
 #define SEED_TRIES 32
@@ -56,6 +57,12 @@ static uint32_t table_put(uint8_t *tab, uint32_t mask, uint32_t hash, uint32_t r
 	}
 }
 
+static int shadowed(const struct tn_hostset *hs, const char *name, size_t len)
+{
+	uint8_t addr[16];
+	return tn_via_parse(name, len, hs->ts_version, addr);
+}
+
 /* Fills both tables with `seed`; returns the longest probe sequence (distance + 1). */
 static uint32_t fill_tables(const struct tn_hostset *hs, const struct layout *l, uint8_t *img, uint32_t seed)
 {
@@ -66,10 +73,12 @@ static uint32_t fill_tables(const struct tn_hostset *hs, const struct layout *l,
 	for (size_t i = 0; i < hs->n; i++) {
 		const struct tn_host *h = &hs->hosts[i];
 		uint32_t d = 0;
-		if (!h->fqdn_hidden) /* an ExtraRecord answers for it: only the bare name leads here */
+		/* Not indexed: an FQDN an ExtraRecord answers for (only the bare name leads to the node), and a name
+		 * shaped like a 4via6 name, which quad-100 answers as one before it looks at any host (tsdns.go). */
+		if (!h->fqdn_hidden && !shadowed(hs, h->fqdn, h->fqdn_len))
 			d = table_put(fwd, fmask, tn_hash(seed, h->fqdn, h->fqdn_len), (uint32_t)i + 1, NULL);
 		worst = d > worst ? d : worst;
-		if (h->bare_len) {
+		if (h->bare_len && !shadowed(hs, h->fqdn, h->bare_len)) {
 			d = table_put(fwd, fmask, tn_hash(seed, h->fqdn, h->bare_len), ((uint32_t)i + 1) | TN_REF_BARE,
 				      NULL);
 			worst = d > worst ? d : worst;
