@@ -96,7 +96,7 @@ int tn_localapi_probe_peer(const char *path, struct tn_peer *peer, struct tn_err
 	int rc;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
 		int e = errno;
-		rc = e == ENOENT || e == ECONNREFUSED ? 0 : -1;
+		rc = e == ENOENT ? 0 : e == ECONNREFUSED ? TN_PEER_DOWN : -1;
 		tn_error_set(err, TN_EXIT_UNREACHABLE, "%s %s: %s",
 			     e == ECONNREFUSED ? "tailscaled is down: nothing listens on" : "cannot connect to", path,
 			     strerror(e));
@@ -377,4 +377,40 @@ int tn_localapi_get(const struct tn_localapi *api, const char *path, tn_localapi
 	int rc = tn_localapi_req_finish(t, curl_easy_perform(t->curl), err);
 	tn_localapi_req_free(t);
 	return rc;
+}
+
+struct body {
+	char *data;
+	size_t len, max;
+	const char *path;
+};
+
+static int collect(void *ctx, const char *data, size_t len, struct tn_error *err)
+{
+	struct body *b = ctx;
+	if (b->len + len > b->max)
+		return tn_error_set(err, TN_EXIT_BAD_ANSWER, "%s is larger than %zu bytes", b->path, b->max);
+	char *p = realloc(b->data, b->len + len + 1);
+	if (!p)
+		return tn_error_set(err, TN_EXIT_FAIL, "out of memory");
+	memcpy(p + b->len, data, len);
+	b->data = p;
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int tn_localapi_get_body(const struct tn_localapi *api, const char *path, size_t max, char **body, size_t *len,
+			 struct tn_error *err)
+{
+	struct body b = {.max = max, .path = path};
+	if (tn_localapi_get(api, path, collect, &b, err) != 0) {
+		free(b.data);
+		return -1;
+	}
+	if (!b.data && !(b.data = calloc(1, 1)))
+		return tn_error_set(err, TN_EXIT_FAIL, "out of memory");
+	*body = b.data;
+	*len = b.len;
+	return 0;
 }

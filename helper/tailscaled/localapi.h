@@ -69,8 +69,10 @@ struct tn_peer {
 bool tn_localapi_trusted(uid_t uid);
 
 /* One connection to `path`, to see who serves it: 1 connected (*peer filled: trusted or not, the caller
- * decides what to do), 0 no daemon (no such file, or nothing listens: ENOENT / ECONNREFUSED, *err says
- * which), -1 anything else (not a socket, a path too long, SO_PEERCRED failing). Sends nothing. */
+ * decides what to do); 0 no socket there (ENOENT); TN_PEER_DOWN the socket is there but nothing listens
+ * (ECONNREFUSED: a daemon that is down or restarting); -1 anything else (not a socket, no permission, a path
+ * too long, SO_PEERCRED failing). *err says why whenever it is not 1. Sends nothing. */
+#define TN_PEER_DOWN (-2)
 int tn_localapi_probe_peer(const char *path, struct tn_peer *peer, struct tn_error *err);
 
 /* The message for a socket served by a uid the helper does not trust (TN_EXIT_UNREACHABLE: the daemon the
@@ -80,6 +82,11 @@ int tn_localapi_untrusted(const char *path, const struct tn_peer *peer, struct t
 /* `path` is relative to /localapi/v0/, query included ("status", "watch-ipn-bus?mask=4098"). */
 int tn_localapi_get(const struct tn_localapi *api, const char *path, tn_localapi_body_fn fn, void *ctx,
 		    struct tn_error *err);
+
+/* The whole 200 body of a small document, up to `max` bytes (more is TN_EXIT_BAD_ANSWER), in a malloc'd
+ * buffer with a NUL after it (*body, *len); the caller frees it. */
+int tn_localapi_get_body(const struct tn_localapi *api, const char *path, size_t max, char **body, size_t *len,
+			 struct tn_error *err);
 
 /* The same request, driven by the caller: tn_localapi_get() is new + curl_easy_perform + finish + free. A
  * caller that must wait on more than one transfer, on timers and on signals at once (watch) adds the easy
