@@ -88,21 +88,29 @@ tn_assert_eq "$(last_argv "$TAILSCALED_DOUBLE_LOG" | tr '\n' ' ')" \
 	"tailscaled started in kernel TUN mode on the system socket, state in the state directory"
 tn_assert_eq "$(last_field "$TAILSCALED_DOUBLE_LOG" session_leader)" True "tailscaled runs in its own session"
 tn_assert_eq "$(mints)" 1 "one key minted"
-tn_assert_eq "$(last_argv "$TAILSCALE_DOUBLE_LOG" | tr '\n' ' ')" \
-	"--socket=$SYSTEM_SOCKET up --auth-key=file:$A/auth-key --accept-dns=false --stateful-filtering=false --hostname=buildbox --timeout=60s --advertise-tags=tag:tazpod " \
-	"tailscale up with exactly the seed's flags and the key as a file"
+ARGV=$(last_argv "$TAILSCALE_DOUBLE_LOG" | tr '\n' ' ')
+FD=$(sed -n 's|.* --auth-key=file:/dev/fd/\([0-9]*\) .*|\1|p' <<<"$ARGV")
+[ -n "$FD" ] || tn_fail "the key was not given as file:/dev/fd/N: $ARGV"
+tn_assert_eq "$ARGV" \
+	"--socket=$SYSTEM_SOCKET up --auth-key=file:/dev/fd/$FD --accept-dns=false --advertise-tags=tag:tazpod --hostname=buildbox --stateful-filtering=false --timeout=60s " \
+	"tailscale up: the key as an inherited descriptor, the container defaults for a daemon up started, the key's tags"
 tn_assert_eq "$(last_field "$TAILSCALE_DOUBLE_LOG" backend_state)" NeedsLogin "tailscale up ran on a NeedsLogin node"
-tn_assert_eq "$(last_field "$TAILSCALE_DOUBLE_LOG" key_file_mode)" 0o600 "the key file was mode 0600"
 tn_assert_eq "$(last_field "$TAILSCALE_DOUBLE_LOG" key_in_argv)/$(last_field "$TAILSCALE_DOUBLE_LOG" key_in_environ)" \
 	False/False "the key was in neither argv nor the environment of tailscale up"
-[ ! -e "$A/auth-key" ] || tn_fail "the key file is still there after the login"
-tn_ok "the key file was removed after the login"
+tn_assert_eq "$(tsapi_py "json.loads([r for r in reqs if r['path'] == KEYS][-1]['body'])['capabilities']['devices']['create']")" \
+	'{"reusable": false, "ephemeral": true, "preauthorized": true, "tags": ["tag:tazpod"]}' \
+	"the key: single-use, and ephemeral because up started this tailscaled"
+[ ! -e "$A/auth-key" ] || tn_fail "an auth-key file in the state directory"
 KEY=$(tsapi_py '[json.loads(r["response"])["key"] for r in reqs if r["path"] == KEYS][-1]')
+! grep -rqF -- "$KEY" "$A" /run /var/cache "$TN_TMP/home" || tn_fail "the key is in a file: $(grep -rlF -- "$KEY" "$A" /run /var/cache "$TN_TMP/home")"
+tn_ok "the key is in no file (state directory, /run, /var/cache, home)"
 for f in "$TN_TMP/up.out" "$TN_TMP/up.err" "$A"/*.log "$TAILSCALED_DOUBLE_LOG" "$TAILSCALE_DOUBLE_LOG"; do
 	! grep -qF -- "$KEY" "$f" || tn_fail "the minted key shows in $f"
 	! grep -qF -- "$CLIENT_SECRET" "$f" || tn_fail "the OAuth secret shows in $f"
 done
 tn_ok "neither the key nor the OAuth secret in any output, log or recorded argv"
+tn_assert_contains "$UP_OUT" "tailscaled started by tailnet-helper up (pid $(pidof_file "$A/tailscaled.pid"))" \
+	"summary: the daemon is one up started"
 tn_assert_contains "$UP_OUT" "Running in kernel TUN mode" "summary: the mode, from the status"
 tn_assert_contains "$UP_OUT" "tailnet    example.com ($S)" "summary: the tailnet"
 tn_assert_contains "$UP_OUT" "this node  buildbox.$S 100.88.14.7" "summary: this node"
