@@ -245,6 +245,54 @@ tn_assert_contains "$UP_ERR" "CreateTUN(\"tailscale0\") failed" "it shows the en
 [ -z "$(pidof_file "$F/watch.pid")" ] || tn_fail "a watcher was started for a daemon that died"
 tn_ok "no watcher for a daemon that died"
 
+# --- a TUN device that opens, but no interface can be made (unprivileged LXC, gVisor) -------------------------
+# The double as tailscaled fails there: TUNSETIFF refused, "tstun.New(...): operation not permitted". Its
+# fallback list works as createEngine's does:
+TAILSCALED_DOUBLE_TUNSETIFF=EPERM tailscaled --tun=tailscale0,userspace-networking --state="$TN_TMP/fallback.state" \
+	--socket="$TN_TMP/fallback.sock" 2>"$TN_TMP/fallback.log" &
+FALLBACK=$!
+tn_wait_until 10 "the double with a fallback list" test -S "$TN_TMP/fallback.sock"
+tn_assert_eq "$(curl -sS --unix-socket "$TN_TMP/fallback.sock" http://local-tailscaled.sock/localapi/v0/status |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["TUN"])')" False \
+	"the tailscaled double: --tun=tailscale0,userspace-networking comes up in userspace mode when TUNSETIFF is refused"
+tn_assert_contains "$(cat "$TN_TMP/fallback.log")" 'wgengine.NewUserspaceEngine(tun "tailscale0") error: tstun.New("tailscale0"): operation not permitted' \
+	"the tailscaled double logs the TUN failure as tailscaled does"
+kill "$FALLBACK"
+wait "$FALLBACK"
+[ ! -e "$TN_TMP/fallback.sock" ] || tn_fail "the tailscaled double left its socket behind after SIGTERM"
+L="$TN_TMP/state-l"
+before=$(starts)
+TAILSCALED_DOUBLE_TUNSETIFF=EPERM up_in "$L"
+up_ok "up (auto) where the TUN device opens but no interface can be made exits 0"
+tn_assert_eq "$(($(starts) - before))" 2 "tailscaled was started twice: TUN, then userspace"
+tn_assert_eq "$(tail -n 2 "$TAILSCALED_DOUBLE_LOG" | python3 -c 'import json,sys; print(" | ".join(" ".join(json.loads(l)["argv"][2:4]) for l in sys.stdin))')" \
+	"--socket=$SYSTEM_SOCKET --tun=tailscale0 | --socket=$L/tailscaled.sock --tun=userspace-networking" \
+	"first --tun=tailscale0 on the system socket, then userspace networking with the proxies"
+tn_assert_contains "$UP_ERR" 'tstun.New("tailscale0"): operation not permitted' "up shows why TUN mode failed"
+tn_assert_contains "$UP_ERR" "starting it in userspace-networking mode instead" "and says what it does about it"
+tn_assert_contains "$UP_OUT" "Running in userspace-networking mode; tailscaled 1.102.3-t7dc695f92-g1a2b3c4d5 at $L/tailscaled.sock" \
+	"summary: userspace mode on the state directory's socket"
+[ -s "$L/proxy.env" ] || tn_fail "no proxy.env after the retry in userspace mode"
+down_in "$L"
+TAILSCALED_DOUBLE_TUNSETIFF=EPERM up_in "$TN_TMP/state-l2" --mode tun
+tn_assert_eq "$UP_RC" 3 "--mode tun where no interface can be made: exit 3, no retry"
+tn_assert_contains "$UP_ERR" "operation not permitted" "it shows the daemon's reason"
+
+# --- TS_SOCKET (the container image's variable) names the socket, as TAILSCALE_SOCKET does -----------------
+cp "$EXAMPLES/running.json" "$TN_TMP/ts-socket.json"
+tn_localapi_start "$TN_TMP/ts-socket.json" "$TN_TMP/ts-socket.sock" 2>>"$TN_TMP/other-double.log"
+before=$(starts)
+TS_SOCKET="$TN_TMP/ts-socket.sock" up_in "$TN_TMP/state-ts"
+up_ok "up with TS_SOCKET exits 0"
+tn_assert_eq "$(starts)" "$before" "TS_SOCKET: the daemon there is used, none started"
+tn_assert_contains "$UP_OUT" "at $TN_TMP/ts-socket.sock" "TS_SOCKET: the summary names that socket"
+tn_assert_contains "$UP_OUT" "not started by tailnet-helper up" "TS_SOCKET: and says up did not start it"
+TS_SOCKET="$TN_TMP/ts-socket.sock" TAILSCALE_SOCKET="$TN_TMP/none.sock" up_in "$TN_TMP/state-ts" --mode userspace
+tn_assert_eq "$UP_RC" 0 "TAILSCALE_SOCKET wins over TS_SOCKET (nothing there: up starts one on it)"
+tn_assert_contains "$UP_OUT" "at $TN_TMP/none.sock" "TAILSCALE_SOCKET named the socket"
+down_in "$TN_TMP/state-ts"
+tn_localapi_stop
+
 # --- NoState first: up waits for the backend instead of logging in blindly --------------------------------
 G_DIR="$TN_TMP/state-g"
 before=$(mints)
