@@ -30,14 +30,7 @@ export TAILSCALED_DOUBLE_LOG="$TN_TMP/tailscaled.argv" TAILSCALE_DOUBLE_LOG="$TN
 : >"$TAILSCALED_DOUBLE_LOG"
 : >"$TAILSCALE_DOUBLE_LOG"
 chmod 0666 "$TAILSCALED_DOUBLE_LOG" "$TAILSCALE_DOUBLE_LOG" "$TSAPI_LOG"
-mount -t tmpfs -o mode=0755 tailnet-run /run || tn_fail "cannot mount a private /run"
-# A private /tmp, for the container image's /tmp/tailscaled.sock; this test's files, the build and the
-# sources stay where they are.
-mkdir -p /run/tn-oldtmp && mount --bind /tmp /run/tn-oldtmp
-mount -t tmpfs -o mode=1777 tailnet-tmp /tmp || tn_fail "cannot mount a private /tmp"
-for keep in "$TN_TMP" "$TN_BUILD" "$TN_SRCDIR"; do
-	case "$keep" in /tmp/*) mkdir -p "$keep" && mount --bind "/run/tn-oldtmp/${keep#/tmp/}" "$keep" ;; esac
-done
+tn_private_run_tmp # the system socket and the container image's /tmp/tailscaled.sock are ours to play with
 SYSTEM_SOCKET=/var/run/tailscale/tailscaled.sock
 
 mints() { tsapi_count "/api/v2/tailnet/-/keys"; }
