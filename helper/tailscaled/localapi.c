@@ -371,11 +371,32 @@ void tn_localapi_req_free(struct tn_localapi_req *t)
 int tn_localapi_get(const struct tn_localapi *api, const char *path, tn_localapi_body_fn fn, void *ctx,
 		    struct tn_error *err)
 {
-	struct tn_localapi_req *t = tn_localapi_req_new(api, path, fn, ctx, err);
+	return tn_localapi_send(api, NULL, path, NULL, 0, fn, ctx, err);
+}
+
+static int drop(void *ctx, const char *data, size_t len, struct tn_error *err)
+{
+	(void)ctx, (void)data, (void)len, (void)err;
+	return 0;
+}
+
+int tn_localapi_send(const struct tn_localapi *api, const char *method, const char *path, const char *json,
+		     size_t len, tn_localapi_body_fn fn, void *ctx, struct tn_error *err)
+{
+	struct tn_localapi_req *t = tn_localapi_req_new(api, path, fn ? fn : drop, ctx, err);
 	if (!t)
 		return -1;
+	struct curl_slist *headers = NULL;
+	if (method) {
+		headers = curl_slist_append(NULL, "Content-Type: application/json");
+		curl_easy_setopt(t->curl, CURLOPT_CUSTOMREQUEST, method);
+		curl_easy_setopt(t->curl, CURLOPT_POSTFIELDS, json);
+		curl_easy_setopt(t->curl, CURLOPT_POSTFIELDSIZE, (long)len);
+		curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, headers);
+	}
 	int rc = tn_localapi_req_finish(t, curl_easy_perform(t->curl), err);
 	tn_localapi_req_free(t);
+	curl_slist_free_all(headers);
 	return rc;
 }
 

@@ -83,6 +83,11 @@ int tn_localapi_untrusted(const char *path, const struct tn_peer *peer, struct t
 int tn_localapi_get(const struct tn_localapi *api, const char *path, tn_localapi_body_fn fn, void *ctx,
 		    struct tn_error *err);
 
+/* The same with another method and a JSON body (Content-Type application/json), for the few writes the
+ * helper makes ("PATCH", "prefs"). `fn` may be NULL to drop the answer. */
+int tn_localapi_send(const struct tn_localapi *api, const char *method, const char *path, const char *json,
+		     size_t len, tn_localapi_body_fn fn, void *ctx, struct tn_error *err);
+
 /* The whole 200 body of a small document, up to `max` bytes (more is TN_EXIT_BAD_ANSWER), in a malloc'd
  * buffer with a NUL after it (*body, *len); the caller frees it. */
 int tn_localapi_get_body(const struct tn_localapi *api, const char *path, size_t max, char **body, size_t *len,

@@ -140,7 +140,7 @@ int tn_prefs_parse(const char *text, size_t len, struct tn_prefs *out, struct tn
 	return r.failed ? -1 : 0;
 }
 
-int tn_prefs_read(const struct tn_localapi *api, struct tn_prefs *out, struct tn_error *err)
+int tn_prefs_read(const struct tn_localapi *api, struct tn_prefs *out, char **raw, struct tn_error *err)
 {
 	char *body;
 	size_t len;
@@ -149,6 +149,99 @@ int tn_prefs_read(const struct tn_localapi *api, struct tn_prefs *out, struct tn
 	int rc = tn_prefs_parse(body, len, out, err);
 	if (rc != 0)
 		tn_error_wrap(err, "tailscaled at %s: ", api->socket);
-	free(body);
+	if (rc == 0 && raw)
+		*raw = body;
+	else
+		free(body);
 	return rc;
+}
+
+/* The prefs `tailscale up` has no flag for (ipn.Prefs fields; MaskedPrefs has a <Field>Set for each). */
+static const char *const set_only[] = {"RunWebClient", "AdvertiseServices", "Sync", "NetfilterKind", "RemoteConfig",
+				       "DriveShares", "RelayServerPort", "RelayServerStaticEndpoints"};
+
+static json_t *load_object(const char *text, const char *what, struct tn_error *err)
+{
+	json_t *doc = json_loads(text, 0, NULL);
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		tn_error_set(err, TN_EXIT_BAD_ANSWER, "tailscaled's prefs %s the login are not a JSON object", what);
+		return NULL;
+	}
+	return doc;
+}
+
+static void note(char *names, size_t size, const char *name)
+{
+	size_t used = strlen(names);
+	if (used < size)
+		snprintf(names + used, size - used, "%s%s", used ? "," : "", name);
+}
+
+/* Absent and null are the same to Go's decoder (the field keeps its zero value). */
+static bool same(json_t *a, json_t *b)
+{
+	return (json_is_null(a) || !a) ? (json_is_null(b) || !b) : json_equal(a, b);
+}
+
+int tn_prefs_restore(const char *before, const char *after, char **masked, char *names, size_t names_size,
+		     struct tn_error *err)
+{
+	*masked = NULL;
+	names[0] = '\0';
+	json_t *b = load_object(before, "before", err), *a = b ? load_object(after, "after", err) : NULL;
+	json_t *m = json_object();
+	int n = -1;
+	if (!a || !m)
+		goto out;
+	n = 0;
+	for (size_t i = 0; i < sizeof set_only / sizeof set_only[0]; i++) {
+		json_t *old = json_object_get(b, set_only[i]);
+		if (!old || same(old, json_object_get(a, set_only[i])))
+			continue; /* RemoteConfig is absent before 1.102 */
+		char set[64];
+		snprintf(set, sizeof set, "%sSet", set_only[i]);
+		json_object_set(m, set_only[i], old);
+		json_object_set_new(m, set, json_true());
+		note(names, names_size, set_only[i]);
+		n++;
+	}
+	json_t *au_old = json_object_get(b, "AutoUpdate"), *au_new = json_object_get(a, "AutoUpdate");
+	json_t *au = json_object(), *au_set = json_object();
+	static const char *const au_fields[] = {"Check", "Apply"};
+	for (size_t i = 0; au && au_set && json_is_object(au_old) && i < 2; i++) {
+		json_t *old = json_object_get(au_old, au_fields[i]);
+		json_object_set(au, au_fields[i], old ? old : json_null());
+		if (!old || same(old, json_object_get(au_new, au_fields[i])))
+			continue;
+		char set[32], name[32];
+		snprintf(set, sizeof set, "%sSet", au_fields[i]);
+		snprintf(name, sizeof name, "AutoUpdate.%s", au_fields[i]);
+		json_object_set_new(au_set, set, json_true());
+		note(names, names_size, name);
+		n++;
+	}
+	if (json_object_size(au_set)) {
+		json_object_set(m, "AutoUpdate", au);
+		json_object_set(m, "AutoUpdateSet", au_set);
+	}
+	json_decref(au);
+	json_decref(au_set);
+	/* An exit node held by its ID that the login could not carry (no address known for it): the login left
+	 * no exit node at all. */
+	json_t *id = json_object_get(b, "ExitNodeID");
+	if (json_string_length(id) && !json_string_length(json_object_get(a, "ExitNodeID")) &&
+	    !json_string_length(json_object_get(a, "ExitNodeIP")) && !json_string_length(json_object_get(a, "AutoExitNode"))) {
+		json_object_set(m, "ExitNodeID", id);
+		json_object_set_new(m, "ExitNodeIDSet", json_true());
+		note(names, names_size, "ExitNodeID");
+		n++;
+	}
+	if (n > 0 && !(*masked = json_dumps(m, JSON_COMPACT)))
+		n = tn_error_set(err, TN_EXIT_FAIL, "out of memory");
+out:
+	json_decref(a);
+	json_decref(b);
+	json_decref(m);
+	return n;
 }

@@ -49,7 +49,20 @@ struct tn_prefs {
 
 int tn_prefs_parse(const char *text, size_t len, struct tn_prefs *out, struct tn_error *err);
 
-/* GET /localapi/v0/prefs, parsed. */
-int tn_prefs_read(const struct tn_localapi *api, struct tn_prefs *out, struct tn_error *err);
+/* GET /localapi/v0/prefs, parsed. With `raw` non-NULL the document itself is kept there too (malloc'd,
+ * NUL-terminated; the caller frees it). */
+int tn_prefs_read(const struct tn_localapi *api, struct tn_prefs *out, char **raw, struct tn_error *err);
+
+/* What a login must put back: `tailscale up` replaces all the prefs (LocalBackend.Start takes its
+ * UpdatePrefs whole, ts:ipn/ipnlocal/local.go startLocked) and has no flags for some of them - the ones only
+ * `tailscale set` and other commands change: RunWebClient, AutoUpdate.Check and .Apply, AdvertiseServices,
+ * Sync, NetfilterKind, RemoteConfig (1.102+), DriveShares, RelayServerPort, RelayServerStaticEndpoints, and
+ * an ExitNodeID the login could not carry. Compares the prefs from before the login with those after, and
+ * writes the ipn.MaskedPrefs (the value from before and <Field>Set, AutoUpdateSet for AutoUpdate's two) that
+ * restores each one that changed into *masked (malloc'd, compact JSON), or NULL when none did. *names gets
+ * them, comma-separated, for messages. Returns the number of fields, or -1 with err for a document that
+ * is not a JSON object. */
+int tn_prefs_restore(const char *before, const char *after, char **masked, char *names, size_t names_size,
+		     struct tn_error *err);
 
 #endif

@@ -94,7 +94,9 @@ int tn_up_settle(const struct tn_up_config *cfg, const char *sock, struct tn_bri
 int tn_up_may_write(const struct tn_up_daemon *d, struct tn_error *err);
 /* Logs a NeedsLogin node in: reads its prefs, mints a single-use key (in process), and hands it to
  * `tailscale up` through a memfd named as file:/dev/fd/N, so that no file holds it, with the flags that keep
- * the node's settings (up_flags.h), then waits for Running. Never called for a node that is Running. */
+ * the node's settings (up_flags.h), waits for Running, and then puts back with one PATCH of the prefs the
+ * settings `tailscale up` reverts but has no flag for (prefs.h tn_prefs_restore). Never called for a node
+ * that is Running. */
 int tn_up_login(const struct tn_up_config *cfg, const struct tn_up_daemon *d, struct tn_brief *b,
 		struct tn_error *err);
 

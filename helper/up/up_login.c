@@ -48,7 +48,7 @@ int tn_up_may_write(const struct tn_up_daemon *d, struct tn_error *err)
 	struct tn_localapi api = {d->sock, TN_LOCALAPI_CONNECT_TIMEOUT_MS, TN_LOCALAPI_TIMEOUT_MS};
 	struct tn_prefs prefs;
 	char name[256];
-	if (tn_prefs_read(&api, &prefs, err) != 0)
+	if (tn_prefs_read(&api, &prefs, NULL, err) != 0)
 		return -1;
 	if (prefs.operator_user[0] && !strcmp(prefs.operator_user, my_name(name, sizeof name)))
 		return 1;
@@ -163,21 +163,18 @@ static int run_tailscale_up(const struct tn_up_config *cfg, const struct tn_up_d
 	return 0;
 }
 
-int tn_up_login(const struct tn_up_config *cfg, const struct tn_up_daemon *d, struct tn_brief *b,
-		struct tn_error *err)
+static int login(const struct tn_up_config *cfg, const struct tn_up_daemon *d, const struct tn_prefs *cur,
+		 struct tn_brief *b, struct tn_error *err)
 {
 	struct tn_localapi api = {d->sock, TN_LOCALAPI_CONNECT_TIMEOUT_MS, TN_LOCALAPI_TIMEOUT_MS};
-	struct tn_prefs cur;
 	struct tn_up_flags flags = {0};
-	if (tn_prefs_read(&api, &cur, err) != 0)
-		return -1;
 
 	struct tn_mint_settings settings = cfg->mint;
 	char host[256] = "", desc[TN_DESCRIPTION_MAX + 1];
 	if (cfg->hostname)
 		snprintf(host, sizeof host, "%s", cfg->hostname);
-	else if (cur.hostname[0])
-		snprintf(host, sizeof host, "%s", cur.hostname);
+	else if (cur->hostname[0])
+		snprintf(host, sizeof host, "%s", cur->hostname);
 	else
 		gethostname(host, sizeof host - 1);
 	if (!settings.description) {
@@ -185,14 +182,14 @@ int tn_up_login(const struct tn_up_config *cfg, const struct tn_up_daemon *d, st
 		settings.description = desc;
 	}
 	/* The node keeps its tags unless --tags says otherwise: they are who it is in the tailnet's policy. */
-	if (!settings.tags && cur.tags[0])
-		settings.tags = cur.tags;
+	if (!settings.tags && cur->tags[0])
+		settings.tags = cur->tags;
 	/* An ephemeral node leaves the tailnet when it goes offline: right for a container's tailscaled, not
 	 * for a host's. One key, one login: single-use. */
 	settings.ephemeral = cfg->ephemeral >= 0 ? cfg->ephemeral : d->ours;
 	settings.reusable = false;
 	/* Settings that cannot be carried fail here, before a key is minted for nothing. */
-	if (login_flags(cfg, d, &cur, &flags, err) != 0)
+	if (login_flags(cfg, d, cur, &flags, err) != 0)
 		return -1;
 	if (d->ours)
 		tn_info("tailscaled at %s (started by up) needs a login: minting a single-use%s auth key", d->sock,
@@ -230,4 +227,40 @@ int tn_up_login(const struct tn_up_config *cfg, const struct tn_up_daemon *d, st
 		return tn_error_set(err, TN_EXIT_NOT_RUNNING, "after tailscale up, tailscaled at %s is %s, not Running",
 				    d->sock, b->backend_state);
 	return 0;
+}
+
+/* The settings `tailscale up` has no flag for, as they were before the login (tn_prefs_restore). The node
+ * is logged in by now: a failure here is said, and is the command's error. */
+static int put_back(const struct tn_up_daemon *d, const char *before, struct tn_error *err)
+{
+	struct tn_localapi api = {d->sock, TN_LOCALAPI_CONNECT_TIMEOUT_MS, TN_LOCALAPI_TIMEOUT_MS};
+	struct tn_prefs now;
+	char *after = NULL, *masked = NULL, names[512];
+	int n = tn_prefs_read(&api, &now, &after, err);
+	if (n == 0)
+		n = tn_prefs_restore(before, after, &masked, names, sizeof names, err);
+	if (n > 0) {
+		if (tn_localapi_send(&api, "PATCH", "prefs", masked, strlen(masked), NULL, NULL, err) == 0)
+			tn_info("put back what tailscale up reverted and has no flag for: %s", names);
+		else
+			n = tn_error_wrap(err, "the node is logged in, but its %s could not be put back: ", names);
+	}
+	free(after);
+	free(masked);
+	return n < 0 ? -1 : 0;
+}
+
+int tn_up_login(const struct tn_up_config *cfg, const struct tn_up_daemon *d, struct tn_brief *b,
+		struct tn_error *err)
+{
+	struct tn_localapi api = {d->sock, TN_LOCALAPI_CONNECT_TIMEOUT_MS, TN_LOCALAPI_TIMEOUT_MS};
+	struct tn_prefs cur;
+	char *before = NULL;
+	if (tn_prefs_read(&api, &cur, &before, err) != 0)
+		return -1;
+	int rc = login(cfg, d, &cur, b, err);
+	if (rc == 0)
+		rc = put_back(d, before, err);
+	free(before);
+	return rc;
 }

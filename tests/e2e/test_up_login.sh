@@ -121,7 +121,9 @@ BEFORE_PREFS="dict(ControlURL='https://headscale.example.com', RouteAll=True, Ex
 	ExitNodeAllowLANAccess=True, CorpDNS=False, RunSSH=True, ShieldsUp=True, AdvertiseTags=['tag:other'],
 	Hostname='vault-builder', AdvertiseRoutes=['0.0.0.0/0', '::/0', '10.0.42.0/24'], NoSNAT=True,
 	NoStatefulFiltering='false', NetfilterMode=1, OperatorUser='nobody', AppConnector={'Advertise': True},
-	PostureChecking=True, Config=persist('tagged-devices'))"
+	PostureChecking=True, RunWebClient=True, AutoUpdate={'Check': False, 'Apply': 'true'},
+	AdvertiseServices=['svc:web'], Sync='false', NetfilterKind='nftables', RemoteConfig=True,
+	RelayServerPort=40000, Config=persist('tagged-devices'))"
 system_daemon expired "$BEFORE_PREFS"
 BEFORE=$(prefs_of "$TN_SOCKET")
 up_in "$TN_TMP/state-expired" --socket "$TN_SOCKET" --cache "$TN_TMP/expired.cache"
@@ -132,12 +134,22 @@ tn_assert_contains "$ARGV" "--accept-dns=false --accept-routes --advertise-conne
 	"every setting is carried as the flag prefsToFlags names for it"
 tn_assert_not_contains "$ARGV" "--reset" "never --reset"
 tn_assert_eq "$(prefs_of "$TN_SOCKET")" "$BEFORE" "after the login the prefs are what they were, field for field"
+tn_assert_contains "$UP_ERR" "put back what tailscale up reverted and has no flag for: RunWebClient,AdvertiseServices,Sync,NetfilterKind,RemoteConfig,RelayServerPort,AutoUpdate.Check,AutoUpdate.Apply" \
+	"what tailscale up has no flag for was put back, and up says which"
 tn_assert_eq "$(last_mint)" '{"reusable": false, "ephemeral": false, "preauthorized": true, "tags": ["tag:other"]}' \
 	"the key carries the node's own tags, single-use, not ephemeral (a tailscaled up did not start)"
 tn_assert_eq "$(tsapi_py "base64.b64decode([r for r in reqs if r['path'] == TOKEN][-1]['headers']['Authorization'].split()[1]).decode().split(':')[0]")" \
 	"some-client-id" "up minted with the OAuth secret file alone"
 tn_assert_contains "$UP_ERR" "not started by up: its settings are kept as they are" "up says whose tailscaled it logs in"
 tn_assert_contains "$UP_OUT" "tailscaled not started by tailnet-helper up" "the summary says so too"
+tn_localapi_stop
+
+# An exit node held by its ID, which a logged-out node cannot name by address: put back after the login.
+system_daemon exitid "dict(ControlURL=DEFAULT, ExitNodeID='nExit1CNTRL', AdvertiseTags=['tag:tazpod'], Config=persist('tagged-devices'))"
+BEFORE=$(prefs_of "$TN_SOCKET")
+up_in "$TN_TMP/state-exitid" --socket "$TN_SOCKET" --cache "$TN_TMP/exitid.cache"
+[ "$UP_RC" = 0 ] || tn_fail "up with an exit node held by its ID: exit $UP_RC: $UP_ERR"
+tn_assert_eq "$(prefs_of "$TN_SOCKET")" "$BEFORE" "the exit node (by ID) is the node's again after the login"
 tn_localapi_stop
 
 # LAN access through an exit node known only by its ID: 'tailscale up' cannot keep that (it would need the
