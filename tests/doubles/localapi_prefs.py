@@ -105,6 +105,18 @@ def read_json(handler):
     return json.loads(handler.rfile.read(length) or b"null")
 
 
+def read_object(handler, go_type):
+    """The request body as encoding/json decodes it into a struct: a JSON object, else 400 with the error."""
+    try:
+        doc = read_json(handler)
+        if isinstance(doc, dict):
+            return doc
+        raise ValueError("json: cannot unmarshal %s into Go value of type %s" % (type(doc).__name__, go_type))
+    except ValueError as e:
+        handler.http_error(400, str(e))
+        return None
+
+
 def send_prefs(handler, prefs):
     handler.send_body(200, ipn_prefs.to_json(prefs, handler.server.version))
 
@@ -113,12 +125,9 @@ def serve_prefs(handler, _query, _mode):
     if handler.command == "PATCH":
         if not may_write(handler):
             return handler.http_error(403, "prefs write access denied")
-        try:
-            masked = read_json(handler)
-            if not isinstance(masked, dict):
-                raise ValueError("json: cannot unmarshal into Go value of type ipn.MaskedPrefs")
-        except ValueError as e:
-            return handler.http_error(400, str(e))
+        masked = read_object(handler, "ipn.MaskedPrefs")
+        if masked is None:
+            return None
         prefs = ipn_prefs.apply_masked(store(handler.server).get(), masked)
         store(handler.server).put(prefs)
         return send_prefs(handler, prefs)
@@ -198,12 +207,9 @@ def serve_start(handler, _query, _mode):
         return handler.http_error(403, "access denied")
     if handler.command != "POST":
         return handler.http_error(400, "want POST")
-    try:
-        opts = read_json(handler)
-        if not isinstance(opts, dict):
-            raise ValueError("json: cannot unmarshal into Go value of type ipn.Options")
-    except ValueError as e:
-        return handler.http_error(400, str(e))
+    opts = read_object(handler, "ipn.Options")
+    if opts is None:
+        return None
     server = handler.server
     prefs = store(server).get()
     if opts.get("UpdatePrefs") is not None:

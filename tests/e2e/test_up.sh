@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # tailnet-helper up / down / ssh-config against doubles of the tailscaled and tailscale executables
 # (tests/doubles/bin, first on PATH: the daemon serves the LocalAPI double on the socket it is given and
-# records its argv; the CLI checks the file: key against the keys the Tailscale API double minted) and the
-# API double over HTTPS: mode choice (TUN device and CAP_NET_ADMIN, forced modes), the login only for a node
-# that needs one and with exactly the seed's flags, the key only ever in a 0600 file that is removed, the
-# singleton, a daemon that dies at start, NoState and Stopped, down and a restart that needs no login,
-# --foreground, --dns, ssh-config read back by ssh -G, and names through the module after up.
+# records its argv; the CLI runs tailscale up's steps over the LocalAPI, whose double accepts only keys the
+# Tailscale API double minted) and the API double over HTTPS: mode choice (TUN device and CAP_NET_ADMIN, a TUN
+# device that opens but makes no interface, forced modes), the login only for a node that needs one and with
+# exactly the expected flags, a single-use key in no file (file:/dev/fd/N), the singleton, a daemon that dies
+# at start, NoState and Stopped, TS_SOCKET, down and a restart that needs no login, --foreground, --dns,
+# ssh-config read back by ssh -G, and names through the module after up. test_up_login.sh has the logins of
+# nodes with settings, of tailscaleds up did not start, of users who may only read, and the trust cases.
 . "$TN_SRCDIR/tests/lib.sh"
 tn_enter_ns "$0" "$@"
 . "$TN_SRCDIR/tests/lib_localapi.sh"
