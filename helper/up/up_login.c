@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -127,14 +128,65 @@ static int key_memfd(const struct tn_secret *key, struct tn_error *err)
 	return fd;
 }
 
+/* `tailscale up` connects by itself, after our checks: the path it is given must lead to the daemon we
+ * checked. Where only root (or we) can change the socket's directory, its own path does. In a directory others
+ * may write (/tmp, the container image's), someone could put their socket there the moment tailscaled
+ * stops; so the CLI gets a hard link to the socket, made in a directory of our own beside it and checked
+ * again (same uid, same pid): it leads to that socket and no other, and refuses connections if the daemon
+ * goes. *dir is "" when nothing was made, else what unpin() removes. */
+static int pin_socket(const struct tn_up_daemon *d, char *dir, char *out, struct tn_error *err)
+{
+	char parent[PATH_MAX];
+	const char *slash = strrchr(d->sock, '/');
+	struct stat st;
+	dir[0] = '\0';
+	snprintf(parent, sizeof parent, "%.*s", slash ? (int)(slash == d->sock ? 1 : slash - d->sock) : 1,
+		 slash ? d->sock : ".");
+	if (stat(parent, &st) != 0)
+		return tn_error_set(err, TN_EXIT_FAIL, "cannot stat %s: %s", parent, strerror(errno));
+	if (!(st.st_mode & (S_IWGRP | S_IWOTH)) && (st.st_uid == 0 || st.st_uid == geteuid())) {
+		snprintf(out, PATH_MAX, "%s", d->sock);
+		return 0;
+	}
+	struct tn_peer peer;
+	if ((size_t)snprintf(dir, PATH_MAX, "%.*s/.tailnet-up.XXXXXX", PATH_MAX - 64, parent) >= PATH_MAX - 32 ||
+	    !mkdtemp(dir)) {
+		int e = errno;
+		dir[0] = '\0';
+		return tn_error_set(err, TN_EXIT_FAIL, "cannot make a directory of our own in %s, which others may "
+				    "write, to hand tailscale up its socket safely: %s", parent, strerror(e));
+	}
+	snprintf(out, PATH_MAX, "%.*s/tailscaled.sock", PATH_MAX - 32, dir);
+	if (link(d->sock, out) != 0)
+		return tn_error_set(err, TN_EXIT_FAIL, "cannot link %s to %s: %s", d->sock, out, strerror(errno));
+	if (tn_localapi_probe_peer(out, &peer, err) != 1 || peer.uid != d->peer.uid || peer.pid != d->peer.pid)
+		return tn_error_set(err, TN_EXIT_UNREACHABLE, "the tailscaled at %s changed or went while up logged it "
+				    "in; nothing was handed over", d->sock);
+	return 0;
+}
+
+static void unpin(const char *dir, const char *sock)
+{
+	if (!dir[0])
+		return;
+	unlink(sock);
+	rmdir(dir);
+}
+
 static int run_tailscale_up(const struct tn_up_config *cfg, const struct tn_up_daemon *d, const struct tn_up_flags *f,
 			    const struct tn_secret *key, struct tn_error *err)
 {
-	char socket_arg[PATH_MAX + 16], key_arg[64], timeout_arg[40], shown[4096];
-	int fd = key_memfd(key, err);
-	if (fd < 0)
+	char socket_arg[PATH_MAX + 16], key_arg[64], timeout_arg[40], shown[4096], dir[PATH_MAX], sock[PATH_MAX];
+	if (pin_socket(d, dir, sock, err) != 0) {
+		unpin(dir, sock);
 		return -1;
-	snprintf(socket_arg, sizeof socket_arg, "--socket=%s", d->sock);
+	}
+	int fd = key_memfd(key, err);
+	if (fd < 0) {
+		unpin(dir, sock);
+		return -1;
+	}
+	snprintf(socket_arg, sizeof socket_arg, "--socket=%s", sock);
 	snprintf(key_arg, sizeof key_arg, "--auth-key=file:/dev/fd/%d", fd);
 	snprintf(timeout_arg, sizeof timeout_arg, "--timeout=%lds", cfg->timeout_ms / 1000);
 	const char *argv[TN_UP_FLAGS_MAX + 8] = {cfg->tailscale, socket_arg, "up", key_arg};
@@ -152,6 +204,7 @@ static int run_tailscale_up(const struct tn_up_config *cfg, const struct tn_up_d
 	int status;
 	int rc = tn_spawn_wait(argv, fd, cfg->timeout_ms + CLI_GRACE_MS, &status, err);
 	close(fd);
+	unpin(dir, sock);
 	if (rc != 0)
 		return -1;
 	if (status != 0) {

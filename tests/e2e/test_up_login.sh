@@ -286,6 +286,36 @@ up_in "$TN_TMP/state-evil" --socket /tmp/tailscaled.sock
 tn_assert_eq "$UP_RC/$(mints)" "3/$before" "the same socket named with --socket: refused too"
 rm -f "$SYSTEM_SOCKET" /tmp/tailscaled.sock
 
+# The container image's own tailscaled (root) on /tmp/tailscaled.sock: tailscale up connects by itself, after
+# up's checks, so it is given a link to the checked socket that nobody else can swap. The daemon stops while
+# the CLI works and a user's socket takes the path: the key still goes nowhere.
+cp "$EXAMPLES/needs-login.json" "$TN_TMP/image.json"
+tn_localapi_start "$TN_TMP/image.json" /tmp/tailscaled.sock 2>>"$TN_TMP/image-double.log"
+export TAILSCALE_DOUBLE_HOLD="$TN_TMP/hold"
+: >"$TAILSCALE_DOUBLE_HOLD"
+"$HELPER" up --state-dir "$TN_TMP/state-image" --socket /tmp/tailscaled.sock --cache "$TN_TMP/image.cache" \
+	>"$TN_TMP/image-up.out" 2>&1 &
+IMAGE_UP=$!
+tn_wait_until 30 "tailscale up holding" test -e "$TAILSCALE_DOUBLE_HOLD.holding"
+CLI_SOCKET=$(pgrep -af "tailscale --socket=/tmp/.* up --auth-key" | grep -o -- '--socket=[^ ]*')
+tn_localapi_stop
+rm -f /tmp/tailscaled.sock
+cp "$EXAMPLES/needs-login.json" "$U/evil2.json" && chown nobody "$U/evil2.json"
+as_nobody python3 "$DOUBLES/localapi_double.py" --socket /tmp/tailscaled.sock --state "$U/evil2.json" \
+	2>"$TN_TMP/evil2-double.log" &
+tn_wait_until 10 "the user's socket in /tmp again" test -S /tmp/tailscaled.sock
+rm -f "$TAILSCALE_DOUBLE_HOLD"
+wait "$IMAGE_UP"
+IMAGE_RC=$?
+tn_assert_not_contains "$(cat "$TN_TMP/evil2-double.log")" "HTTP/1.1" "nothing reached the socket that took the path"
+tn_assert_eq "$IMAGE_RC" 5 "the daemon went during the login: up fails (exit 5)"
+case "$CLI_SOCKET" in --socket=/tmp/.tailnet-up.*/tailscaled.sock) ;; *) tn_fail "tailscale up was given $CLI_SOCKET" ;; esac
+tn_ok "tailscale up was given a link in a directory of up's own ($CLI_SOCKET)"
+[ -z "$(ls -d /tmp/.tailnet-up.* 2>/dev/null)" ] || tn_fail "the link's directory is left: $(ls -d /tmp/.tailnet-up.*)"
+tn_ok "the link and its directory are gone"
+unset TAILSCALE_DOUBLE_HOLD
+rm -f /tmp/tailscaled.sock
+
 # --- SIGKILL during the login leaves no key behind -------------------------------------------------------------
 K="$TN_TMP/state-kill"
 export TAILSCALE_DOUBLE_HOLD="$TN_TMP/hold"
@@ -293,7 +323,8 @@ export TAILSCALE_DOUBLE_HOLD="$TN_TMP/hold"
 logins_before=$(logins)
 "$HELPER" up --state-dir "$K" --mode userspace --cache "$TN_TMP/kill.cache" >"$TN_TMP/kill.out" 2>&1 &
 KILLED=$!
-tn_wait_until 30 "up minting and handing the key to tailscale up" pgrep -f "tailscale --socket=$K/tailscaled.sock up"
+rm -f "$TAILSCALE_DOUBLE_HOLD.holding"
+tn_wait_until 30 "up minting and handing the key to tailscale up" test -e "$TAILSCALE_DOUBLE_HOLD.holding"
 CLI=$(pgrep -f "tailscale --socket=$K/tailscaled.sock up")
 kill -KILL "$KILLED"
 wait "$KILLED" 2>/dev/null
