@@ -43,9 +43,7 @@ int tn_localapi_find_socket(const char **path, struct tn_error *err)
 	}
 	for (size_t i = 0; tn_localapi_default_sockets[i]; i++) {
 		struct stat st;
-		if (lstat(tn_localapi_default_sockets[i], &st) == 0 &&
-		    (S_ISSOCK(st.st_mode) || (S_ISLNK(st.st_mode) && stat(tn_localapi_default_sockets[i], &st) == 0 &&
-					      S_ISSOCK(st.st_mode)))) {
+		if (stat(tn_localapi_default_sockets[i], &st) == 0 && S_ISSOCK(st.st_mode)) {
 			*path = tn_localapi_default_sockets[i];
 			return 0;
 		}
