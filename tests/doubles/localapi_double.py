@@ -15,6 +15,8 @@ Speaks HTTP/1.1 the way tailscaled's Go server does (ts:ipn/localapi/localapi.go
 - GET /localapi/v0/watch-ipn-bus?mask=N streams the IPN bus as the daemon version (--version) would: see
   ipn_bus.py (NetMap on every change up to 1.97, PeersChanged / PeersRemoved only with bit 4096 from 1.100 on,
   400 for the forbidden mask combinations); chunked, one compact JSON line per Notify, no heartbeats;
+- prefs (GET, PATCH), check-prefs, start, login-interactive, with tailscaled's rule of who may write (the
+  peer's uid): see localapi_prefs.py;
 - other paths: 404.
 
 The tests drive the tailnet through control requests on the same socket (any method, never subject to MODE;
@@ -30,9 +32,7 @@ is CLOCK_MONOTONIC just before the announcement:
   /double/emit                             the request body goes to every stream as it is
   /double/reject-bits?bits=B               answer 400 to watch masks with any of the bits B (0: none)
   /double/info                             {"watchers": open streams, "masks": every mask asked for, ...}
-  /double/login?hostname=H                 what a successful `tailscale up` does: the tailnet becomes the
-                                           --login-template document, Self named H (DNSName H.<suffix>.),
-                                           TUN kept, BackendState Running
+  /double/backend-error                    {"error": what control said to the last start's auth key, or null}
 silent=1 changes the tailnet without telling the bus: a missed event, for the poll to find.
 
 MODE (from --mode-file when that file exists, re-read on every request; else --mode) makes it misbehave:
@@ -60,6 +60,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler
 
 import ipn_bus
+import localapi_prefs
 
 LOCALAPI_HOST = "local-tailscaled.sock"
 PARSEBOOL_FALSE = {"0", "f", "F", "false", "FALSE", "False"}
@@ -233,6 +234,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         self.do_GET()
 
+    def do_PATCH(self):
+        self.do_GET()
+
     def do_GET(self):
         url = urllib.parse.urlsplit(self.path)
         if url.path.startswith("/double/"):
@@ -380,24 +384,6 @@ def ctl_state(server, query, _body):
     return announce(server, query, fn)
 
 
-def ctl_login(server, query, _body):
-    host = query["hostname"]
-    if not server.login_template:
-        raise ValueError("no --login-template")
-    with open(server.login_template) as f:
-        template = json.load(f)
-
-    def fn(doc):
-        tun = doc.get("TUN", True)
-        doc.clear()
-        doc.update(template)
-        suffix = (doc.get("CurrentTailnet") or {}).get("MagicDNSSuffix", "example.ts.net")
-        doc["Self"] = dict(doc["Self"], HostName=host, DNSName="%s.%s." % (host, suffix))
-        doc["TUN"], doc["BackendState"] = tun, "Running"
-        return ipn_bus.Change(self_changed=True, state=ipn_bus.STATES["Running"]), {"name": doc["Self"]["DNSName"]}
-    return announce(server, query, fn)
-
-
 def ctl_churn(server, query, _body):
     count, interval = int(query.get("count", "1")), float(query.get("interval_ms", "0")) / 1000
     peer = None
@@ -445,12 +431,15 @@ CONTROL = {
     "rename-peer": ctl_rename_peer,
     "state": ctl_state,
     "churn": ctl_churn,
-    "login": ctl_login,
     "cut": ctl_cut,
     "emit": ctl_emit,
     "reject-bits": ctl_reject_bits,
     "info": ctl_info,
 }
+
+
+ROUTES.update(localapi_prefs.ROUTES)
+CONTROL.update(localapi_prefs.CONTROL)
 
 
 class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
@@ -486,7 +475,9 @@ MODES = ("ok", "forbidden", "garbage", "truncated", "hang", "error500")
 
 def add_daemon_arguments(ap):
     """What the tailscaled double (bin/tailscaled) sets too."""
-    ap.add_argument("--login-template", help="status document /double/login switches to")
+    ap.add_argument("--login-template", help="the status a successful login switches to (localapi_prefs.py)",
+                    default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "status-examples",
+                                         "running.json"))
     ap.add_argument("--nostate-ms", type=int, default=0, help="answer BackendState NoState for this long")
 
 
