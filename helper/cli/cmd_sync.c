@@ -94,25 +94,19 @@ int cmd_sync(int argc, char **argv)
 			file = optarg;
 			break;
 		case 'm':
-			if (tn_parse_seconds(optarg, TN_MAX_AGE_LIMIT, &max_age) < 0) {
-				fprintf(stderr, "tailnet-helper sync: --max-age wants whole seconds from 1 to %ld\n",
-					TN_MAX_AGE_LIMIT);
-				return TN_EXIT_USAGE;
-			}
+			if (tn_parse_seconds(optarg, TN_MAX_AGE_LIMIT, &max_age) < 0)
+				return cmd_usage_error(&p, "--max-age wants whole seconds from 1 to %ld", TN_MAX_AGE_LIMIT);
 			break;
 		case 't':
-			if (tn_parse_duration_ms(optarg, TIMEOUT_LIMIT_S, &api.timeout_ms) < 0) {
-				fprintf(stderr, "tailnet-helper sync: --timeout wants seconds above 0, at most %g\n",
-					TIMEOUT_LIMIT_S);
-				return TN_EXIT_USAGE;
-			}
+			if (tn_parse_duration_ms(optarg, TIMEOUT_LIMIT_S, &api.timeout_ms) < 0)
+				return cmd_usage_error(&p, "--timeout wants seconds above 0, at most %g", TIMEOUT_LIMIT_S);
 			break;
 		}
 	}
 	if (c == CMD_EXIT)
 		return p.exit;
 	if (file && api.socket)
-		return cmd_usage_error(&p);
+		return cmd_usage_error(&p, "--socket and --status-file exclude each other");
 	tn_log_setup("sync", p.level, tn_log_timestamps_env(0));
 	if (api.connect_timeout_ms > api.timeout_ms)
 		api.connect_timeout_ms = api.timeout_ms;

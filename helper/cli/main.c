@@ -34,7 +34,7 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		usage(stderr);
+		tn_log_fatal("tailnet-helper: no command given. Try 'tailnet-helper --help'.");
 		return TN_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -44,7 +44,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "tailnet-helper: unknown command '%s'\n", argv[1]);
-	usage(stderr);
+	tn_log_fatal("tailnet-helper: unknown %s '%s'. Try 'tailnet-helper --help'.",
+		     argv[1][0] == '-' ? "option" : "command", argv[1]);
 	return TN_EXIT_USAGE;
 }
