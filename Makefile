@@ -31,7 +31,8 @@ UNITS := tailnet-helper.service tailnet-helper-up.service
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wpointer-arith -Wcast-align -Wwrite-strings -Wundef
-DEFINES := -D_GNU_SOURCE -DTN_DEFAULT_CACHE_PATH='"$(CACHE_PATH)"' -DTN_CACHE_UID=$(CACHE_UID)
+VERSION := $(shell scripts/version.sh)
+DEFINES := -D_GNU_SOURCE -DTN_PACKAGE_VERSION='"$(VERSION)"' -DTN_DEFAULT_CACHE_PATH='"$(CACHE_PATH)"' -DTN_CACHE_UID=$(CACHE_UID)
 ifeq ($(SAN),)
 OPT := -O2 -D_FORTIFY_SOURCE=2
 SANFLAGS :=

@@ -22,6 +22,7 @@ int cmd_resolv_conf(int argc, char **argv);
 int cmd_ssh_config(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_up(int argc, char **argv);
+int cmd_version(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 
 /* One command's command line. The command fills name..quiet; cmd_getopt() adds --help, --verbose and --quiet

@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{"resolv-conf", cmd_resolv_conf, "put the DNS responder first in /etc/resolv.conf (--apply), or undo it"},
 	{"ssh-config", cmd_ssh_config, "print ssh_config blocks for the tailnet's hosts (via tailscale nc in userspace mode)"},
 	{"mint-key", cmd_mint_key, "mint a short-lived, tagged auth key through the Tailscale API"},
+	{"version", cmd_version, "print the version and the build's paths (also --version)"},
 };
 
 static void usage(FILE *out)
@@ -41,6 +42,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return TN_EXIT_OK;
 	}
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);

@@ -13,6 +13,7 @@
 #include "cache/status_sync.h"
 #include "shared/log.h"
 #include "shared/pidfile.h"
+#include "shared/version.h"
 #include "tailscaled/localapi.h"
 #include "up/state_dir.h"
 #include "watch/watch.h"
@@ -81,7 +82,7 @@ static void print_summary(const struct tn_up_config *cfg, const char *sock, cons
 			  pid_t watcher, pid_t dns)
 {
 	const char *mode = b->tun == 1 ? "kernel TUN mode" : b->tun == 0 ? "userspace-networking mode" : "unknown mode";
-	printf("tailnet-helper up: Running in %s; tailscaled %s at %s\n", mode, b->version, sock);
+	printf("tailnet-helper " TN_PACKAGE_VERSION " up: Running in %s; tailscaled %s at %s\n", mode, b->version, sock);
 	printf("  tailnet    %s (%s)\n", b->tailnet[0] ? b->tailnet : "?",
 	       b->suffix[0] ? b->suffix : "no MagicDNS suffix");
 	printf("  this node  %s %s\n", b->self_fqdn[0] ? b->self_fqdn : b->self_host, b->self_ip);

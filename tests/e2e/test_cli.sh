@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
-# test_cli.sh - what every command says when its command line is wrong, and the priority of a
+# test_cli.sh - what every command says when its command line is wrong, the version, and the priority of a
 # fatal error under journald: a usage error is one line on stderr with the reason and "Try 'tailnet-helper
 # COMMAND --help'.", nothing on stdout, exit 2.
 . "$TN_SRCDIR/tests/lib.sh"
 tn_enter_ns "$0" "$@"
+VERSION=$("$TN_SRCDIR/scripts/version.sh")
 
 # usage_error WANT-REASON ARGS...: the command fails with exit 2, one line on stderr naming the reason and
 # the hint for its command, nothing on stdout.
@@ -19,7 +20,7 @@ usage_error() {
 	tn_assert_eq "$err" "tailnet-helper $cmd: $reason. Try 'tailnet-helper $cmd --help'." "$*"
 }
 
-for cmd in up down sync watch hosts dns resolv-conf ssh-config mint-key; do
+for cmd in up down sync watch hosts dns resolv-conf ssh-config mint-key version; do
 	usage_error "unknown option '--bogus'" $cmd --bogus
 	usage_error "unknown option '-Z'" $cmd -Z
 	usage_error "option '--quiet' takes no value" $cmd --quiet=1
@@ -51,6 +52,14 @@ tn_assert_eq "$TN_OUT" "tailnet-helper: no command given. Try 'tailnet-helper --
 tn_expect_rc 2 "unknown command" "$HELPER" frobnicate
 tn_assert_eq "$TN_OUT" "tailnet-helper: unknown command 'frobnicate'. Try 'tailnet-helper --help'." \
 	"unknown command: one line"
+
+# The version, from debian/changelog, wherever it is printed.
+tn_expect_rc 0 "--version" "$HELPER" --version
+tn_assert_eq "$(head -n 1 <<<"$TN_OUT")" "tailnet-helper $VERSION" "--version's first line"
+tn_assert_eq "$("$HELPER" version)" "$TN_OUT" "version says the same as --version"
+tn_assert_contains "$TN_OUT" "cache /var/cache/tailnet/hosts.cache" "version names the build's cache path"
+tn_sync_example running
+tn_assert_contains "$("$HELPER" hosts | head -n 1)" "(tailnet-helper $VERSION)" "the header of hosts"
 
 # Under journald (JOURNAL_STREAM names stderr) the fatal line carries <3>, so journalctl -p err shows it;
 # elsewhere no prefix.
