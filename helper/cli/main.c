@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "shared/sd_notify.h"
 
 struct command {
 	const char *name;
@@ -34,6 +35,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	tn_notify_init(); /* before anything can start a child that would inherit NOTIFY_SOCKET */
 	if (argc < 2) {
 		tn_log_fatal("tailnet-helper: no command given. Try 'tailnet-helper --help'.");
 		return TN_EXIT_USAGE;
