@@ -7,12 +7,15 @@
  * refuses anything else unless told otherwise. tn_dns_server_open() binds both sockets (errors follow err.h),
  * tn_dns_server_run() answers every packet through tn_dns_respond() until SIGTERM or SIGINT, after which it
  * returns 0 (the signals are taken through a signalfd, so they only ever end the loop between
- * two packets). UDP answers that cannot be sent at once are dropped (the client retries). TCP: at most
- * TN_DNS_TCP_CLIENTS connections (one more is accepted and closed at once), messages with a 2-byte length
- * prefix, queries up to TN_DNS_TCP_QUERY_MAX bytes (a longer one closes the connection), pipelined queries
- * answered in order one at a time, partial reads and writes resumed, and a connection that does not complete
- * its next query within TN_DNS_TCP_IDLE_MS is closed. `tick`, when given, runs at least once a second
- * between packets (the caller notices cache changes there).
+ * two packets). UDP answers that cannot be sent at once are dropped (the client retries). TCP: messages with
+ * a 2-byte length prefix, queries up to TN_DNS_TCP_QUERY_MAX bytes (a longer one closes the connection),
+ * pipelined queries answered in order one at a time, partial reads and writes resumed. Slow or idle clients
+ * cannot hold the TCP side: a connection that does not complete its next query within TN_DNS_TCP_IDLE_MS is
+ * closed; one client address holds at most TN_DNS_TCP_PER_CLIENT connections and all together at most
+ * TN_DNS_TCP_CLIENTS, and a new connection over either limit closes the least recently active one of that
+ * address (or of all) rather than being turned away - on loopback every local user shares 127.0.0.1, so
+ * refusing newcomers would let one user lock out the others. UDP never waits for TCP. `tick`, when given,
+ * runs at least once a second between packets (the caller notices cache changes there).
  */
 #ifndef TAILNET_DNS_SERVER_H
 #define TAILNET_DNS_SERVER_H
@@ -26,8 +29,9 @@ struct tn_dns_server;
 #define TN_DNS_DEFAULT_ADDR "127.100.100.100"
 #define TN_DNS_DEFAULT_PORT 53
 #define TN_DNS_TCP_CLIENTS 64
+#define TN_DNS_TCP_PER_CLIENT 8
 #define TN_DNS_TCP_QUERY_MAX 4096
-#define TN_DNS_TCP_IDLE_MS 10000
+#define TN_DNS_TCP_IDLE_MS 3000
 
 struct tn_dns_listen {
 	struct sockaddr_storage ss;
