@@ -21,6 +21,9 @@ static int64_t watchdog_last;
 
 void tn_notify_init(void)
 {
+	notify_len = 0;
+	watchdog_ms = 0;
+	watchdog_last = 0;
 	const char *sock = getenv("NOTIFY_SOCKET");
 	size_t n = sock ? strlen(sock) : 0;
 	if (n >= 2 && n < sizeof notify_addr.sun_path && (sock[0] == '/' || sock[0] == '@')) {
