@@ -15,6 +15,8 @@
 #include "shared/log.h"
 
 int cmd_dns(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_hosts(int argc, char **argv);
 int cmd_mint_key(int argc, char **argv);

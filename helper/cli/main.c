@@ -17,6 +17,8 @@ static const struct command commands[] = {
 	{"down", cmd_down, "stop what up started (the watcher, the DNS responder, tailscaled); keep the state"},
 	{"sync", cmd_sync, "read tailscaled's status once and rewrite the cache from it"},
 	{"watch", cmd_watch, "keep the cache current from tailscaled's IPN bus, until stopped"},
+	{"status", cmd_status, "what this node serves: node, tailnet, names, cache age, watcher (--json for scripts)"},
+	{"doctor", cmd_doctor, "check everything a tailnet name needs to resolve, with the fix for each problem"},
 	{"hosts", cmd_hosts, "print the cache as /etc/hosts lines, as the NSS module sees it"},
 	{"dns", cmd_dns, "answer tailnet names over DNS on loopback, for programs that never call NSS"},
 	{"resolv-conf", cmd_resolv_conf, "put the DNS responder first in /etc/resolv.conf (--apply), or undo it"},
