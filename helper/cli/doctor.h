@@ -47,6 +47,9 @@ struct tn_doctor {
 	char nameserver[64];      /* the responder's address: from resolv.conf, else the default */
 };
 
+/* The nsswitch check of one hosts line (the text after "hosts:", from `file`; `several`: the file has more
+ * than one): a pure function of its text, for the fuzz target. */
+void tn_doctor_hosts_line(const char *line, const char *file, int several, struct tn_check *out);
 /* Each fills `out` (its name included). */
 void tn_doctor_nsswitch(struct tn_doctor *d, struct tn_check *out);
 void tn_doctor_module(struct tn_doctor *d, struct tn_check *out);

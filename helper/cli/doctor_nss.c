@@ -165,28 +165,17 @@ static int local_only(const char *name)
 	return !strcmp(name, "mdns4_minimal") || !strcmp(name, "mdns6_minimal") || !strcmp(name, "mdns_minimal");
 }
 
-void tn_doctor_nsswitch(struct tn_doctor *d, struct tn_check *out)
+void tn_doctor_hosts_line(const char *line, const char *file, int several, struct tn_check *out)
 {
-	char line[1024];
 	struct source src[MAX_SOURCES];
-	int several = 0, rc = hosts_line(d->nsswitch, line, sizeof line, &several);
+	char shown[1100];
 	out->name = "nsswitch";
 	tn_check_fix(out, "put tailnet before dns in the hosts line of %s, e.g. 'hosts: files tailnet dns' (the "
-			  "libnss-tailnet package does it on install)", d->nsswitch);
-	if (rc == -2) {
-		tn_check_set(out, TN_CHECK_FAIL, "cannot read %s", d->nsswitch);
-		return;
-	}
-	if (rc == -1) {
-		tn_check_set(out, TN_CHECK_FAIL, "%s has no hosts line: glibc uses 'files dns', without tailnet",
-			     d->nsswitch);
-		return;
-	}
+			  "libnss-tailnet package does it on install)", file);
 	int n = parse_hosts(line, src, MAX_SOURCES);
-	char shown[sizeof line + 8];
-	snprintf(shown, sizeof shown, "hosts:%s", line);
+	snprintf(shown, sizeof shown, "hosts:%.1000s", line);
 	if (n < 0) {
-		tn_check_set(out, TN_CHECK_FAIL, "%s: glibc cannot parse '%s'", d->nsswitch, shown);
+		tn_check_set(out, TN_CHECK_FAIL, "%s: glibc cannot parse '%s'", file, shown);
 		return;
 	}
 	int t = -1, dns = -1;
@@ -224,7 +213,23 @@ void tn_doctor_nsswitch(struct tn_doctor *d, struct tn_check *out)
 		     src[t].ret[ST_NOTFOUND] ? "; its [NOTFOUND=return] is safe: the module says NOTFOUND only "
 					       "under the tailnet's own suffix and its address ranges" : "");
 	if (several)
-		tn_check_fix(out, "%s has more than one hosts line; glibc reads the first, shown here", d->nsswitch);
+		tn_check_fix(out, "%s has more than one hosts line; glibc reads the first, shown here", file);
+}
+
+void tn_doctor_nsswitch(struct tn_doctor *d, struct tn_check *out)
+{
+	char line[1024];
+	int several = 0, rc = hosts_line(d->nsswitch, line, sizeof line, &several);
+	out->name = "nsswitch";
+	tn_check_fix(out, "put tailnet before dns in the hosts line of %s, e.g. 'hosts: files tailnet dns'",
+		     d->nsswitch);
+	if (rc == -2)
+		tn_check_set(out, TN_CHECK_FAIL, "cannot read %s", d->nsswitch);
+	else if (rc == -1)
+		tn_check_set(out, TN_CHECK_FAIL, "%s has no hosts line: glibc uses 'files dns', without tailnet",
+			     d->nsswitch);
+	else
+		tn_doctor_hosts_line(line, d->nsswitch, several, out);
 }
 
 /* ---- the module ------------------------------------------------------------------------------------------ */
