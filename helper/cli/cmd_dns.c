@@ -126,7 +126,7 @@ static int serve(const struct tn_dns_listen *l, const char *cache, const char *u
 		describe(&w, text, sizeof text);
 		tn_info("answering on %s (UDP, TCP) from %s: %s", l->text, cache, text);
 		tn_notify_status(1, "answering on %s from %s: %s", l->text, cache, text);
-		rc = tn_dns_server_run(s, tick, &w, err);
+		rc = tn_dns_server_run(s, tn_notify_watchdog_ms(), tick, &w, err);
 		tn_notify_stopping();
 	}
 	tn_dns_server_close(s);

@@ -297,16 +297,16 @@ static int poll_timeout(const struct tn_dns_server *s, int64_t now, int64_t next
 	return t <= now ? 0 : (int)(t - now);
 }
 
-static int loop(struct tn_dns_server *s, void (*tick)(void *ctx), void *ctx, struct tn_error *err)
+static int loop(struct tn_dns_server *s, long tick_ms, void (*tick)(void *ctx), void *ctx, struct tn_error *err)
 {
 	struct pollfd pfd[3 + TN_DNS_TCP_CLIENTS];
-	int64_t next_tick = tn_now_ms() + TICK_MS;
+	int64_t next_tick = tn_now_ms() + tick_ms;
 	for (;;) {
 		int64_t now = tn_now_ms();
 		if (now >= next_tick) {
 			if (tick)
 				tick(ctx);
-			next_tick = now + TICK_MS;
+			next_tick = now + tick_ms;
 		}
 		for (size_t i = s->n_conns; i-- > 0;)
 			if (s->conns[i]->deadline <= now)
@@ -365,9 +365,10 @@ struct tn_dns_server *tn_dns_server_open(const struct tn_dns_listen *l, struct t
 	return NULL;
 }
 
-int tn_dns_server_run(struct tn_dns_server *s, void (*tick)(void *ctx), void *ctx, struct tn_error *err)
+int tn_dns_server_run(struct tn_dns_server *s, long tick_ms, void (*tick)(void *ctx), void *ctx,
+		      struct tn_error *err)
 {
-	return loop(s, tick, ctx, err);
+	return loop(s, tick_ms > 0 && tick_ms < TICK_MS ? tick_ms : TICK_MS, tick, ctx, err);
 }
 
 void tn_dns_server_close(struct tn_dns_server *s)

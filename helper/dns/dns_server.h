@@ -15,7 +15,8 @@
  * TN_DNS_TCP_CLIENTS, and a new connection over either limit closes the least recently active one of that
  * address (or of all) rather than being turned away - on loopback every local user shares 127.0.0.1, so
  * refusing newcomers would let one user lock out the others. UDP never waits for TCP. `tick`, when given,
- * runs at least once a second between packets (the caller notices cache changes there).
+ * runs between packets at least every tick_ms (at most 1000; the caller notices cache changes there, and
+ * pings systemd's watchdog).
  */
 #ifndef TAILNET_DNS_SERVER_H
 #define TAILNET_DNS_SERVER_H
@@ -45,7 +46,8 @@ int tn_dns_is_loopback(const struct tn_dns_listen *l);
 /* Binds both sockets and blocks SIGTERM/SIGINT into a signalfd; NULL on failure (err set). */
 struct tn_dns_server *tn_dns_server_open(const struct tn_dns_listen *l, struct tn_error *err);
 /* Serves until SIGTERM/SIGINT (returns 0) or a failed poll (-1). */
-int tn_dns_server_run(struct tn_dns_server *s, void (*tick)(void *ctx), void *ctx, struct tn_error *err);
+int tn_dns_server_run(struct tn_dns_server *s, long tick_ms, void (*tick)(void *ctx), void *ctx,
+		      struct tn_error *err);
 /* Closes everything and restores the signal mask. */
 void tn_dns_server_close(struct tn_dns_server *s);
 
