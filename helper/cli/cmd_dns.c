@@ -175,8 +175,6 @@ int cmd_dns(int argc, char **argv)
 	}
 	if (c == CMD_EXIT)
 		return p.exit;
-	tn_log_setup("dns", p.level, timestamps);
-
 	struct tn_dns_listen l;
 	if (tn_dns_listen_parse(listen_text, &l, &err) < 0)
 		return cmd_fail("dns", &err);
@@ -191,6 +189,7 @@ int cmd_dns(int argc, char **argv)
 		tn_error_set(&err, TN_EXIT_USAGE, "--cache %s: want an absolute path", cache);
 		return cmd_fail("dns", &err);
 	}
+	tn_log_setup("dns", p.level, timestamps); /* after the usage errors, which carry no time stamp */
 	/* Claimed as root, before the address: a second responder is told who runs, not "address in use". */
 	int pidfile_fd = -1;
 	if (pidfile && tn_pidfile_claim(pidfile, "tailnet-helper dns", &pidfile_fd, &err) != 0)

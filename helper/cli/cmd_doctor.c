@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
-#include "cli/doctor.h"
+#include "cli/doctor_cli.h"
 #include "cli/options.h"
 #include "shared/version.h"
 #include "up/up.h"
@@ -46,7 +46,7 @@ static const char *status_word(enum tn_check_status s)
 	return s == TN_CHECK_OK ? "ok" : s == TN_CHECK_SKIP ? "skip" : s == TN_CHECK_WARN ? "warn" : "FAIL";
 }
 
-static int print_json(const struct tn_check *checks, size_t n, int ok)
+static json_t *as_json(const struct tn_check *checks, size_t n, int ok)
 {
 	json_t *doc = json_pack("{s:s, s:b, s:[]}", "version", TN_PACKAGE_VERSION, "ok", ok, "checks");
 	json_t *list = doc ? json_object_get(doc, "checks") : NULL;
@@ -55,16 +55,12 @@ static int print_json(const struct tn_check *checks, size_t n, int ok)
 				      status_word(checks[i].status), "detail", checks[i].detail);
 		if (c && checks[i].fix[0] && checks[i].status >= TN_CHECK_WARN)
 			json_object_set_new(c, "fix", json_string(checks[i].fix));
-		if (!c || json_array_append_new(list, c) != 0)
-			list = NULL;
+		if (!c || json_array_append_new(list, c) != 0) {
+			json_decref(doc);
+			return NULL;
+		}
 	}
-	char *text = list ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	json_decref(doc);
-	if (!text)
-		return -1;
-	int rc = puts(text) < 0 ? -1 : 0;
-	free(text);
-	return rc;
+	return doc;
 }
 
 int cmd_doctor(int argc, char **argv)
@@ -79,39 +75,11 @@ int cmd_doctor(int argc, char **argv)
 	struct tn_doctor d = {.nsswitch = "/etc/nsswitch.conf",
 			      .cache = TN_DEFAULT_CACHE_PATH,
 			      .resolv_conf = "/etc/resolv.conf"};
-	const char *state_option = NULL;
-	int json = 0, c;
-	struct tn_error err = {0};
+	int json = 0;
 	struct cmd_parser p = CMD_PARSER("doctor", "", opts, usage, TN_LOG_WARN, TN_LOG_DEBUG, TN_LOG_ERROR);
-	while ((c = cmd_getopt(&p, argc, argv)) > 0) {
-		switch (c) {
-		case 'j':
-			json = 1;
-			break;
-		case 'c':
-			d.cache = optarg;
-			break;
-		case 's':
-			d.socket = optarg;
-			break;
-		case 'd':
-			state_option = optarg;
-			break;
-		case 'n':
-			d.nsswitch = optarg;
-			break;
-		case 'r':
-			d.resolv_conf = optarg;
-			break;
-		}
-	}
-	if (c == CMD_EXIT)
-		return p.exit;
-	if (d.cache[0] != '/')
-		return cmd_usage_error(&p, "--cache wants an absolute path");
-	tn_log_setup("doctor", p.level, tn_log_timestamps_env(0));
-	if (tn_up_state_dir(state_option, d.state_dir, &err) != 0)
-		return cmd_fail("doctor", &err);
+	int rc = tn_doctor_options(&p, argc, argv, &d, &json);
+	if (rc != TN_EXIT_OK)
+		return rc;
 
 	/* In this order: each may use what the ones before it found. */
 	void (*const run[])(struct tn_doctor *, struct tn_check *) = {
@@ -126,10 +94,8 @@ int cmd_doctor(int argc, char **argv)
 		ok &= checks[i].status != TN_CHECK_FAIL;
 	}
 	if (json) {
-		if (print_json(checks, N, ok) != 0) {
-			tn_error_set(&err, TN_EXIT_FAIL, "cannot write the JSON output");
-			return cmd_fail("doctor", &err);
-		}
+		if (tn_doctor_print_json("doctor", as_json(checks, N, ok)) != TN_EXIT_OK)
+			return TN_EXIT_FAIL;
 	} else {
 		for (size_t i = 0; i < N; i++) {
 			printf("%-4s %-11s %s", status_word(checks[i].status), checks[i].name, checks[i].detail);

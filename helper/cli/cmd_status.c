@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "cli/commands.h"
-#include "cli/doctor.h"
+#include "cli/doctor_cli.h"
 #include "shared/version.h"
 #include "up/up.h"
 
@@ -34,7 +34,7 @@ static json_t *string_or_null(const char *s)
 	return s && s[0] ? json_string(s) : json_null();
 }
 
-static int print_json(const struct tn_doctor *d, const struct tn_check *cache, const struct tn_check *daemon)
+static json_t *as_json(const struct tn_doctor *d, const struct tn_check *cache, const struct tn_check *daemon)
 {
 	const struct tn_brief *b = &d->brief;
 	int64_t now = (int64_t)time(NULL);
@@ -61,13 +61,7 @@ static int print_json(const struct tn_doctor *d, const struct tn_check *cache, c
 		json_object_set_new(c, "age_seconds", json_integer(now - d->written_at));
 		json_object_set_new(c, "valid_until", json_integer(d->valid_until));
 	}
-	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	json_decref(doc);
-	if (!text)
-		return -1;
-	int rc = puts(text) < 0 ? -1 : 0;
-	free(text);
-	return rc;
+	return doc;
 }
 
 static void print_text(const struct tn_doctor *d, const struct tn_check *cache, const struct tn_check *daemon)
@@ -104,42 +98,18 @@ int cmd_status(int argc, char **argv)
 					     {"state-dir", required_argument, NULL, 'd'},
 					     {NULL, 0, NULL, 0}};
 	struct tn_doctor d = {.cache = TN_DEFAULT_CACHE_PATH};
-	const char *state_option = NULL;
-	int json = 0, c;
-	struct tn_error err = {0};
+	int json = 0;
 	struct cmd_parser p = CMD_PARSER("status", "", opts, usage, TN_LOG_WARN, TN_LOG_DEBUG, TN_LOG_ERROR);
-	while ((c = cmd_getopt(&p, argc, argv)) > 0) {
-		switch (c) {
-		case 'j':
-			json = 1;
-			break;
-		case 'c':
-			d.cache = optarg;
-			break;
-		case 's':
-			d.socket = optarg;
-			break;
-		case 'd':
-			state_option = optarg;
-			break;
-		}
-	}
-	if (c == CMD_EXIT)
-		return p.exit;
-	if (d.cache[0] != '/')
-		return cmd_usage_error(&p, "--cache wants an absolute path");
-	tn_log_setup("status", p.level, tn_log_timestamps_env(0));
-	if (tn_up_state_dir(state_option, d.state_dir, &err) != 0)
-		return cmd_fail("status", &err);
+	int rc = tn_doctor_options(&p, argc, argv, &d, &json);
+	if (rc != TN_EXIT_OK)
+		return rc;
 	struct tn_check cache = {0}, watcher = {0}, daemon = {0};
 	tn_doctor_cache(&d, &cache);
 	tn_doctor_watcher(&d, &watcher);
 	tn_doctor_tailscaled(&d, &daemon);
 	if (json) {
-		if (print_json(&d, &cache, &daemon) != 0) {
-			tn_error_set(&err, TN_EXIT_FAIL, "cannot write the JSON output");
-			return cmd_fail("status", &err);
-		}
+		if (tn_doctor_print_json("status", as_json(&d, &cache, &daemon)) != TN_EXIT_OK)
+			return TN_EXIT_FAIL;
 	} else {
 		print_text(&d, &cache, &daemon);
 	}
