@@ -21,6 +21,7 @@
 #include "nss/cache_reader.h"
 #include "shared/pidfile.h"
 #include "shared/secrets.h"
+#include "shared/version.h"
 #include "up/up.h"
 
 static const char *owner(uid_t uid, char *buf, size_t size)
@@ -91,8 +92,9 @@ void tn_doctor_cache(struct tn_doctor *d, struct tn_check *out)
 			tn_check_fix(out, "the module trusts only a regular file owned by root and not writable by "
 					  "others, in a directory with the same properties: 'sudo tailnet-helper sync' "
 					  "writes it so (a sync by another user writes one the module refuses)");
-		else
-			tn_check_fix(out, "write it again: 'sudo tailnet-helper sync'");
+		else /* damaged, or another format: name ours, since the module cannot say which it reads */
+			tn_check_fix(out, "write it again with this helper, 'sudo tailnet-helper sync' (tailnet-helper "
+					  TN_PACKAGE_VERSION " and its module read and write cache format %u)", TN_VERSION);
 		return;
 	}
 	int64_t now = (int64_t)time(NULL);
