@@ -10,7 +10,7 @@ set -eu
 # (the man page checks), systemd (systemd-analyze verify and security), nscd (its cache time, measured).
 PACKAGES="gcc make pkg-config libc6-dev libcurl4-openssl-dev libjansson-dev check valgrind python3 curl
 iproute2 util-linux clang libclang-rt-14-dev openssl procps bind9-dnsutils dnsmasq-base golang-go musl-tools
-openssh-client dpkg-dev debhelper dh-nss fakeroot lintian adduser groff man-db systemd nscd"
+openssh-client strace dpkg-dev debhelper dh-nss fakeroot lintian adduser groff man-db systemd nscd"
 [ -n "${TN_EXTRA_PACKAGES:-}" ] && PACKAGES="$PACKAGES $TN_EXTRA_PACKAGES"
 
 missing=""

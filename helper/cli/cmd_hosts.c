@@ -54,6 +54,9 @@ int cmd_hosts(int argc, char **argv)
 	       path,
 	       (unsigned long long)f.c.generation, f.c.suffix_len ? f.c.suffix : "(none)",
 	       (f.c.flags & TN_FLAG_MAGICDNS) ? "on" : "off");
+	if (f.c.flags & TN_FLAG_PAUSED)
+		printf("# paused: tailscaled is stopped or logged out, so the module and the responder answer none of "
+		       "these names\n");
 	print_time("written", f.c.written_at);
 	print_time("valid-until", f.c.valid_until);
 	for (uint32_t i = 0; i < f.c.node_count; i++) {

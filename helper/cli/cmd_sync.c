@@ -16,7 +16,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "nss/cache_format.h"
-#include "nss/cache_reader.h"
+#include "nss/cache_file.h"
 #include "shared/log.h"
 #include "tailscaled/localapi.h"
 

@@ -18,7 +18,7 @@
 #include "cli/doctor.h"
 #include "dns/dns_server.h"
 #include "dns/resolv_conf.h"
-#include "nss/cache_reader.h"
+#include "nss/cache_file.h"
 #include "shared/pidfile.h"
 #include "shared/secrets.h"
 #include "shared/version.h"

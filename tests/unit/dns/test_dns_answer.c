@@ -20,16 +20,22 @@ static uint8_t pkt[600], out[TN_DNS_MSG_MAX];
 static struct tn_cache cache;
 static uint8_t *image;
 
-static void build(bool magicdns, int64_t valid_until)
+static void build_cache(bool magicdns, int64_t valid_until, bool paused)
 {
 	struct tn_hostset hs;
 	struct tn_error err = {0};
 	struct tn_cache_meta meta = {.generation = 77, .written_at = NOW - 10, .valid_until = valid_until};
 	size_t len;
 	fixture_tailnet_many(&hs, magicdns);
+	hs.paused = paused;
 	ck_assert_msg(tn_cache_build(&hs, &meta, &image, &len, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(tn_cache_parse(image, len, &cache, NULL), 0);
 	tn_hostset_free(&hs);
+}
+
+static void build(bool magicdns, int64_t valid_until)
+{
+	build_cache(magicdns, valid_until, false);
 }
 
 static void setup(void)
@@ -113,12 +119,26 @@ START_TEST(forward)
 	expect_rcode("v4only." SUFFIX, TN_DNS_AAAA, 0, 0);
 	expect_rcode("vault", 15 /* MX */, 0, 0);
 	expect_rcode("vault." SUFFIX, TN_DNS_PTR, 0, 0);
+	/* A name that exists, asked for NS, SOA or HINFO: NOTIMP, as quad-100. */
+	expect_rcode("vault." SUFFIX, TN_DNS_NS, TN_RCODE_NOTIMP, 0);
+	expect_rcode("vault", TN_DNS_SOA, TN_RCODE_NOTIMP, 0);
+	expect_rcode("grafana." SUFFIX, TN_DNS_HINFO, TN_RCODE_NOTIMP, 0);
+	/* 4via6 names: AAAA from the name, A is NODATA; .onion is NXDOMAIN. */
+	ask("10-1-1-16-via-7." SUFFIX, TN_DNS_AAAA, 0, &r);
+	ck_assert_uint_eq(r.an, 1);
+	rdata_text(&r, 0, text);
+	ck_assert_str_eq(text, "fd7a:115c:a1e0:b1a:0:7:a01:110");
+	expect_rcode("10-1-1-16-via-7", TN_DNS_A, 0, 0);
+	expect_rcode("hidden.onion", TN_DNS_A, TN_RCODE_NXDOMAIN, 0);
 	ask("vault", 16 /* TXT */, 0, &r);
 	ck_assert_uint_eq(r.ns, 0); /* a bare name lies in no zone we own */
 	ask("printer.hedgehog-arcade.ts.net", 16, 0, &r);
 	ck_assert_uint_eq(r.ns, 0);
 
-	/* NXDOMAIN: unknown, strictly under our own suffix. */
+	/* NXDOMAIN: unknown, under our own suffix, or the suffix itself (its zone's apex, as quad-100 says). */
+	ask(SUFFIX, TN_DNS_A, 0, &r);
+	ck_assert_uint_eq(r.rcode, TN_RCODE_NXDOMAIN);
+	expect_soa(&r, SUFFIX, 10);
 	ask("nope." SUFFIX, TN_DNS_A, 0, &r);
 	ck_assert_uint_eq(r.rcode, TN_RCODE_NXDOMAIN);
 	expect_soa(&r, SUFFIX, 10);
@@ -132,7 +152,7 @@ START_TEST(forward)
 	expect_rcode("printer", TN_DNS_A, TN_RCODE_REFUSED, 0); /* shared-in: no bare name */
 	expect_rcode("grafana", TN_DNS_A, TN_RCODE_REFUSED, 0);
 	expect_rcode("nope.hedgehog-arcade.ts.net", TN_DNS_A, TN_RCODE_REFUSED, 0);
-	expect_rcode(SUFFIX, TN_DNS_A, TN_RCODE_REFUSED, 0); /* the suffix itself: the module's UNAVAIL */
+	expect_rcode("x.example." SUFFIX, 16, TN_RCODE_NXDOMAIN, 0);
 	expect_rcode("ts.net", TN_DNS_SOA, TN_RCODE_REFUSED, 0);
 	expect_rcode("_http._tcp.vault." SUFFIX, 33 /* SRV */, TN_RCODE_REFUSED, 0);
 	expect_rcode("100.101.33.8", TN_DNS_A, TN_RCODE_REFUSED, 0);
@@ -210,6 +230,18 @@ START_TEST(bare_names_follow_magicdns)
 	build(false, NOW + 3600);
 	expect_rcode("vault", TN_DNS_A, TN_RCODE_REFUSED, 0);
 	expect_rcode("vault." SUFFIX, TN_DNS_A, 0, 1);
+}
+END_TEST
+
+/* tailscaled Stopped or logged out: quad-100 serves nothing, so neither does the responder (REFUSED: the
+ * next nameserver decides), not even NXDOMAIN under the suffix. */
+START_TEST(paused_is_refused)
+{
+	free(image);
+	build_cache(true, NOW + 3600, true);
+	expect_rcode("vault." SUFFIX ".", TN_DNS_A, TN_RCODE_REFUSED, 0);
+	expect_rcode("nope." SUFFIX ".", TN_DNS_A, TN_RCODE_REFUSED, 0);
+	expect_rcode("8.33.101.100.in-addr.arpa.", TN_DNS_PTR, TN_RCODE_REFUSED, 0);
 }
 END_TEST
 
@@ -411,6 +443,7 @@ static Suite *answer_suite(void)
 	tcase_add_test(tc, many_addresses);
 	tcase_add_test(tc, reverse);
 	tcase_add_test(tc, bare_names_follow_magicdns);
+	tcase_add_test(tc, paused_is_refused);
 	tcase_add_test(tc, ttl_follows_the_cache);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("module");

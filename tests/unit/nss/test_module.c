@@ -17,6 +17,8 @@
 #include <time.h>
 
 #include "fixture.h"
+#include "nss/cache_current.h"
+#include "nss/scope.h"
 #include "unit.h"
 
 typedef enum nss_status (*by4_fn)(const char *, struct gaih_addrtuple **, char *, size_t, int *, int *, int32_t *);
@@ -148,7 +150,7 @@ START_TEST(forward_outcomes)
 
 	/* Not the tailnet's: UNAVAIL + NO_RECOVERY, so [NOTFOUND=return] never hides DNS. */
 	const char *foreign[] = {"example.com", "nope", "printer", "grafana", "lan-printer", "nope.hedgehog-arcade.ts.net",
-				 SUFFIX, "ts.net"};
+				 "ts.net"};
 	for (size_t i = 0; i < sizeof foreign / sizeof foreign[0]; i++) {
 		r = call3(foreign[i], AF_INET, 1024, &he, &buf, NULL, NULL, 0);
 		expect(r, NSS_STATUS_UNAVAIL, ENOENT, NO_RECOVERY, foreign[i]);
@@ -246,10 +248,10 @@ START_TEST(tuples)
 	ck_assert_int_eq(ttl, 5);
 	ck_assert_ptr_nonnull(pat);
 	ck_assert_str_eq(pat->name, "vault." SUFFIX);
-	ck_assert_int_eq(pat->family, AF_INET);
+	ck_assert_int_eq(pat->family, AF_INET6); /* IPv6 first: one socket serves glibc's sort (hostent_pack.c) */
 	ck_assert_uint_eq(pat->scopeid, 0);
 	ck_assert_ptr_nonnull(pat->next);
-	ck_assert_int_eq(pat->next->family, AF_INET6);
+	ck_assert_int_eq(pat->next->family, AF_INET);
 	ck_assert_ptr_null(pat->next->next);
 	free(buf);
 
@@ -432,6 +434,13 @@ START_TEST(ttl_follows_valid_until)
 }
 END_TEST
 
+/* Long enough for the module's next look at the file's identity (TN_RECHECK_MS, on a coarse clock). */
+static void settle(void)
+{
+	struct timespec pause = {0, 3 * TN_RECHECK_MS * 1000000L};
+	nanosleep(&pause, NULL);
+}
+
 static int lookup_ok(const char *name)
 {
 	struct hostent he;
@@ -440,27 +449,154 @@ static int lookup_ok(const char *name)
 	return m.by2(name, AF_INET, &he, buf, sizeof buf, &err, &herr) == NSS_STATUS_SUCCESS;
 }
 
-/* A writer's rename plus "superseded" flag is seen by the very next lookup, not after the re-check. */
-START_TEST(replacement_is_seen_at_once)
+/* Stopped or logged out on purpose: every name and address falls through (UNAVAIL, never NOTFOUND), also
+ * the ones that would be NOTFOUND, and the next Running cache serves them again at once. */
+START_TEST(paused_cache_steps_aside)
 {
-	ck_assert(lookup_ok("vault"));
-	write_tailnet(cache, false, 3600); /* MagicDNS off: bare names gone */
-	ck_assert(!lookup_ok("vault"));
-	ck_assert(lookup_ok("vault." SUFFIX));
+	struct tn_hostset hs;
+	fixture_tailnet_many(&hs, true);
+	hs.paused = true;
+	fixture_write_cache(cache, &hs, 3600);
+	tn_hostset_free(&hs);
+	struct hostent he;
+	char buf[1024];
+	int err, herr;
+	settle();
+	ck_assert_int_eq(m.by2("vault", AF_INET, &he, buf, sizeof buf, &err, &herr), NSS_STATUS_UNAVAIL);
+	ck_assert_int_eq(herr, NO_RECOVERY);
+	ck_assert_int_eq(m.by2("nope." SUFFIX, AF_INET, &he, buf, sizeof buf, &err, &herr), NSS_STATUS_UNAVAIL);
+	uint8_t a[4] = {100, 101, 33, 8};
+	ck_assert_int_eq(m.addr1(a, 4, AF_INET, &he, buf, sizeof buf, &err, &herr), NSS_STATUS_UNAVAIL);
+	uint8_t unknown[4] = {100, 64, 9, 9};
+	ck_assert_int_eq(m.addr1(unknown, 4, AF_INET, &he, buf, sizeof buf, &err, &herr), NSS_STATUS_UNAVAIL);
 	write_tailnet(cache, true, 3600);
+	settle();
 	ck_assert(lookup_ok("vault"));
 }
 END_TEST
 
-/* Without the flag (a copy renamed into place by hand), the identity check catches it within a second. */
+/* A cache whose "app" node has dns-subdomain-resolve, and a node literally named like a 4via6 name. */
+static void write_quad100_tailnet(bool magicdns, uint32_t version)
+{
+	struct tn_hostset hs;
+	struct tn_error err;
+	fixture_tailnet(&hs, magicdns);
+	hs.finished = false;
+	hs.ts_version = version;
+	const char *app[] = {"100.64.7.7", "fd7a:115c:a1e0::707"}, *odd[] = {"100.64.8.8"};
+	ck_assert_int_eq(tn_hostset_add(&hs, &(struct tn_host_in){.kind = TN_HOST_NODE, .name = "app." SUFFIX,
+								 .addrs = app, .n_addrs = 2, .subdomains = true},
+					NULL, &err),
+			 0);
+	ck_assert_int_eq(tn_hostset_add(&hs, &(struct tn_host_in){.kind = TN_HOST_NODE,
+								 .name = "10-1-1-16-via-7." SUFFIX, .addrs = odd, .n_addrs = 1},
+					NULL, &err),
+			 0);
+	ck_assert_int_eq(tn_hostset_finish(&hs, &err), 0);
+	fixture_write_cache(cache, &hs, 3600);
+	tn_hostset_free(&hs);
+	settle();
+}
+
+static struct result look(const char *name, int af, struct hostent *he, char *buf, size_t len)
+{
+	struct result r = {0};
+	r.st = m.by3(name, af, he, buf, len, &r.err, &r.herr, NULL, NULL);
+	return r;
+}
+
+/* What quad-100 answers besides the cache's names, and what it leaves to others (tsdns.go resolveLocal). */
+START_TEST(quad100_names)
+{
+	struct hostent he;
+	char buf[1024], text[INET6_ADDRSTRLEN];
+	struct result r;
+	write_quad100_tailnet(true, 0);
+
+	/* 4via6: AAAA from the name, an A question is "exists, no such data"; under our suffix, any *.ts.net,
+	 * or bare; and a node named like one is shadowed, as quad-100 tries 4via6 first. */
+	const char *vias[] = {"10-1-1-16-via-7", "10-1-1-16-via-7." SUFFIX, "10-1-1-16-via-7.other-tailnet.ts.net"};
+	for (size_t i = 0; i < 3; i++) {
+		r = look(vias[i], AF_INET6, &he, buf, sizeof buf);
+		expect(r, NSS_STATUS_SUCCESS, 0, NETDB_SUCCESS, vias[i]);
+		inet_ntop(AF_INET6, he.h_addr_list[0], text, sizeof text);
+		ck_assert_str_eq(text, "fd7a:115c:a1e0:b1a:0:7:a01:110");
+		r = look(vias[i], AF_INET, &he, buf, sizeof buf);
+		expect(r, NSS_STATUS_NOTFOUND, ENOENT, NO_DATA, vias[i]);
+	}
+	r = look("10-1-1-16-via-7.example.com", AF_INET6, &he, buf, sizeof buf);
+	expect(r, NSS_STATUS_UNAVAIL, ENOENT, NO_RECOVERY, "a via name under a foreign domain");
+
+	/* Subdomains of a node with dns-subdomain-resolve, at any depth, under the name asked; not of others. */
+	const char *subs[] = {"www.app." SUFFIX, "a.b.c.app." SUFFIX, "www.app"};
+	for (size_t i = 0; i < 3; i++) {
+		r = look(subs[i], AF_INET, &he, buf, sizeof buf);
+		expect(r, NSS_STATUS_SUCCESS, 0, NETDB_SUCCESS, subs[i]);
+		ck_assert_mem_eq(he.h_addr_list[0], "\x64\x40\x07\x07", 4);
+	}
+	r = look("www.vault." SUFFIX, AF_INET, &he, buf, sizeof buf);
+	expect(r, NSS_STATUS_NOTFOUND, ENOENT, HOST_NOT_FOUND, "below a node without the capability");
+
+	/* .onion is NXDOMAIN (RFC 7686); quad-100's own name answers its addresses; the suffix itself is its
+	 * zone's apex: no such host. */
+	r = look("secret.onion", AF_INET, &he, buf, sizeof buf);
+	expect(r, NSS_STATUS_NOTFOUND, ENOENT, HOST_NOT_FOUND, ".onion");
+	r = look(TN_SYMBOLIC_NAME, AF_INET, &he, buf, sizeof buf);
+	expect(r, NSS_STATUS_SUCCESS, 0, NETDB_SUCCESS, TN_SYMBOLIC_NAME);
+	ck_assert_mem_eq(he.h_addr_list[0], "\x64\x64\x64\x64", 4);
+	r = look(SUFFIX, AF_INET, &he, buf, sizeof buf);
+	expect(r, NSS_STATUS_NOTFOUND, ENOENT, HOST_NOT_FOUND, "the suffix itself");
+	char *rbuf;
+	r = call_addr("100.100.100.100", AF_INET, 4, 512, &he, &rbuf);
+	expect(r, NSS_STATUS_SUCCESS, 0, NETDB_SUCCESS, "PTR 100.100.100.100");
+	ck_assert_str_eq(he.h_name, TN_SYMBOLIC_NAME);
+	free(rbuf);
+	r = call_addr("fd7a:115c:a1e0:ab12:4843:cd96:6265:2108", AF_INET6, 16, 512, &he, &rbuf); /* 4to6 of vault */
+	expect(r, NSS_STATUS_SUCCESS, 0, NETDB_SUCCESS, "PTR of a 4to6 address");
+	ck_assert_str_eq(he.h_name, "vault." SUFFIX);
+	free(rbuf);
+
+	/* With MagicDNS off quad-100 is authoritative for nothing: unknown names and addresses go to DNS. */
+	write_quad100_tailnet(false, 0);
+	r = look("nope." SUFFIX, AF_INET, &he, buf, sizeof buf);
+	expect(r, NSS_STATUS_UNAVAIL, ENOENT, NO_RECOVERY, "unknown name, MagicDNS off");
+	r = call_addr("100.64.9.9", AF_INET, 4, 512, &he, &rbuf);
+	expect(r, NSS_STATUS_UNAVAIL, ENOENT, NO_RECOVERY, "unknown address, MagicDNS off");
+	free(rbuf);
+
+	/* Before 1.102 a bare name does not lead to a subdomain host, and the older 4via6 forms work. */
+	write_quad100_tailnet(true, (1u << 24) | (100u << 12));
+	r = look("www.app", AF_INET, &he, buf, sizeof buf);
+	expect(r, NSS_STATUS_UNAVAIL, ENOENT, NO_RECOVERY, "www.app before 1.102");
+	r = look("www.app." SUFFIX, AF_INET, &he, buf, sizeof buf);
+	expect(r, NSS_STATUS_SUCCESS, 0, NETDB_SUCCESS, "www.app.<suffix> before 1.102");
+	r = look("10.1.1.16.via-7", AF_INET6, &he, buf, sizeof buf);
+	expect(r, NSS_STATUS_SUCCESS, 0, NETDB_SUCCESS, "10.1.1.16.via-7 before 1.102");
+}
+END_TEST
+
+/* A writer's rename is seen within the re-check interval, both ways. */
+START_TEST(replacement_is_seen_within_the_recheck)
+{
+	ck_assert(lookup_ok("vault"));
+	write_tailnet(cache, false, 3600); /* MagicDNS off: bare names gone */
+	settle();
+	ck_assert(!lookup_ok("vault"));
+	ck_assert(lookup_ok("vault." SUFFIX));
+	write_tailnet(cache, true, 3600);
+	settle();
+	ck_assert(lookup_ok("vault"));
+}
+END_TEST
+
+/* A copy renamed into place by hand is the same to the module. */
 START_TEST(replacement_without_flag)
 {
 	char *other = fixture_path(dir, "other.cache");
 	ck_assert(lookup_ok("vault"));
 	write_tailnet(other, false, 3600);
 	ck_assert_int_eq(rename(other, cache), 0);
-	struct timespec pause = {1, 100000000};
-	nanosleep(&pause, NULL);
+	settle();
 	ck_assert(!lookup_ok("vault"));
 	free(other);
 }
@@ -603,7 +739,9 @@ static Suite *module_suite(void)
 	tcase_add_test(tc, corrupt_cache);
 	tcase_add_test(tc, expired_cache);
 	tcase_add_test(tc, ttl_follows_valid_until);
-	tcase_add_test(tc, replacement_is_seen_at_once);
+	tcase_add_test(tc, paused_cache_steps_aside);
+	tcase_add_test(tc, quad100_names);
+	tcase_add_test(tc, replacement_is_seen_within_the_recheck);
 	tcase_add_test(tc, replacement_without_flag);
 	tcase_add_test(tc, threads_while_rewriting);
 	tcase_add_test(tc, fork_while_busy);
