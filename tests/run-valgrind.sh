@@ -58,6 +58,13 @@ vg() {
 vg "helper sync" "$HELPER" sync --status-file "$EXAMPLES/running.json"
 vg "helper hosts" "$HELPER" hosts
 tn_assert_contains "$TN_OUT" "vault.$S vault" "hosts output under valgrind"
+# doctor dlopens the module and calls getaddrinfo; status and doctor --json build JSON. No tailscaled here:
+# their failure paths run too.
+vg "helper doctor" "$HELPER" doctor --socket "$TN_TMP/none.sock" --state-dir "$TN_TMP/state"
+tn_assert_contains "$TN_OUT" "ok   lookup" "doctor's lookup under valgrind"
+vg "helper doctor --json" "$HELPER" doctor --json --socket "$TN_TMP/none.sock" --state-dir "$TN_TMP/state"
+vg "helper status --json" "$HELPER" status --json --socket "$TN_TMP/none.sock" --state-dir "$TN_TMP/state"
+vg "helper version" "$HELPER" version
 vg "getent hosts vault" getent hosts vault
 tn_assert_eq "$TN_OUT" "fd7a:115c:a1e0::c601:2108 vault.$S vault" "answer under valgrind"
 vg "getent ahosts vault" getent ahosts vault

@@ -147,8 +147,7 @@ int cmd_up(int argc, char **argv)
 							      : TN_MODE_USERSPACE;
 				break;
 			}
-			fprintf(stderr, "tailnet-helper up: --mode wants auto, tun or userspace\n");
-			return TN_EXIT_USAGE;
+			return cmd_usage_error(&p, "--mode wants auto, tun or userspace");
 		case O_HOSTNAME:
 			cfg.hostname = optarg;
 			break;
@@ -171,11 +170,8 @@ int cmd_up(int argc, char **argv)
 			cfg.cache = optarg;
 			break;
 		case O_TIMEOUT:
-			if (tn_parse_seconds(optarg, TIMEOUT_LIMIT_S, &seconds) < 0) {
-				fprintf(stderr, "tailnet-helper up: --timeout wants whole seconds from 1 to %ld\n",
-					TIMEOUT_LIMIT_S);
-				return TN_EXIT_USAGE;
-			}
+			if (tn_parse_seconds(optarg, TIMEOUT_LIMIT_S, &seconds) < 0)
+				return cmd_usage_error(&p, "--timeout wants whole seconds from 1 to %ld", TIMEOUT_LIMIT_S);
 			cfg.timeout_ms = seconds * 1000;
 			break;
 		case O_TAILSCALED:
@@ -219,10 +215,8 @@ int cmd_up(int argc, char **argv)
 	}
 	if (c == CMD_EXIT)
 		return p.exit;
-	if (cfg.cache[0] != '/' || cfg.resolv_conf[0] != '/') {
-		fprintf(stderr, "tailnet-helper up: --cache and --resolv-conf want absolute paths\n");
-		return TN_EXIT_USAGE;
-	}
+	if (cfg.cache[0] != '/' || cfg.resolv_conf[0] != '/')
+		return cmd_usage_error(&p, "--cache and --resolv-conf want absolute paths");
 	tn_log_setup("up", p.level, tn_log_timestamps_env(0));
 	cfg.quiet = p.level == TN_LOG_ERROR;
 	if (tn_up_state_dir(state_dir, cfg.state_dir, &err) != 0)

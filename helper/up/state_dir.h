@@ -13,7 +13,9 @@
 
 #include "shared/err.h"
 
+#ifndef TN_STATE_DIR_ROOT /* the build passes STATE_DIR */
 #define TN_STATE_DIR_ROOT "/var/lib/tailnet"
+#endif
 
 /* Files in the state directory. */
 #define TN_UP_LOCK "up.lock"

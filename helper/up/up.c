@@ -13,6 +13,7 @@
 #include "cache/status_sync.h"
 #include "shared/log.h"
 #include "shared/pidfile.h"
+#include "shared/version.h"
 #include "tailscaled/localapi.h"
 #include "up/state_dir.h"
 #include "watch/watch.h"
@@ -81,7 +82,8 @@ static void print_summary(const struct tn_up_config *cfg, const struct tn_up_dae
 			  size_t peers, pid_t watcher, pid_t dns)
 {
 	const char *mode = b->tun == 1 ? "kernel TUN mode" : b->tun == 0 ? "userspace-networking mode" : "unknown mode";
-	printf("tailnet-helper up: Running in %s; tailscaled %s at %s\n", mode, b->version, d->sock);
+	printf("tailnet-helper " TN_PACKAGE_VERSION " up: Running in %s; tailscaled %s at %s\n", mode, b->version,
+	       d->sock);
 	if (d->ours)
 		printf("  tailscaled started by tailnet-helper up (pid %ld); 'tailnet-helper down' stops it\n",
 		       (long)d->peer.pid);

@@ -18,6 +18,7 @@
 #include "shared/backoff.h"
 #include "shared/log.h"
 #include "shared/monotime.h"
+#include "shared/sd_notify.h"
 #include "tailscaled/ipn_bus.h"
 #include "tailscaled/localapi.h"
 
@@ -112,6 +113,8 @@ static void want_resync(struct watch *w, int64_t now, long delay, const char *wh
 
 static void resync_failed(struct watch *w, int64_t now, const struct tn_error *err)
 {
+	/* Ready all the same: the watcher runs, and the last good cache (if any) still answers. */
+	tn_notify_status(1, "keeping the last good cache: %s", err->msg);
 	if (err->code == TN_EXIT_NOT_RUNNING) {
 		if (w->backend != BACKEND_NOT_RUNNING)
 			tn_warn("%s; keeping the last good cache until it is Running again", err->msg);
@@ -142,6 +145,8 @@ static void resync_succeeded(struct watch *w, const struct tn_update_result *res
 	w->backend = BACKEND_RUNNING;
 	w->refresh_failing = false;
 	w->resync_failures = 0;
+	tn_notify_status(1, "%s: generation %llu from tailscaled at %s", w->cfg->cache,
+			 (unsigned long long)res->generation, w->socket);
 	if (res->changed) {
 		w->changes++;
 		tn_status_sync_report(&w->sync, w->cfg->cache, res, TN_LOG_INFO);
@@ -246,6 +251,7 @@ static void stream_failed(struct watch *w, int64_t now, const struct tn_error *e
 		tn_warn("cannot watch tailscaled: %s; keeping the last good cache and retrying", err->msg);
 	else
 		tn_debug("still cannot watch tailscaled: %s", err->msg);
+	tn_notify_status(1, "keeping the last good cache, reconnecting: %s", err->msg);
 	w->link = LINK_DOWN;
 	w->connect_failures++;
 	double wait = tn_backoff_delay(w->connect_failures, tn_jitter01());
@@ -340,7 +346,7 @@ static void transfers_done(struct watch *w)
 
 static int next_wait_ms(const struct watch *w, int64_t now)
 {
-	int64_t next = now + IDLE_MAX_MS;
+	int64_t next = now + (tn_notify_watchdog_ms() ? tn_notify_watchdog_ms() : IDLE_MAX_MS);
 	if (!w->stream)
 		next = min64(next, w->next_connect);
 	else if (!w->answered)
@@ -356,6 +362,7 @@ static int next_wait_ms(const struct watch *w, int64_t now)
 static void run_once(struct watch *w)
 {
 	int64_t now = tn_now_ms();
+	tn_notify_watchdog(); /* each turn of the loop proves it turns */
 	if (hup_pending) {
 		hup_pending = 0;
 		tn_info("SIGHUP: resyncing now");
@@ -434,6 +441,7 @@ int tn_watch_run(const struct tn_watch_config *cfg, struct tn_error *err)
 	while (!stop_signal)
 		run_once(&w);
 
+	tn_notify_stopping();
 	tn_info("stopping on %s after %lu messages, %lu resyncs, %lu cache changes",
 		stop_signal == SIGINT ? "SIGINT" : "SIGTERM", w.lines_seen, w.resyncs, w.changes);
 	drop(&w, &w.stream);

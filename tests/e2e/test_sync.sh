@@ -228,14 +228,19 @@ expect_failure 3 "cannot connect to tailscaled at /var/run/tailscale/tailscaled.
 	"a stale system socket: tailscaled is down" "$HELPER" sync
 tn_assert_not_contains "$(cat "$TN_TMP/user-double.log")" "HTTP/1.1" "still not one request to the user's socket"
 rm /var/run/tailscale/tailscaled.sock
-# A user running the helper trusts root's tailscaled and their own, nobody else's.
+# A user running the helper trusts root's tailscaled and their own, nobody else's. (Their sync then writes
+# the cache and exits 1 saying the module will not trust a cache that is not root's: the socket was fine.)
 install -d -o nobody -m 0700 "$TN_TMP/user"
-setpriv --reuid=nobody --regid=nogroup --clear-groups "$HELPER" sync --socket /tmp/tailscaled.sock \
-	--cache "$TN_TMP/user/hosts.cache" || tn_fail "a user's sync from their own tailscaled"
-tn_ok "a user's helper trusts a tailscaled run by that user"
-setpriv --reuid=nobody --regid=nogroup --clear-groups "$HELPER" sync --socket "$TN_SOCKET" \
-	--cache "$TN_TMP/user/hosts.cache" || tn_fail "a user's sync from root's tailscaled"
-tn_ok "a user's helper trusts root's tailscaled"
+user_sync() {
+	rm -f "$TN_TMP/user/hosts.cache"
+	TN_OUT=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$HELPER" sync --socket "$1" \
+		--cache "$TN_TMP/user/hosts.cache" 2>&1)
+	tn_assert_eq "$?" 1 "$2: read and written (exit 1: a user's cache is not the module's)"
+	tn_assert_contains "$TN_OUT" "but the NSS module refuses it" "$2: says why"
+	[ -s "$TN_TMP/user/hosts.cache" ] || tn_fail "$2: no cache written"
+}
+user_sync /tmp/tailscaled.sock "a user's helper trusts a tailscaled run by that user"
+user_sync "$TN_SOCKET" "a user's helper trusts root's tailscaled"
 TN_OUT=$(setpriv --reuid=daemon --regid=daemon --clear-groups "$HELPER" sync --socket /tmp/tailscaled.sock \
 	--cache /dev/null 2>&1)
 tn_assert_eq "$?" 3 "another user's helper refuses that user's tailscaled"
