@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "shared/secrets.h"
@@ -187,39 +188,54 @@ char *tn_resolv_rewrite(const char *orig, size_t len, const char *nameserver, co
 	return t.p;
 }
 
-/* The file, opened for rewriting in place and locked, and its content. */
+/* The file, opened and locked, and its content. Another apply or revert may have renamed a new file over
+ * it while this one waited for the lock: then the lock and the bytes are the old inode's, so start again. */
 static int open_locked(const char *path, char *buf, size_t *len, struct tn_error *err)
 {
-	int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 && errno == ELOOP)
-		return tn_error_set(err, TN_EXIT_FAIL,
-				    "%s is a symbolic link (to systemd-resolved's or resolvconf's file?): it is "
-				    "managed elsewhere, so it is left alone; configure that manager instead",
-				    path);
-	if (fd < 0)
-		return tn_error_set(err, TN_EXIT_FAIL, "cannot open %s: %s", path, strerror(errno));
-	if (flock(fd, LOCK_EX) != 0 || tn_read_fd(fd, buf, TN_RESOLV_MAX_BYTES + 1, len) != 0) {
-		int e = errno;
-		close(fd);
-		return tn_error_set(err, TN_EXIT_FAIL, "cannot read %s: %s", path, strerror(e));
+	for (int tries = 0;; tries++) {
+		int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0 && errno == ELOOP)
+			return tn_error_set(err, TN_EXIT_FAIL,
+					    "%s is a symbolic link (to systemd-resolved's or resolvconf's file?): it "
+					    "is managed elsewhere, so it is left alone; configure that manager instead",
+					    path);
+		if (fd < 0)
+			return tn_error_set(err, TN_EXIT_FAIL, "cannot open %s: %s", path, strerror(errno));
+		struct stat held, now;
+		if (flock(fd, LOCK_EX) != 0 || fstat(fd, &held) != 0) {
+			int e = errno;
+			close(fd);
+			return tn_error_set(err, TN_EXIT_FAIL, "cannot lock %s: %s", path, strerror(e));
+		}
+		if (tries < 100 && (stat(path, &now) != 0 || now.st_ino != held.st_ino || now.st_dev != held.st_dev)) {
+			close(fd);
+			continue;
+		}
+		if (tn_read_fd(fd, buf, TN_RESOLV_MAX_BYTES + 1, len) != 0) {
+			int e = errno;
+			close(fd);
+			return tn_error_set(err, TN_EXIT_FAIL, "cannot read %s: %s", path, strerror(e));
+		}
+		if (*len > TN_RESOLV_MAX_BYTES) {
+			close(fd);
+			return tn_error_set(err, TN_EXIT_FAIL, "%s is larger than %d bytes: not a resolv.conf",
+					    path, TN_RESOLV_MAX_BYTES);
+		}
+		return fd;
 	}
-	if (*len > TN_RESOLV_MAX_BYTES) {
-		close(fd);
-		return tn_error_set(err, TN_EXIT_FAIL, "%s is larger than %d bytes: not a resolv.conf", path,
-				    TN_RESOLV_MAX_BYTES);
-	}
-	return fd;
 }
 
-/* In place: the same inode, so a bind mount (Docker's /etc/resolv.conf) sees the change. Resolvers read the
- * file at any moment and take no lock, so its size never changes while its bytes do, and never before they
- * are right: a reader must not find it empty (truncate first, and it resolves with no nameserver at all), nor
- * the new bytes cut at the old size (write past the end, and for a moment the size is the old one). So:
+/* In place, when a rename cannot replace the file: the same inode, so a bind mount (Docker's /etc/resolv.conf)
+ * sees the change. Resolvers read the file at any moment and take no lock, so its size never changes while its
+ * bytes do, and never before they are right: a reader must not find it empty (truncate first, and it resolves
+ * with no nameserver at all), nor the new bytes cut at the old size (write past the end, and for a moment the
+ * size is the old one). So:
  * 1. when it grows, blank lines (which every resolver skips) are appended first: the old content, longer;
  * 2. the new content, padded with blank lines to the size the file has now, goes over it in one write;
  * 3. the file is cut to the new content's size: only blank lines go.
- * A reader sees the old or the new content, with or without trailing blank lines. (What no in-place write
- * can rule out is a read that overlaps step 2's copy into the page cache itself; the test counts those.) */
+ * A reader sees the old or the new content, with or without trailing blank lines - except a read that overlaps
+ * step 2's copy into the page cache itself, which no in-place write can rule out (CI saw 1 in 937,728 reads):
+ * the reason a rename is tried first. */
 static int write_in_place(int fd, const char *path, const char *data, size_t len, size_t old_len,
 			  struct tn_error *err)
 {
@@ -236,6 +252,23 @@ static int write_in_place(int fd, const char *path, const char *data, size_t len
 		return tn_error_set(err, TN_EXIT_FAIL, "cannot rewrite %s in place: %s", path,
 				    w >= 0 && w != (ssize_t)n ? "short write" : strerror(errno));
 	return 0;
+}
+
+/* A new file beside it with its mode and owner, renamed over it: every reader sees the old bytes or the new,
+ * whole. rename(2) onto a mount point fails with EBUSY (a bind-mounted file, as Docker's /etc/resolv.conf) and
+ * across file systems with EXDEV: then in place. Tailscale's direct DNS manager does the same
+ * (net/dns/direct.go, v1.102.3: atomicWriteFile, and rename falling back to a copy). */
+static int replace_file(int fd, const char *path, const char *data, size_t len, size_t old_len,
+			struct tn_error *err)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return tn_error_set(err, TN_EXIT_FAIL, "cannot stat %s: %s", path, strerror(errno));
+	if (tn_file_replace(path, data, len, st.st_mode & 07777, st.st_uid, st.st_gid, err) == 0)
+		return 0;
+	if (errno != EBUSY && errno != EXDEV && errno != EPERM && errno != EACCES)
+		return -1;
+	return write_in_place(fd, path, data, len, old_len, err);
 }
 
 static int read_backup(const char *backup, char *buf, size_t *len, struct tn_error *err)
@@ -279,7 +312,7 @@ int tn_resolv_apply(const char *path, const char *backup, const char *nameserver
 	if (rc == 0 && !applied)
 		rc = tn_error_set(err, TN_EXIT_FAIL, "out of memory");
 	if (rc == 0 && (new_len != cur_len || memcmp(applied, cur, cur_len) != 0)) {
-		rc = write_in_place(fd, path, applied, new_len, cur_len, err);
+		rc = replace_file(fd, path, applied, new_len, cur_len, err);
 		*changed = rc == 0;
 	}
 	free(applied);
@@ -297,7 +330,7 @@ int tn_resolv_revert(const char *path, const char *backup, int *changed, struct 
 	if (tn_resolv_applied(cur, cur_len)) {
 		rc = read_backup(backup, orig, &orig_len, err);
 		if (rc == 0)
-			rc = write_in_place(fd, path, orig, orig_len, cur_len, err);
+			rc = replace_file(fd, path, orig, orig_len, cur_len, err);
 		*changed = rc == 0;
 		if (rc == 0 && unlink(backup) != 0)
 			rc = tn_error_set(err, TN_EXIT_FAIL, "%s is restored, but its backup %s cannot be removed: %s",

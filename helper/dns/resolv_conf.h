@@ -9,11 +9,12 @@
  * back on revert. A `options rotate` line is kept but noted (with it the responder is not always asked first).
  *
  * tn_resolv_apply() saves the original next to the file (the backup: temp file, fsync, rename) and then
- * rewrites the file IN PLACE (never a rename) because in a container /etc/resolv.conf is a bind mount that
- * cannot be replaced: the new bytes in one write over the old, padded with blank lines to the old length,
- * then cut to size, so that a concurrent reader never finds the file empty or without nameservers. Applying again is a no-op when the result would
- * be the same, and re-derives from the backup when the nameserver or suffix changed; a file someone else
- * rewrote since (no marker) is taken as the new original. tn_resolv_revert() writes the backup back in place,
+ * replaces the file with a new one of the same mode and owner renamed over it, so a concurrent reader sees
+ * the old bytes or the new, whole. Where a rename cannot replace it (a bind mount, as a container's
+ * /etc/resolv.conf: EBUSY) it is rewritten IN PLACE: the new bytes in one write over the old, padded with
+ * blank lines to the old length, then cut to size, so a reader never finds it empty or without nameservers.
+ * Applying again is a no-op when the result would be the same, and re-derives from the backup when the nameserver or suffix changed; a file someone else
+ * rewrote since (no marker) is taken as the new original. tn_resolv_revert() writes the backup back the same way,
  * byte for byte, and removes it; without the marker there is nothing to revert. Both refuse a symbolic link
  * (e.g. systemd-resolved's stub-resolv.conf: configure resolved instead) and hold an flock on the file while
  * they work. Errors follow err.h.

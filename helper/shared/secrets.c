@@ -170,7 +170,8 @@ int tn_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-int tn_secret_write_file(const char *path, const char *data, size_t len, struct tn_error *err)
+int tn_file_replace(const char *path, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid,
+		    struct tn_error *err)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
@@ -194,7 +195,8 @@ int tn_secret_write_file(const char *path, const char *data, size_t len, struct 
 	if (fd >= 0) {
 		failed = "write";
 		what = tmp;
-		if (fchmod(fd, 0600) == 0 && tn_write_all(fd, data, len) == 0 && fsync(fd) == 0) {
+		if (fchmod(fd, mode) == 0 && fchown(fd, uid, gid) == 0 && tn_write_all(fd, data, len) == 0 &&
+		    fsync(fd) == 0) {
 			failed = "replace";
 			what = path;
 			rc = rename(tmp, path);
@@ -215,7 +217,13 @@ int tn_secret_write_file(const char *path, const char *data, size_t len, struct 
 		}
 	}
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	errno = saved;
 	return rc;
+}
+
+int tn_secret_write_file(const char *path, const char *data, size_t len, struct tn_error *err)
+{
+	return tn_file_replace(path, data, len, 0600, (uid_t)-1, (gid_t)-1, err);
 }
 
 void tn_secret_redact(char *text, size_t cap, const struct tn_secret *secret)

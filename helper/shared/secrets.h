@@ -17,6 +17,7 @@
 #define TAILNET_SECRETS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "shared/err.h"
 
@@ -50,7 +51,12 @@ int tn_read_fd(int fd, char *buf, size_t cap, size_t *len);
 /* write(2) until done (EINTR retried); 0 or -1 with errno. Used for secrets so no stdio buffer keeps a copy. */
 int tn_write_all(int fd, const void *data, size_t len);
 
-/* Temp file in the same directory, mode 0600, fsync, rename, fsync of the directory. */
+/* Temp file in the same directory with `mode` and owner (-1 keeps the caller's), fsync, rename, fsync of the
+ * directory; -1 with err set and errno from the step that failed (EBUSY: path is a mount point). */
+int tn_file_replace(const char *path, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid,
+		    struct tn_error *err);
+
+/* tn_file_replace() with mode 0600, owned by the caller. */
 int tn_secret_write_file(const char *path, const char *data, size_t len, struct tn_error *err);
 
 /* Replaces every occurrence of `secret` in the NUL-terminated `text` (a buffer of `cap` bytes) with
