@@ -54,11 +54,17 @@ tn_expect_rc() {
 }
 
 tn_cleanup() {
-	local pids
+	local pids m
 	pids=$(jobs -p)
 	[ -n "$pids" ] && kill $pids 2>/dev/null
 	wait 2>/dev/null
-	[ -n "${TN_TMP:-}" ] && rm -rf "$TN_TMP"
+	[ -n "${TN_TMP:-}" ] || return 0
+	# Whatever a test mounted below TN_TMP goes first, deepest first, and rm never crosses into another
+	# filesystem: a chroot with the machine's /dev bind-mounted into it must not cost the machine its /dev.
+	for m in $(awk -v t="$TN_TMP" 'index($2, t) == 1 {print $2}' /proc/self/mounts | sort -r); do
+		umount -l "$m" 2>/dev/null
+	done
+	rm -rf --one-file-system "$TN_TMP"
 }
 
 # Sanitizer builds: programs we did not build (getent, python3) need the ASan runtime preloaded to load the

@@ -42,8 +42,10 @@ struct name {
 #define NAME(text) {text, sizeof text - 1}
 
 /* The members of Self and of each peer that we keep. */
-enum field { F_DNSNAME, F_IPS, F_ID, F_IN_NETWORK_MAP };
-static const struct name node_fields[] = {NAME("DNSName"), NAME("TailscaleIPs"), NAME("ID"), NAME("InNetworkMap")};
+enum field { F_DNSNAME, F_IPS, F_ID, F_IN_NETWORK_MAP, F_NODE_ID, F_CAPMAP };
+static const struct name node_fields[] = {NAME("DNSName"), NAME("TailscaleIPs"), NAME("ID"), NAME("InNetworkMap"),
+					  NAME("NodeID"),  NAME("CapMap")};
+#define CAP_SUBDOMAINS "dns-subdomain-resolve" /* tailcfg.NodeAttrDNSSubdomainResolve */
 
 /* The root members we parse with jansson; Self and Peer are entered instead. */
 enum root { R_BACKEND_STATE, R_TUN, R_SUFFIX, R_CURRENT_TAILNET, R_EXTRA_RECORDS };
@@ -66,7 +68,8 @@ struct tn_status_parser {
 		size_t dns, id;     /* offsets into text, or NONE */
 		size_t ips[MAX_IPS]; /* offsets into text, or NONE for an element that is not a string */
 		size_t n_ips;
-		bool in_network_map;
+		bool in_network_map, subdomains;
+		int64_t node_id;
 	} node;
 	char *suffix, *tailnet_suffix; /* top-level MagicDNSSuffix, CurrentTailnet.MagicDNSSuffix */
 	bool magicdns, tun;
@@ -93,7 +96,8 @@ static void node_reset(struct tn_status_parser *sp)
 	sp->node.len = 0;
 	sp->node.dns = sp->node.id = NONE;
 	sp->node.n_ips = 0;
-	sp->node.in_network_map = false;
+	sp->node.in_network_map = sp->node.subdomains = false;
+	sp->node.node_id = 0;
 }
 
 /* Appends a NUL-terminated copy of text[0..n) to the node's strings; *off is where it starts. */
@@ -151,7 +155,8 @@ static int add_node(struct tn_status_parser *sp, int rank, struct tn_error *err)
 	for (size_t i = 0; i < sp->node.n_ips; i++)
 		addrs[i] = node_text(sp, sp->node.ips[i]); /* NULL: not a string, the sink skips it */
 	struct tn_status_node node = {.self = rank == 0, .dns_name = dns, .addrs = addrs, .n_addrs = sp->node.n_ips,
-				      .id = node_text(sp, sp->node.id)};
+				      .id = node_text(sp, sp->node.id), .node_id = sp->node.node_id,
+				      .subdomains = sp->node.subdomains};
 	return sp->sink->node(sp->sink_ctx, &node, err);
 }
 
@@ -300,6 +305,10 @@ static int node_member(struct tn_status_parser *sp, const char *key, size_t len,
 	case F_IN_NETWORK_MAP:
 		sp->node.in_network_map = first == 't'; /* the only JSON value starting with 't' is true */
 		return TN_SCAN_SKIP;
+	case F_NODE_ID:
+		return first >= '1' && first <= '9' ? TN_SCAN_CAPTURE : TN_SCAN_SKIP; /* IDs are positive */
+	case F_CAPMAP:
+		return first == '{' ? TN_SCAN_ENTER : TN_SCAN_SKIP; /* its keys are the caps */
 	default:
 		return TN_SCAN_SKIP;
 	}
@@ -340,6 +349,11 @@ static int on_member(void *ctx, int depth, const char *key, size_t len, char fir
 	}
 	if (depth == node_depth(sp))
 		return node_member(sp, key, len, first);
+	if (sp->field == F_CAPMAP) { /* a cap: only its name matters */
+		if (key && len == sizeof CAP_SUBDOMAINS - 1 && !memcmp(key, CAP_SUBDOMAINS, len))
+			sp->node.subdomains = true;
+		return TN_SCAN_SKIP;
+	}
 	/* An element of TailscaleIPs: beyond MAX_IPS the host model would not look. */
 	if (sp->node.n_ips == MAX_IPS)
 		return TN_SCAN_SKIP;
@@ -355,6 +369,11 @@ static int on_value(void *ctx, int depth, const char *key, size_t len, const cha
 	struct tn_status_parser *sp = ctx;
 	if (depth == 1)
 		return root_value(sp, FIND(key, len, root_fields), json, json_len, err);
+	if (depth == node_depth(sp) && sp->field == F_NODE_ID) {
+		if (tn_json_id(json, json_len, &sp->node.node_id) < 0)
+			sp->node.node_id = 0; /* not a plain positive integer: absent */
+		return 0;
+	}
 	if (depth == node_depth(sp))
 		return node_string(sp, json, json_len, sp->field == F_DNSNAME ? &sp->node.dns : &sp->node.id, err);
 	return node_string(sp, json, json_len, &sp->node.ips[sp->node.n_ips++], err);

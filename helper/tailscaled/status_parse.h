@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "shared/err.h"
 
@@ -36,6 +37,8 @@ struct tn_status_node {
 	const char *const *addrs; /* TailscaleIPs as sent; NULL for an element that was not a string */
 	size_t n_addrs;
 	const char *id; /* the StableNodeID, NULL when absent */
+	int64_t node_id; /* NodeID (1.100+; tailcfg.Node.ID on the bus), 0 when absent */
+	bool subdomains; /* CapMap holds "dns-subdomain-resolve": names below this one answer its addresses */
 };
 
 /* What the status says about the tailnet as a whole. */
