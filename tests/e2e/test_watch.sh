@@ -3,8 +3,10 @@
 # test_watch.sh - `tailnet-helper watch` end to end: the real watcher against the LocalAPI double's IPN bus,
 # names checked through real glibc (getent, and a C program polling getaddrinfo). A new peer must resolve
 # within 1 s of the double announcing it, a removed one must stop resolving, and the watcher must ride out
-# daemon restarts, a deleted socket, a stream cut mid-line, a 400 to its mask, a hung daemon and a daemon that
-# is not Running, keeping the last good cache, logging one line per change of state, and exiting 0 on SIGTERM.
+# daemon restarts, a deleted socket, a stream cut mid-line, 400s to its masks, a hung daemon and tailscale
+# down / up, keeping the last good cache, logging one line per change of state, and exiting 0 on SIGTERM; it
+# never moves to another daemon's socket once it chose one. The incremental path in depth, per version, is
+# test_watch_incremental.sh; paused caches are test_watch_paused.sh.
 . "$(dirname "$0")/../lib.sh"
 tn_enter_ns "$0" "$@"
 . "$TN_SRCDIR/tests/lib_localapi.sh"
@@ -56,15 +58,17 @@ tn_expect_rc 2 "watch with a relative --cache" "$HELPER" watch --cache relative/
 tn_expect_rc 2 "watch --poll 0" "$HELPER" watch --poll 0
 tn_expect_rc 2 "watch with an extra argument" "$HELPER" watch extra
 tn_expect_rc 0 "watch --help" "$HELPER" watch --help
-tn_assert_contains "$TN_OUT" "watch-ipn-bus?mask=4098" "--help names the subscription"
+tn_assert_contains "$TN_OUT" "watch-ipn-bus?mask=53250" "--help names the subscription"
 
-# --- a 1.100+ daemon: changes arrive as PeersChanged / PeersRemoved -----------------------------------------
+# --- a 1.102 daemon: InitialStatus, then PeersChanged / PeersRemoved ---------------------------------------
 cp "$EXAMPLES/running.json" "$STATE"
 tn_localapi_start "$STATE"
 tn_watch_start --verbose
 tn_wait_until 10 "the first cache" resolves vault
 tn_wait_until 5 "the watcher's stream" tn_watchers 1
-tn_assert_contains "$(tn_ctl info)" '"masks": [4098]' "subscribed with mask 4098 (InitialState | PeerChanges)"
+tn_assert_contains "$(tn_ctl info)" '"masks": [53250]' \
+	"subscribed with mask 53250 (InitialState | PeerChanges | InitialStatus | PeerPatches)"
+tn_assert_contains "$(tn_ctl info)" '"status_reads": 0' "the first cache came from InitialStatus: no status read"
 tn_assert_eq "$(stat -c '%a' "$TN_CACHE")" 644 "the cache is mode 0644"
 gen=$(generation)
 
@@ -101,18 +105,20 @@ kill -HUP "$TN_WATCH_PID"
 tn_wait_until 2 "SIGHUP resync of a silent change" resolves quiet-one
 tn_ok "SIGHUP forces a resync"
 
-# --- not Running: keep the last good cache, say so once ------------------------------------------------------
-tn_ctl "state?to=Stopped" >/dev/null
-tn_wait_until 5 "the not-running line" grep -q "not running (BackendState Stopped)" "$TN_WATCH_LOG"
-tn_ctl "add-peer?name=while-stopped" >/dev/null
+# --- tailscale down and up: paused (names kept, none served), then served again ------------------------------
+tn_ctl down >/dev/null
+tn_wait_until 2 "the pause" unresolved vault
+tn_assert_contains "$("$HELPER" hosts)" "vault.$SUFFIX" "the paused cache keeps its names"
+# A stopped daemon's control client is paused: a peer added meanwhile arrives with the netmap after up.
+tn_ctl "add-peer?name=while-stopped&silent=1" >/dev/null
 tn_ctl "state?to=NeedsLogin" >/dev/null
-sleep 0.8
-resolves vault || tn_fail "the last good cache was dropped while tailscaled was Stopped"
-unresolved while-stopped || tn_fail "a peer from a Stopped daemon's status was written"
-assert_log_count "not running" 1 "Stopped, then NeedsLogin: one line"
-tn_ctl "state?to=Running" >/dev/null
-tn_wait_until 3 "names after Running again" resolves while-stopped
-assert_log_count "info: tailscaled is Running again" 1 "Running again: one line"
+sleep 0.5
+unresolved vault || tn_fail "NeedsLogin served names"
+assert_log_count "the cache is paused" 1 "Stopped, then NeedsLogin: one line"
+tn_ctl up >/dev/null
+tn_wait_until 1 "names after up" resolves vault
+tn_wait_until 2 "the peer from up's netmap" resolves while-stopped
+assert_log_count "serving the cache's names again" 1 "Running again: one line"
 
 # --- daemon restart: the socket file stays behind (connection refused) ------------------------------------
 gen=$(generation)
@@ -158,12 +164,12 @@ tn_wait_until 10 "reconnection after a cut" tn_watchers 1
 ms=$(tn_change_latency "after-cut.$SUFFIX" present "add-peer?name=after-cut")
 assert_fast "a new peer after the cut" "$ms"
 
-# --- a hung daemon: the status read hangs; SIGTERM still ends the watcher at once ----------------------------
+# --- a hung daemon: SIGHUP's new subscription gets no answer; SIGTERM still ends the watcher at once -----------
 tn_localapi_mode hang
-tn_ctl "add-peer?name=never-read" >/dev/null
-sleep 1 # the watcher is now inside a status read that gets no answer
+kill -HUP "$TN_WATCH_PID"
+sleep 1 # the watcher is now inside a watch request that gets no answer
 tn_watch_stop TERM
-tn_assert_eq "$TN_WATCH_RC" 0 "SIGTERM during a hung status read: exit 0"
+tn_assert_eq "$TN_WATCH_RC" 0 "SIGTERM during a hung request: exit 0"
 [ "$TN_WATCH_STOP_MS" -lt 1000 ] || tn_fail "SIGTERM took $TN_WATCH_STOP_MS ms against a hung daemon"
 tn_ok "shut down in $TN_WATCH_STOP_MS ms"
 tn_assert_contains "$(tail -n 1 "$TN_WATCH_LOG")" "stopping on SIGTERM" "a last line on SIGTERM"
@@ -181,33 +187,81 @@ tn_assert_eq "$TN_WATCH_RC" 0 "SIGINT while connecting to a hung daemon: exit 0"
 tn_ok "shut down in $TN_WATCH_STOP_MS ms"
 tn_localapi_mode ok
 
-# --- a 400 to the mask: fall back to mask 2, peer changes through the poll ---------------------------------------
+# --- 400s to the mask: 53250, then 4098 (no InitialStatus: the whole status after each change), then 2 --------
+restart_double
+tn_ctl "reject-bits?bits=16384" >/dev/null
+TN_WATCH_LOG="$TN_TMP/watch-400a.log"
+tn_watch_start
+tn_wait_until 5 "the 4098 stream" tn_watchers 1
+assert_log_count "answered 400: .*watching with mask 4098 instead" 1 "the 400 to 53250 is logged once"
+assert_log_count "sends no InitialStatus" 1 "the old path, said once"
+tn_assert_contains "$(tn_ctl info)" '"masks": [53250, 4098]' "mask 53250, then 4098; never 256 or 65536"
+ms=$(tn_change_latency "via-4098.$SUFFIX" present "add-peer?name=via-4098")
+assert_fast "mask 4098: a new peer through a status read" "$ms"
+tn_watch_stop
+
 restart_double
 tn_ctl "reject-bits?bits=4096" >/dev/null
 TN_WATCH_LOG="$TN_TMP/watch-400.log"
 tn_watch_start --poll 1
 tn_wait_until 5 "the fallback stream" tn_watchers 1
-assert_log_count "answered 400: .*watching with mask 2 instead" 1 "the 400 is logged once"
-tn_assert_contains "$(tn_ctl info)" '"masks": [4098, 2]' "mask 4098, then 2; never 256 or 65536"
+assert_log_count "answered 400: .*watching with mask 2 instead" 1 "the 400 to 4098 is logged once"
+tn_assert_contains "$(tn_ctl info)" '"masks": [53250, 4098, 2]' "mask 53250, 4098, then 2"
 tn_ctl "add-peer?name=via-poll" >/dev/null
 tn_wait_until 3 "a peer through the poll" resolves via-poll
 tn_ok "with mask 2 a new peer arrives through the poll"
-tn_ctl "state?to=Stopped" >/dev/null
-tn_wait_until 3 "State still seen with mask 2" grep -q "not running" "$TN_WATCH_LOG"
+tn_ctl down >/dev/null
+tn_wait_until 3 "State still seen with mask 2" unresolved vault
 tn_ctl "state?to=Running" >/dev/null
+tn_wait_until 3 "Running with mask 2" resolves vault
 tn_watch_stop
 tn_assert_eq "$TN_WATCH_RC" 0 "exit 0"
 
-# --- the poll catches a change the bus never announced -------------------------------------------------------------
+# --- the periodic check catches a change the bus never announced ---------------------------------------------------
 restart_double
 TN_WATCH_LOG="$TN_TMP/watch-poll.log"
 tn_watch_start --poll 1
 tn_wait_until 5 "the stream" tn_watchers 1
 tn_ctl "add-peer?name=missed-event&silent=1" >/dev/null
-tn_wait_until 3 "a missed event through the poll" resolves missed-event
-tn_ok "the periodic resync finds a change the bus never announced"
+tn_wait_until 3 "a missed event through the check" resolves missed-event
+assert_log_count "disagree" 1 "the lost change is logged once"
+tn_ctl "add-peer?name=missed-again&silent=1" >/dev/null
+tn_wait_until 3 "a second missed event" resolves missed-again
+assert_log_count "disagree" 1 "and only once"
 tn_watch_stop
 tn_assert_eq "$TN_WATCH_RC" 0 "exit 0"
+
+# --- the socket is chosen once: a daemon elsewhere never takes over (the default paths of a private /run) ---------
+mount -t tmpfs -o mode=0755 tailnet-run /run || tn_fail "cannot mount a private /run"
+restart_double
+TN_WATCH_LOG="$TN_TMP/watch-pin.log"
+TAILSCALE_SOCKET="$TN_SOCKET" "$HELPER" watch 2>>"$TN_WATCH_LOG" &
+TN_WATCH_PID=$!
+tn_wait_until 5 "the stream" tn_watchers 1
+first_socket=$TN_SOCKET
+tn_localapi_stop
+rm -f "$first_socket"
+command python3 - "$STATE" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+p = dict(next(iter(doc["Peer"].values())))
+p.update(PublicKey="nodekey:" + "cd" * 32, ID="nImpostorCNTRL", NodeID=98, DNSName="impostor.magellanic-gondola.ts.net.",
+         TailscaleIPs=["100.126.0.66"], InNetworkMap=True)
+doc["Peer"][p["PublicKey"]] = p
+json.dump(doc, open(sys.argv[1] + ".other", "w"))
+EOF
+mkdir -p /run/tailscale
+tn_localapi_start "$STATE.other" /run/tailscale/tailscaled.sock
+sleep 3
+tn_assert_eq "$(tn_json_field "$(tn_ctl info)" watchers)" 0 "the daemon on another socket was never watched"
+unresolved impostor || tn_fail "names from another socket's daemon"
+resolves vault || tn_fail "the cache was dropped"
+tn_localapi_stop
+tn_localapi_start "$STATE" "$first_socket"
+tn_wait_until 15 "back to the chosen socket" tn_watchers 1
+tn_ok "the watcher stays with the socket it chose"
+tn_watch_stop
+umount /run
 
 # --- older daemons --------------------------------------------------------------------------------------------------
 for version in 1.96.4 1.98.1; do
