@@ -324,6 +324,7 @@ class Bus:
                 m["SelfChange"] = node(doc["Self"], True)
         if mask & INITIAL_STATUS and v.new_bus:
             m["InitialStatus"] = doc
+            self.counts["initial_status"] += 1  # as costly as a status read
         return self.render(v, m)
 
     def unsubscribe(self, s):

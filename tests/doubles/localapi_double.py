@@ -475,23 +475,25 @@ def ctl_down(server, query, _body):
 
 
 def ctl_up(server, query, _body):
-    """tailscale up after down: Starting, the map poll resumes with a full netmap, Running."""
-    set_state(server, query, "Starting")
+    """tailscale up after down: Starting, the map poll resumes with a full netmap, Running. emitted_ns is the
+    first of them."""
+    answer = set_state(server, query, "Starting")
     full_netmap_change(server, query, lambda doc: {})
-    return set_state(server, query, "Running")
+    return dict(set_state(server, query, "Running"), emitted_ns=answer["emitted_ns"])
 
 
 def ctl_logout(server, query, _body):
     """Logout (local.go Logout, resetForProfileChangeLocked): Stopped, then NoState with the netmap gone, then
-    NeedsLogin (state_test.go at HEAD L716-742); the status has no peers and no tailnet any more."""
-    set_state(server, query, "Stopped")
+    NeedsLogin (state_test.go at HEAD L716-742); the status has no peers and no tailnet any more. emitted_ns is
+    the first of them."""
+    first = set_state(server, query, "Stopped")
 
     def fn(doc):
         doc.update(BackendState="NoState", Peer=None, CurrentTailnet=None, MagicDNSSuffix="", TailscaleIPs=None)
         doc["Self"] = dict(doc["Self"], DNSName="", TailscaleIPs=None)
         return (lambda d: server.bus.state(ipn_bus.STATES["NoState"])), {}
     announce(server, query, fn)
-    return set_state(server, query, "NeedsLogin")
+    return dict(set_state(server, query, "NeedsLogin"), emitted_ns=first["emitted_ns"])
 
 
 def ctl_login(server, query, _body):
