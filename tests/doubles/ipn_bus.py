@@ -275,7 +275,7 @@ class Bus:
     @staticmethod
     def render(version, members):
         n = {"Version": version.text}
-        for k in version.order:
+        for k in version.order[1:]:
             if k in ALWAYS:
                 n[k] = members.get(k)
             elif members.get(k) is not None:
