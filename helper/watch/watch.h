@@ -12,7 +12,7 @@
  *   status?peers=false for the suffix, MagicDNS and ExtraRecords. Older daemons (no InitialStatus) keep the
  *   old path: a line that may change a name means reading the whole status again.
  * - Writes: an isolated change is written at once; what follows within debounce_ms of a write waits for the
- *   next one, so a burst costs at most 1000/debounce_ms writes a second.
+ *   next one, so a burst costs at most 1000/debounce_ms writes a second (4 by default, 5 with the first).
  * - tailscaled Stopped (tailscale down) or NeedsLogin (logged out, key expired): quad-100 answers nothing
  *   then, so the cache is rewritten paused (names kept, none served) at once; Running serves them again at
  *   once. NoState and Starting (a daemon restarting) and an unreachable daemon change nothing: the last cache
@@ -37,7 +37,7 @@
 #define TN_WATCH_MASK_OLD 4098u     /* NotifyInitialState | NotifyPeerChanges, for a daemon that refuses the above */
 #define TN_WATCH_MASK_FALLBACK 2u   /* NotifyInitialState alone */
 #define TN_WATCH_POLL_MS 60000L
-#define TN_WATCH_DEBOUNCE_MS 200L
+#define TN_WATCH_DEBOUNCE_MS 250L
 #define TN_WATCH_HEADER_MS 5000L
 
 struct tn_watch_config {

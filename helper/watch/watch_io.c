@@ -88,11 +88,12 @@ static void write_now(struct watch *w, int64_t now)
 		w->writes += res.written;
 		w->changes += res.changed && res.written;
 		tn_log(res.changed && res.written ? TN_LOG_INFO : TN_LOG_DEBUG,
-		       "%s from tailscaled at %s: %zu nodes, %zu names, generation %llu%s%s, %zu bytes; skipped %zu invalid "
-		       "names, %zu invalid addresses",
+		       "%s from tailscaled at %s: %zu nodes, %zu names, generation %llu%s%s, %zu bytes in %lld ms; "
+		       "skipped %zu invalid names, %zu invalid addresses",
 		       w->cfg->cache, w->socket, res.nodes, res.names, (unsigned long long)res.generation,
 		       res.written ? (res.changed ? " (changed)" : " (renewed)") : " (unchanged)",
-		       w->paused ? ", paused" : "", res.bytes, hs.skipped_names, hs.skipped_addrs);
+		       w->paused ? ", paused" : "", res.bytes, (long long)(tn_now_ms() - now), hs.skipped_names,
+		       hs.skipped_addrs);
 		write_done(w);
 	} else {
 		write_failed(w, now, &err);

@@ -403,7 +403,11 @@ class Bus:
         if not worthy:
             return None
         changed = [node(p) for p in upserts]
-        by_id = {p["NodeID"]: p for p in (doc.get("Peer") or {}).values() if p.get("InNetworkMap")}
+        by_id = {}
+        with self.lock:
+            promoting = patches and any(s.wants_peer_changes() and not s.mask & PEER_PATCHES for s in self.sessions)
+        if promoting:
+            by_id = {p["NodeID"]: p for p in (doc.get("Peer") or {}).values() if p.get("InNetworkMap")}
 
         def lines(s):
             m = {}

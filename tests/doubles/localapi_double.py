@@ -25,6 +25,7 @@ a restarted double serves the same tailnet; online and last-seen news are not wr
 announced on the bus, under one lock with new subscriptions, as tailscaled does under b.mu; "emitted_ns" in
 the answer is CLOCK_MONOTONIC just before the announcement:
   /double/add-peer?name=N[&silent=1]       a new peer N.<suffix> (or the FQDN N. given) with fresh addresses
+  /double/add-peers?count=N&prefix=P[&interval_ms=M]  N new peers P-1.. P-N, one announcement each
   /double/remove-peer?name=N[&silent=1]    the peer whose DNSName is N.<suffix>. or N.
   /double/rename-peer?name=N&to=M          the same node (same ID) under a new DNSName
   /double/online?count=N[&interval_ms=M]   N online/offline flips with last-seen times, round the peers (patches)
@@ -373,6 +374,24 @@ def ctl_add_peer(server, query, _body):
     return announce(server, query, fn)
 
 
+def ctl_add_peers(server, query, _body):
+    """count new peers PREFIX-1.., one delta each, within interval_ms of each other; the state file is written
+    once, after the last (a burst of joins, as a big CI fleet starting)."""
+    count, interval = int(query["count"]), float(query.get("interval_ms", "0")) / 1000
+    first = last = None
+    for i in range(count):
+        def fn(doc, name="%s-%d" % (query["prefix"], i + 1)):
+            p = server.status.new_peer(doc, name)
+            put_peer(doc, p)
+            return (lambda d: server.bus.delta(d, upserts=[p])), {}
+        last = announce(server, query, fn, persist=False)["emitted_ns"]
+        first = first or last
+        if interval:
+            time.sleep(interval)
+    server.status.change(lambda doc: None)
+    return {"events": count, "emitted_ns": first, "last_ns": last}
+
+
 def ctl_remove_peer(server, query, _body):
     def fn(doc):
         p = doc["Peer"].pop(peer_key(doc, query["name"]))
@@ -566,6 +585,7 @@ ROUTES = {
 
 CONTROL = {
     "add-peer": ctl_add_peer,
+    "add-peers": ctl_add_peers,
     "remove-peer": ctl_remove_peer,
     "rename-peer": ctl_rename_peer,
     "online": ctl_online,
