@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* nss_floor.c - libnss_floor.so.2, the benchmark's floor: a hosts module with no data structure at all.
- * Every name answers 100.101.33.8 and fd7a:115c:a1e0::c601:2108, except names starting with "nx", which are
+ * Every name answers fd7a:115c:a1e0::c601:2108 and 100.101.33.8 (IPv6 first in gethostbyname4_r, as the
+ * tailnet module answers), except names starting with "nx", which are
  * NOTFOUND. What remains of a lookup through it is glibc's own cost (nsswitch dispatch, getaddrinfo's
  * sorting and allocation): the lower bound any module can reach. */
 #include <errno.h>
@@ -46,10 +47,12 @@ enum nss_status _nss_floor_gethostbyname4_r(const char *name, struct gaih_addrtu
 	char *s = (char *)(t + 2);
 	memcpy(s, name, n);
 	memset(t, 0, 2 * sizeof *t);
-	t[0] = (struct gaih_addrtuple){.next = &t[1], .name = s, .family = AF_INET};
-	memcpy(t[0].addr, v4, 4);
-	t[1] = (struct gaih_addrtuple){.name = s, .family = AF_INET6};
-	memcpy(t[1].addr, v6, 16);
+	/* IPv6 first, the order glibc's sort ends with and the cheapest for it (one socket, see
+	 * nss/hostent_pack.c): no module can do better, so none can pass the floor by ordering alone. */
+	t[0] = (struct gaih_addrtuple){.next = &t[1], .name = s, .family = AF_INET6};
+	memcpy(t[0].addr, v6, 16);
+	t[1] = (struct gaih_addrtuple){.name = s, .family = AF_INET};
+	memcpy(t[1].addr, v4, 4);
 	*pat = t;
 	if (ttlp)
 		*ttlp = 5;

@@ -1,5 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* cache_current.c - see cache_current.h. */
+/* cache_current.c - see cache_current.h.
+ *
+ * Lookups are the hot path of every process on the machine, so they touch only what their thread owns and one
+ * read-mostly word: `generation` changes when the process's current view does; a thread whose copy differs
+ * takes the new view (and drops its reference to the old one) under `lock`. That lock is never held across
+ * I/O and never taken by a lookup that finds nothing new. The look at the file is serialised by
+ * `refresh_lock`, which only a thread without any view waits for (the first lookups of a process); the
+ * others go on with the view they have. A thread's state hangs off a pthread key rather than __thread
+ * storage, so the module needs nothing from the dynamic loader (it links libc alone). */
 #include "cache_current.h"
 
 #include <errno.h>
@@ -9,38 +17,119 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
-#define RECHECK_NS 1000000000ll
+#include "cache_file.h"
+
+#define RECHECK_NS ((int64_t)TN_RECHECK_MS * 1000000)
+
+struct view {
+	struct tn_cache_file f;
+	unsigned refs; /* under `lock`: the current slot and each thread that holds it */
+};
+
+/* A thread's hold on a view: allocated at its first lookup, freed when it exits; registered so that fork can
+ * drop the others'. */
+struct reader {
+	struct view *v;
+	int err;       /* when v is NULL: why there was no view */
+	uint64_t gen;  /* the generation v belongs to; 0 never matches */
+	int fd;        /* during one lookup: the file the pages of fd_file come from, else -1 */
+	const struct tn_cache_file *fd_file;
+	int registered;
+	struct reader *prev, *next;
+};
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t refresh_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-/* Guarded by `lock`. */
-static struct tn_cache_file cur;     /* cur.c.base == NULL: no usable view, see cur_err */
+static pthread_key_t reader_key;
+static int have_key;
+
+/* Under `lock`. */
+static struct view *cur;
 static int cur_err = -ENOENT;
-static int64_t next_check_ns;        /* CLOCK_MONOTONIC_COARSE; 0 forces a check */
-static char cur_path[PATH_MAX];
+static struct reader *readers;
 static char set_path[PATH_MAX]; /* tn_current_set_path(); "" in the module */
+
+/* Atomic. */
+static uint64_t generation = 1; /* moves with cur; written under `lock` */
+static int64_t next_check_ns;   /* CLOCK_REALTIME_COARSE; 0 forces a look at the file */
+
+static void view_free(struct view *v)
+{
+	if (v) {
+		tn_cache_close(&v->f);
+		free(v);
+	}
+}
+
+/* Drops one reference; returns the view when that was the last, for view_free() outside the lock. */
+static struct view *unref_locked(struct view *v)
+{
+	return v && --v->refs == 0 ? v : NULL;
+}
+
+static void unregister_locked(struct reader *r)
+{
+	if (!r->registered)
+		return;
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		readers = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	r->prev = r->next = NULL;
+	r->registered = 0;
+}
+
+/* A thread ends: its reference goes, and its state. */
+static void thread_exit(void *arg)
+{
+	struct reader *r = arg;
+	pthread_mutex_lock(&lock);
+	struct view *dead = unref_locked(r->v);
+	unregister_locked(r);
+	pthread_mutex_unlock(&lock);
+	view_free(dead);
+	free(r);
+}
 
 static void fork_prepare(void)
 {
+	pthread_mutex_lock(&refresh_lock);
 	pthread_mutex_lock(&lock);
 }
 
-static void fork_release(void)
+static void fork_parent(void)
 {
 	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&refresh_lock);
 }
 
-static void register_fork_handlers(void)
+/* In the child only this thread exists: the other readers' references go, and with them any view only they
+ * held. Nothing else runs here, so the views can be freed under the lock. */
+static void fork_child(void)
 {
-	pthread_atfork(fork_prepare, fork_release, fork_release);
+	struct reader *mine = have_key ? pthread_getspecific(reader_key) : NULL;
+	for (struct reader *r = readers, *next; r; r = next) {
+		next = r->next;
+		if (r == mine)
+			continue;
+		view_free(unref_locked(r->v));
+		unregister_locked(r);
+		free(r);
+	}
+	__atomic_store_n(&next_check_ns, 0, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&refresh_lock);
 }
 
-static int64_t mono_ns(void)
+static void init_once(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	have_key = pthread_key_create(&reader_key, thread_exit) == 0;
 }
 
 int tn_current_set_path(const char *path)
@@ -50,11 +139,40 @@ int tn_current_set_path(const char *path)
 		return -EINVAL;
 	if (len >= sizeof set_path)
 		return -ENAMETOOLONG;
+	pthread_once(&once, init_once);
 	pthread_mutex_lock(&lock);
 	memcpy(set_path, path, len + 1);
-	next_check_ns = 0;
 	pthread_mutex_unlock(&lock);
+	__atomic_store_n(&next_check_ns, 0, __ATOMIC_RELEASE);
 	return 0;
+}
+
+/* Ends a lookup's burst of fetches. */
+static void close_fd(struct reader *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	r->fd_file = NULL;
+}
+
+/* The views' page loader: one descriptor per thread and lookup, kept in its reader, so the pages a lookup
+ * touches (a bucket, a record, a name, its addresses) cost one open between them. */
+static int view_load(const struct tn_cache *c, uint32_t page)
+{
+	struct tn_cache_file *f = (struct tn_cache_file *)(uintptr_t)c; /* the first member of a view's file */
+	struct reader *r = have_key ? pthread_getspecific(reader_key) : NULL;
+	int fd = -1, rc;
+	if (!r) {
+		rc = tn_cache_file_fetch(f, &fd, page);
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	if (r->fd_file != f)
+		close_fd(r);
+	r->fd_file = f;
+	return tn_cache_file_fetch(f, &r->fd, page);
 }
 
 static const char *cache_path(void)
@@ -65,100 +183,166 @@ static const char *cache_path(void)
 	return p && *p ? p : TN_DEFAULT_CACHE_PATH;
 }
 
-static int superseded(const struct tn_cache_file *f)
+static int due(int64_t now)
 {
-	return __atomic_load_n((const uint32_t *)(const void *)(f->c.base + TN_HDR_SUPERSEDED), __ATOMIC_RELAXED) != 0;
+	int64_t next = __atomic_load_n(&next_check_ns, __ATOMIC_ACQUIRE);
+	return now >= next || now < next - 2 * RECHECK_NS; /* due, or the clock was set back */
 }
 
-static int same_identity(const struct tn_cache_file *f, const struct stat *st)
-{
-	return f->dev == st->st_dev && f->ino == st->st_ino && (size_t)st->st_size == f->c.len &&
-	       f->mtime.tv_sec == st->st_mtim.tv_sec && f->mtime.tv_nsec == st->st_mtim.tv_nsec &&
-	       f->ctime.tv_sec == st->st_ctim.tv_sec && f->ctime.tv_nsec == st->st_ctim.tv_nsec;
-}
-
-/* Brings `cur` up to date with the file. I/O happens without the lock; the swap happens under it. */
-static void refresh(int64_t now)
+/* Looks at the file and opens it anew when it is not the one in view. One thread at a time: with `wait` (it
+ * has no view to go on with) a thread waits for the one at work, otherwise it leaves the work to it. The
+ * descriptor of a file opened here stays with the thread `r` for its lookup. */
+static void refresh(int64_t now, int wait, struct reader *r)
 {
 	int cancel_state;
-	struct tn_cache_file seen, fresh, old;
-	struct stat st;
-	int have, rc;
-
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
-	const char *path = cache_path();
-	size_t path_len = strlen(path);
-
-	pthread_mutex_lock(&lock);
-	seen = cur;
-	have = cur.c.base && !superseded(&cur) && strcmp(cur_path, path) == 0;
-	pthread_mutex_unlock(&lock);
-
-	if (have && lstat(path, &st) == 0 && same_identity(&seen, &st)) {
-		pthread_mutex_lock(&lock);
-		next_check_ns = now + RECHECK_NS;
-		pthread_mutex_unlock(&lock);
-		pthread_setcancelstate(cancel_state, NULL);
+	if (wait ? pthread_mutex_lock(&refresh_lock) != 0 : pthread_mutex_trylock(&refresh_lock) != 0)
+		return;
+	if (!due(now)) { /* another thread has just done it */
+		pthread_mutex_unlock(&refresh_lock);
 		return;
 	}
-	rc = path_len < sizeof cur_path ? tn_cache_open(path, &fresh, NULL) : -ENAMETOOLONG;
-
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
 	pthread_mutex_lock(&lock);
-	old = cur;
-	if (rc == 0) {
-		cur = fresh;
-		cur_err = 0;
-		memcpy(cur_path, path, path_len + 1);
-	} else {
-		memset(&cur, 0, sizeof cur);
-		cur_err = rc;
-		cur_path[0] = '\0';
-	}
-	next_check_ns = now + RECHECK_NS;
+	const char *path = cache_path();
+	struct view *seen = cur;
+	if (seen)
+		seen->refs++;
+	int seen_err = cur_err;
 	pthread_mutex_unlock(&lock);
-	/* Every reader touches a view only under the lock, so the replaced one is unreachable now. */
-	tn_cache_close(&old);
+
+	struct stat st;
+	int unchanged = seen && !tn_cache_file_stale(&seen->f) && strcmp(seen->f.path, path) == 0 &&
+			lstat(path, &st) == 0 && tn_cache_file_same(&seen->f, &st);
+	struct view *fresh = NULL, *dead = NULL;
+	int rc = 0;
+	if (!unchanged) {
+		int keep = -1;
+		fresh = calloc(1, sizeof *fresh);
+		rc = fresh ? tn_cache_open_fd(path, &fresh->f, NULL, &keep) : -ENOMEM;
+		if (rc != 0) {
+			free(fresh);
+			fresh = NULL;
+		} else {
+			fresh->f.c.load = view_load;
+			close_fd(r);
+			r->fd = keep;
+			r->fd_file = &fresh->f;
+		}
+	}
+	pthread_mutex_lock(&lock);
+	if (!unchanged && (fresh || seen || rc != seen_err)) {
+		dead = unref_locked(cur);
+		cur = fresh;
+		if (fresh)
+			fresh->refs = 1;
+		cur_err = rc;
+		__atomic_store_n(&generation, generation + 1, __ATOMIC_RELEASE);
+	}
+	struct view *seen_dead = unref_locked(seen);
+	pthread_mutex_unlock(&lock);
+	view_free(dead);
+	view_free(seen_dead);
+	__atomic_store_n(&next_check_ns, now + RECHECK_NS, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&refresh_lock);
 	pthread_setcancelstate(cancel_state, NULL);
 }
 
-static int64_t real_now(void)
+/* Drops a hold taken for one lookup only. */
+static void release(struct reader *r)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-	return (int64_t)ts.tv_sec;
+	pthread_mutex_lock(&lock);
+	struct view *dead = unref_locked(r->v);
+	pthread_mutex_unlock(&lock);
+	view_free(dead);
+	r->v = NULL;
+}
+
+/* This thread's state, made at its first lookup; NULL when there is no key or no memory (the lookup then holds
+ * a reference for its own duration only, see tn_current_query). */
+static struct reader *reader(void)
+{
+	if (!have_key)
+		return NULL;
+	struct reader *r = pthread_getspecific(reader_key);
+	if (r || !(r = calloc(1, sizeof *r)))
+		return r;
+	r->fd = -1;
+	if (pthread_setspecific(reader_key, r) != 0) {
+		free(r);
+		return NULL;
+	}
+	pthread_mutex_lock(&lock);
+	r->next = readers;
+	if (readers)
+		readers->prev = r;
+	readers = r;
+	r->registered = 1;
+	pthread_mutex_unlock(&lock);
+	return r;
+}
+
+/* This thread takes the current view in place of the one it held. */
+static void adopt(struct reader *r)
+{
+	pthread_mutex_lock(&lock);
+	struct view *dead = unref_locked(r->v);
+	r->v = cur;
+	if (cur)
+		cur->refs++;
+	r->err = cur_err ? cur_err : -ENOENT;
+	r->gen = __atomic_load_n(&generation, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&lock);
+	view_free(dead);
 }
 
 int tn_current_query(tn_query_fn fn, void *ctx)
 {
-	int rc;
-	int64_t now = mono_ns();
-
-	pthread_once(&once, register_fork_handlers);
-	pthread_mutex_lock(&lock);
-	if (now >= next_check_ns || (cur.c.base && superseded(&cur))) {
-		pthread_mutex_unlock(&lock);
-		refresh(now);
-		pthread_mutex_lock(&lock);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	pthread_once(&once, init_once);
+	struct reader own = {.fd = -1}, *r = reader();
+	if (!r)
+		r = &own;
+	for (int attempt = 0;; attempt++) {
+		if (due(now))
+			refresh(now, r->v == NULL, r);
+		if (r->gen != __atomic_load_n(&generation, __ATOMIC_ACQUIRE))
+			adopt(r);
+		struct view *v = r->v;
+		if (!v) {
+			close_fd(r);
+			return r->err;
+		}
+		int rc = tn_cache_expired(&v->f.c, (int64_t)ts.tv_sec) ? -ESTALE : fn(&v->f.c, ctx);
+		int stale = tn_cache_file_stale(&v->f);
+		close_fd(r);
+		if (!stale || attempt) {
+			if (r == &own)
+				release(r);
+			return stale ? -EIO : rc;
+		}
+		/* A page of this file could not be had: it changed or went away. The answer may lack that page, so
+		 * it is not given; the file is looked at again at once and the lookup runs once more. */
+		__atomic_store_n(&next_check_ns, 0, __ATOMIC_RELEASE);
 	}
-	if (!cur.c.base)
-		rc = cur_err ? cur_err : -ENOENT;
-	else if (tn_cache_expired(&cur.c, real_now()))
-		rc = -ESTALE;
-	else
-		rc = fn(&cur.c, ctx);
-	pthread_mutex_unlock(&lock);
-	return rc;
 }
 
 void tn_current_reset(void)
 {
-	struct tn_cache_file old;
+	pthread_once(&once, init_once);
+	struct reader *r = reader();
 	pthread_mutex_lock(&lock);
-	old = cur;
-	memset(&cur, 0, sizeof cur);
+	struct view *dead_cur = unref_locked(cur), *dead_mine = r ? unref_locked(r->v) : NULL;
+	cur = NULL;
 	cur_err = -ENOENT;
-	next_check_ns = 0;
-	cur_path[0] = '\0';
+	if (r) {
+		r->v = NULL;
+		r->gen = 0;
+	}
+	__atomic_store_n(&generation, generation + 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&lock);
-	tn_cache_close(&old);
+	view_free(dead_cur);
+	view_free(dead_mine);
+	__atomic_store_n(&next_check_ns, 0, __ATOMIC_RELEASE);
 }

@@ -3,12 +3,7 @@
 #include "cache_reader.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "crc32c.h"
 
@@ -19,14 +14,7 @@
 		return -(err);                                                                             \
 	} while (0)
 
-/* ::ffff:0:0/96, the prefix IPv4 addresses are stored under: first 8 bytes zero, then 00 00 ff ff. */
-static int is_v4_mapped(const uint8_t *a)
-{
-	return tn_le64(a) == 0 && tn_le32(a + 8) == 0xffff0000u;
-}
-
-/* Bytes a stored name may contain: what tn_name_normalize() produces. A table, because validation walks
- * every name of the file once per process and per-byte branches would dominate it. */
+/* Bytes a stored name may contain: what tn_name_normalize() produces. */
 static const uint8_t name_byte[256] = {
 	['-'] = 1, ['.'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
 	['7'] = 1, ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
@@ -35,11 +23,11 @@ static const uint8_t name_byte[256] = {
 	['y'] = 1, ['z'] = 1,
 };
 
-/* A section [off, off + count * size) must be 8-aligned, after the header and inside the file. */
-static int section_ok(size_t len, uint32_t off, uint64_t count, uint64_t size)
+/* A section [off, off + count * size) must be 8-aligned and inside the data pages. */
+static int section_ok(uint32_t data_end, uint32_t off, uint64_t count, uint64_t size)
 {
 	uint64_t bytes = count * size; /* both < 2^32: cannot overflow */
-	return off % 8 == 0 && off >= TN_HDR_SIZE && off <= len && bytes <= len - off;
+	return off % 8 == 0 && off >= TN_PAGE && off <= data_end && bytes <= data_end - off;
 }
 
 static int is_pow2(uint32_t v)
@@ -47,111 +35,30 @@ static int is_pow2(uint32_t v)
 	return v != 0 && (v & (v - 1)) == 0;
 }
 
-/* A stored name: in bounds, NUL-terminated, and exactly what tn_name_normalize() would produce. */
-static int stored_name_ok(const struct tn_cache *c, uint32_t off, uint32_t len)
+int tn_cache_parse_header(const uint8_t *base, size_t len, struct tn_cache *c, const char **why)
 {
-	const char *s = (const char *)c->base + c->str_off;
-	if (len == 0 || len > TN_NAME_MAX || off >= c->str_len || len >= c->str_len - off || s[off + len] != '\0')
-		return 0;
-	unsigned ok = 1;
-	for (uint32_t i = 0; i < len; i++)
-		ok &= name_byte[(unsigned char)s[off + i]];
-	return ok;
-}
-
-static const uint8_t *node_rec(const struct tn_cache *c, uint32_t idx)
-{
-	return c->base + c->node_off + (size_t)idx * TN_NODE_SIZE;
-}
-
-static const uint8_t *addr_rec(const struct tn_cache *c, uint32_t idx)
-{
-	return c->base + c->addr_off + (size_t)idx * TN_ADDR_SIZE;
-}
-
-/* Fills a hit from node `idx`, bounds-checking everything the record points at (O(1)). */
-static int load_node(const struct tn_cache *c, uint32_t idx, struct tn_hit *hit)
-{
-	if (idx >= c->node_count)
-		return 0;
-	const uint8_t *n = node_rec(c, idx);
-	uint32_t name_off = tn_le32(n + TN_NODE_NAME_OFF), first = tn_le32(n + TN_NODE_ADDR_FIRST);
-	uint16_t name_len = tn_le16(n + TN_NODE_NAME_LEN), bare_len = tn_le16(n + TN_NODE_BARE_LEN);
-	uint16_t n4 = tn_le16(n + TN_NODE_N4), n6 = tn_le16(n + TN_NODE_N6);
-	if (name_len == 0 || name_off >= c->str_len || name_len >= c->str_len - name_off)
-		return 0;
-	if (bare_len >= name_len || first > c->addr_count || (uint32_t)n4 + n6 > c->addr_count - first)
-		return 0;
-	hit->node = idx;
-	hit->fqdn = (const char *)c->base + c->str_off + name_off;
-	hit->fqdn_len = name_len;
-	hit->bare_len = bare_len;
-	hit->addrs = addr_rec(c, first);
-	hit->n4 = n4;
-	hit->n6 = n6;
-	hit->via_bare = 0;
-	return 1;
-}
-
-static int validate_nodes(const struct tn_cache *c)
-{
-	for (uint32_t i = 0; i < c->node_count; i++) {
-		struct tn_hit h;
-		const uint8_t *n = node_rec(c, i);
-		if (!load_node(c, i, &h) || !stored_name_ok(c, tn_le32(n + TN_NODE_NAME_OFF), h.fqdn_len))
-			return 0;
-		if (h.bare_len && h.fqdn[h.bare_len] != '.')
-			return 0;
-		if (h.n4 + h.n6 == 0)
-			return 0;
-		for (unsigned a = 0; a < (unsigned)h.n4 + h.n6; a++) {
-			const uint8_t *r = tn_hit_addr(&h, a);
-			int is4 = is_v4_mapped(r + TN_ADDR_BYTES);
-			if (is4 != (a < h.n4) || tn_le32(r + TN_ADDR_NODE) != i)
-				return 0;
-		}
-	}
-	return 1;
-}
-
-/* Every occupied bucket points at a real record and sits within max_probe of its home slot, so a lookup
- * that gives up after max_probe buckets never misses a key that is present. */
-static int validate_table(const struct tn_cache *c, uint32_t off, uint32_t mask, int forward)
-{
-	/* Branch-free: half the buckets are empty at random, and a branch per bucket would mispredict. */
-	uint32_t used = 0, bad = 0, limit = forward ? c->node_count : c->addr_count;
-	uint32_t flag_mask = forward ? 0 : TN_REF_BARE;
-	for (uint32_t b = 0; b <= mask; b++) {
-		const uint8_t *bk = c->base + off + (size_t)b * TN_BUCKET_SIZE;
-		uint32_t ref = tn_le32(bk + TN_BUCKET_REF), hash = tn_le32(bk + TN_BUCKET_HASH);
-		uint32_t occupied = ref != 0, idx = (ref & TN_REF_INDEX) - 1;
-		bad |= occupied & ((idx >= limit) | ((ref & flag_mask) != 0) | (((b - hash) & mask) >= c->max_probe));
-		used += occupied;
-	}
-	return !bad && used <= mask; /* at least one empty bucket: every probe sequence terminates */
-}
-
-int tn_cache_parse(const uint8_t *base, size_t len, struct tn_cache *c, const char **why)
-{
-	if (len < TN_HDR_SIZE)
+	memset(c, 0, sizeof *c);
+	if (len < TN_PAGE)
 		FAIL(EBADMSG, "file is shorter than the cache header (truncated)");
 	if (memcmp(base + TN_HDR_MAGIC, TN_MAGIC, 8) != 0)
 		FAIL(EBADMSG, "not a tailnet cache (bad magic)");
 	if (tn_le32(base + TN_HDR_ENDIAN) != TN_ENDIAN_MARK)
 		FAIL(EBADMSG, "cache has the wrong byte order");
 	if (tn_le32(base + TN_HDR_VERSION) != TN_VERSION)
-		FAIL(EBADMSG, "cache format version is not supported by this build");
+		FAIL(EBADMSG, "cache format version is not supported by this build (run tailnet-helper sync again)");
 	if (tn_le32(base + TN_HDR_HDRLEN) != TN_HDR_SIZE)
 		FAIL(EBADMSG, "cache header length is wrong");
-	if (tn_le64(base + TN_HDR_TOTAL) != len)
+	if (tn_le64(base + TN_HDR_TOTAL) != len || len % TN_PAGE != 0)
 		FAIL(EBADMSG, "cache length does not match its header (truncated or padded)");
 	if (len > TN_MAX_FILE)
 		FAIL(EFBIG, "cache is larger than the module accepts");
+	if (tn_cache_header_crc(base) != tn_le32(base + TN_HDR_CHECKSUM))
+		FAIL(EBADMSG, "cache checksum mismatch (corrupt)");
 
-	memset(c, 0, sizeof *c);
 	c->base = base;
 	c->len = len;
 	c->flags = tn_le32(base + TN_HDR_FLAGS);
+	c->data_pages = tn_le32(base + TN_HDR_DATA_PAGES);
 	c->seed = tn_le32(base + TN_HDR_SEED);
 	c->max_probe = tn_le32(base + TN_HDR_MAX_PROBE);
 	c->generation = tn_le64(base + TN_HDR_GENERATION);
@@ -167,124 +74,104 @@ int tn_cache_parse(const uint8_t *base, size_t len, struct tn_cache *c, const ch
 	c->str_len = tn_le32(base + TN_HDR_STR_LEN);
 	c->name_count = tn_le32(base + TN_HDR_NAME_COUNT);
 	uint32_t fwd_buckets = tn_le32(base + TN_HDR_FWD_BUCKETS), rev_buckets = tn_le32(base + TN_HDR_REV_BUCKETS);
-	uint32_t suffix_off = tn_le32(base + TN_HDR_SUFFIX_OFF), suffix_len = tn_le32(base + TN_HDR_SUFFIX_LEN);
+	uint32_t suffix_len = tn_le32(base + TN_HDR_SUFFIX_LEN);
 
-	if (c->flags & ~TN_FLAGS_KNOWN || tn_le32(base + TN_HDR_RESERVED) != 0)
+	if (c->flags & ~TN_FLAGS_KNOWN || tn_le32(base + TN_HDR_RESERVED) != 0 || tn_le32(base + TN_HDR_RESERVED1) != 0)
 		FAIL(EBADMSG, "cache header has unknown flags");
-	if (tn_cache_checksum(base, len) != tn_le32(base + TN_HDR_CHECKSUM))
-		FAIL(EBADMSG, "cache checksum mismatch (corrupt)");
+	uint32_t l1 = tn_l1_pages(c->data_pages);
+	if (c->data_pages == 0 || l1 > TN_L2_MAX || (uint64_t)(1 + c->data_pages + l1) * TN_PAGE != len)
+		FAIL(EBADMSG, "cache page counts do not match its length");
+	c->data_end = (1 + c->data_pages) * TN_PAGE;
 	if (c->max_probe == 0 || c->max_probe > TN_MAX_PROBE || !is_pow2(fwd_buckets) || !is_pow2(rev_buckets) ||
 	    c->node_count > TN_REF_INDEX || c->addr_count > TN_REF_INDEX)
 		FAIL(EBADMSG, "cache index parameters are out of range");
-	if (!section_ok(len, c->node_off, c->node_count, TN_NODE_SIZE) ||
-	    !section_ok(len, c->addr_off, c->addr_count, TN_ADDR_SIZE) ||
-	    !section_ok(len, c->fwd_off, fwd_buckets, TN_BUCKET_SIZE) ||
-	    !section_ok(len, c->rev_off, rev_buckets, TN_BUCKET_SIZE) || !section_ok(len, c->str_off, c->str_len, 1))
+	if (!section_ok(c->data_end, c->node_off, c->node_count, TN_NODE_SIZE) ||
+	    !section_ok(c->data_end, c->addr_off, c->addr_count, TN_ADDR_SIZE) ||
+	    !section_ok(c->data_end, c->fwd_off, fwd_buckets, TN_BUCKET_SIZE) ||
+	    !section_ok(c->data_end, c->rev_off, rev_buckets, TN_BUCKET_SIZE) ||
+	    !section_ok(c->data_end, c->str_off, c->str_len, 1) || c->str_len == 0)
 		FAIL(EBADMSG, "a cache section lies outside the file");
 	c->fwd_mask = fwd_buckets - 1;
 	c->rev_mask = rev_buckets - 1;
-	if (c->str_len == 0 || base[c->str_off + c->str_len - 1] != '\0')
-		FAIL(EBADMSG, "cache string table is not terminated");
-	if (suffix_len == 0) {
-		c->suffix = (const char *)base + c->str_off + c->str_len - 1; /* the final NUL: "" */
-	} else {
-		if (!stored_name_ok(c, suffix_off, suffix_len))
-			FAIL(EBADMSG, "cache suffix is damaged");
-		c->suffix = (const char *)base + c->str_off + suffix_off;
-		c->suffix_len = suffix_len;
-	}
-	if (!validate_nodes(c))
-		FAIL(EBADMSG, "a cache node record is damaged");
-	if (!validate_table(c, c->fwd_off, c->fwd_mask, 1) || !validate_table(c, c->rev_off, c->rev_mask, 0))
-		FAIL(EBADMSG, "a cache index is damaged");
+	const char *suffix = (const char *)base + TN_SUFFIX_OFF;
+	unsigned ok = suffix_len < TN_SUFFIX_SIZE && suffix_len <= TN_NAME_MAX && suffix[suffix_len] == '\0';
+	for (uint32_t i = 0; ok && i < suffix_len; i++)
+		ok &= name_byte[(unsigned char)suffix[i]];
+	if (!ok)
+		FAIL(EBADMSG, "cache suffix is damaged");
+	c->suffix = suffix;
+	c->suffix_len = suffix_len;
 	return 0;
 }
 
-/* The directory must be as trustworthy as the file: otherwise whoever can write it can swap files. */
-static int dir_ok(const char *path, const char **why)
+uint32_t tn_cache_l1_page(const struct tn_cache *c, uint32_t page)
 {
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	size_t n = slash ? (size_t)(slash - path) : 0;
-	if (!slash || n >= sizeof dir)
-		FAIL(EPERM, "cache path must be absolute");
-	if (n == 0)
-		n = 1; /* "/hosts.cache" */
-	memcpy(dir, path, n);
-	dir[n] = '\0';
-	struct stat st;
-	if (stat(dir, &st) != 0)
-		FAIL(errno == EACCES ? EACCES : ENOENT, "cache directory is missing or unreadable");
-	if (!S_ISDIR(st.st_mode) || (st.st_uid != 0 && st.st_uid != (uid_t)TN_CACHE_UID))
-		FAIL(EPERM, "cache directory is not owned by root or the cache owner");
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		FAIL(EPERM, "cache directory is writable by group or others");
+	if (page == 0 || page > c->data_pages)
+		return 0;
+	return 1 + c->data_pages + (page - 1) / TN_CRCS_PER_PAGE;
+}
+
+int tn_cache_expected_crc(const struct tn_cache *c, uint32_t page, uint32_t *crc)
+{
+	uint32_t total = (uint32_t)(c->len / TN_PAGE);
+	if (page == 0 || page >= total)
+		return -1;
+	if (page > c->data_pages) /* a level-1 page: its checksum is in page 0 */
+		*crc = tn_le32(c->base + TN_L2_OFF + (size_t)(page - 1 - c->data_pages) * 4);
+	else
+		*crc = tn_le32(c->base + (size_t)tn_cache_l1_page(c, page) * TN_PAGE + (size_t)((page - 1) % TN_CRCS_PER_PAGE) * 4);
 	return 0;
 }
 
-int tn_cache_open(const char *path, struct tn_cache_file *out, const char **why)
+int tn_cache_parse(const uint8_t *base, size_t len, struct tn_cache *c, const char **why)
 {
-	struct stat st;
-	memset(out, 0, sizeof *out);
-	if (!path || path[0] != '/')
-		FAIL(EPERM, "cache path must be absolute");
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			FAIL(ENOENT, "cache file does not exist (has tailnet-helper sync run?)");
-		if (errno == ELOOP)
-			FAIL(EPERM, "cache path is a symbolic link");
-		FAIL(EACCES, "cache file cannot be opened");
-	}
-	int rc = fstat(fd, &st);
-	if (rc != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		FAIL(EPERM, "cache is not a regular file");
-	}
-	if (st.st_uid != 0 && st.st_uid != (uid_t)TN_CACHE_UID) {
-		close(fd);
-		FAIL(EPERM, "cache file is not owned by root or the cache owner");
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		close(fd);
-		FAIL(EPERM, "cache file is writable by group or others");
-	}
-	if (st.st_size < TN_HDR_SIZE) {
-		close(fd);
-		FAIL(EBADMSG, "file is shorter than the cache header (truncated)");
-	}
-	if ((uint64_t)st.st_size > TN_MAX_FILE) {
-		close(fd);
-		FAIL(EFBIG, "cache is larger than the module accepts");
-	}
-	rc = dir_ok(path, why);
-	if (rc != 0) {
-		close(fd);
+	int rc = tn_cache_parse_header(base, len, c, why);
+	if (rc != 0)
 		return rc;
+	/* Level-1 pages first: the data pages' checksums are read from them. */
+	uint32_t total = (uint32_t)(len / TN_PAGE);
+	for (uint32_t p = total - 1; p >= 1; p--) {
+		uint32_t want;
+		if (tn_cache_expected_crc(c, p, &want) != 0 ||
+		    tn_cache_page_crc(c->generation, c->written_at, p, base + (size_t)p * TN_PAGE) != want) {
+			memset(c, 0, sizeof *c);
+			FAIL(EBADMSG, "cache checksum mismatch (corrupt)");
+		}
 	}
-	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED)
-		FAIL(ENOMEM, "cache file cannot be mapped");
-	rc = tn_cache_parse(map, (size_t)st.st_size, &out->c, why);
-	if (rc != 0) {
-		munmap(map, (size_t)st.st_size);
-		memset(out, 0, sizeof *out);
-		return rc;
-	}
-	out->dev = st.st_dev;
-	out->ino = st.st_ino;
-	out->mtime = st.st_mtim;
-	out->ctime = st.st_ctim;
 	return 0;
 }
 
-void tn_cache_close(struct tn_cache_file *f)
+/* Fills a hit from node `idx`, bounds-checking everything the record points at (O(1)). */
+static int load_node(const struct tn_cache *c, uint32_t idx, struct tn_hit *hit)
 {
-	if (f && f->c.base)
-		munmap((void *)f->c.base, f->c.len);
-	if (f)
-		memset(f, 0, sizeof *f);
+	if (idx >= c->node_count)
+		return 0;
+	const uint8_t *n = tn_cache_bytes(c, c->node_off + (uint64_t)idx * TN_NODE_SIZE, TN_NODE_SIZE);
+	if (!n)
+		return 0;
+	uint32_t name_off = tn_le32(n + TN_NODE_NAME_OFF), first = tn_le32(n + TN_NODE_ADDR_FIRST);
+	uint16_t name_len = n[TN_NODE_NAME_LEN], bare_len = n[TN_NODE_BARE_LEN], flags = tn_le16(n + TN_NODE_FLAGS);
+	uint16_t n4 = tn_le16(n + TN_NODE_N4), n6 = tn_le16(n + TN_NODE_N6);
+	if (name_len == 0 || bare_len >= name_len || name_off >= c->str_len || name_len >= c->str_len - name_off)
+		return 0;
+	if (first > c->addr_count || (uint32_t)n4 + n6 > c->addr_count - first || n4 + n6 == 0 ||
+	    flags & ~TN_NODE_F_KNOWN)
+		return 0;
+	const uint8_t *name = tn_cache_bytes(c, (uint64_t)c->str_off + name_off, (uint64_t)name_len + 1);
+	const uint8_t *addrs = tn_cache_bytes(c, c->addr_off + (uint64_t)first * TN_ADDR_SIZE,
+					      (uint64_t)(n4 + n6) * TN_ADDR_SIZE);
+	if (!name || name[name_len] != '\0' || (bare_len && name[bare_len] != '.') || !addrs)
+		return 0;
+	hit->node = idx;
+	hit->fqdn = (const char *)name;
+	hit->fqdn_len = name_len;
+	hit->bare_len = bare_len;
+	hit->flags = flags;
+	hit->addrs = addrs;
+	hit->n4 = n4;
+	hit->n6 = n6;
+	hit->via_bare = 0;
+	return 1;
 }
 
 int tn_cache_expired(const struct tn_cache *c, int64_t now)
@@ -292,11 +179,13 @@ int tn_cache_expired(const struct tn_cache *c, int64_t now)
 	return now > c->valid_until;
 }
 
-int tn_cache_find_name(const struct tn_cache *c, const char *name, size_t len, struct tn_hit *hit)
+static int find(const struct tn_cache *c, const char *name, size_t len, uint32_t h, struct tn_hit *hit)
 {
-	uint32_t h = tn_hash(c->seed, name, len);
 	for (uint32_t i = 0; i < c->max_probe; i++) {
-		const uint8_t *bk = c->base + c->fwd_off + (size_t)((h + i) & c->fwd_mask) * TN_BUCKET_SIZE;
+		const uint8_t *bk = tn_cache_bytes(c, c->fwd_off + (uint64_t)((h + i) & c->fwd_mask) * TN_BUCKET_SIZE,
+						   TN_BUCKET_SIZE);
+		if (!bk)
+			return 0;
 		uint32_t ref = tn_le32(bk + TN_BUCKET_REF);
 		if (ref == 0)
 			return 0;
@@ -312,19 +201,32 @@ int tn_cache_find_name(const struct tn_cache *c, const char *name, size_t len, s
 	return 0;
 }
 
+int tn_cache_find_name(const struct tn_cache *c, const char *name, size_t len, struct tn_hit *hit)
+{
+	return find(c, name, len, tn_hash(c->seed, name, len), hit);
+}
+
+int tn_cache_find_key(const struct tn_cache *c, const struct tn_name *n, struct tn_hit *hit)
+{
+	return find(c, n->s, n->len, tn_hash_padded(c->seed, n->s, n->len), hit);
+}
+
 int tn_cache_find_addr(const struct tn_cache *c, const uint8_t addr[16], struct tn_hit *hit)
 {
 	uint32_t h = tn_hash(c->seed, addr, 16);
 	for (uint32_t i = 0; i < c->max_probe; i++) {
-		const uint8_t *bk = c->base + c->rev_off + (size_t)((h + i) & c->rev_mask) * TN_BUCKET_SIZE;
+		const uint8_t *bk = tn_cache_bytes(c, c->rev_off + (uint64_t)((h + i) & c->rev_mask) * TN_BUCKET_SIZE,
+						   TN_BUCKET_SIZE);
+		if (!bk)
+			return 0;
 		uint32_t ref = tn_le32(bk + TN_BUCKET_REF);
 		if (ref == 0)
 			return 0;
 		uint32_t idx = (ref & TN_REF_INDEX) - 1;
 		if (tn_le32(bk + TN_BUCKET_HASH) != h || idx >= c->addr_count)
 			continue;
-		const uint8_t *r = addr_rec(c, idx);
-		if (memcmp(r + TN_ADDR_BYTES, addr, 16) == 0)
+		const uint8_t *r = tn_cache_bytes(c, c->addr_off + (uint64_t)idx * TN_ADDR_SIZE, TN_ADDR_SIZE);
+		if (r && memcmp(r + TN_ADDR_BYTES, addr, 16) == 0)
 			return load_node(c, tn_le32(r + TN_ADDR_NODE), hit);
 	}
 	return 0;

@@ -1,19 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* cache_reader.h - opening, validating and querying a cache file (format: cache_format.h).
+/* cache_reader.h - validating and querying a cache image (format: cache_format.h).
  *
- * Contract: the file is hostile until proven otherwise. tn_cache_open() opens it without following a final
- * symlink and without blocking (a FIFO is refused, not waited on), refuses anything that is not a regular
- * file owned by root (or TN_CACHE_UID) and unwritable by group and others in a directory with the same
- * properties, maps it read-only, closes the descriptor at once, and validates EVERY offset, count and record
- * plus the checksum: that O(size) work happens once per open. After it, tn_cache_find_name/_addr cost O(1)
- * (at most max_probe <= TN_MAX_PROBE buckets) and still bounds-check each record they touch, so a file
- * changed in place after validation can give wrong answers but never an out-of-bounds read.
+ * Contract: an image is hostile until proven otherwise. tn_cache_parse_header() checks page 0 alone: magic,
+ * version, byte order, its checksum, the suffix, and that every section lies inside the data pages. That is
+ * all the work done before the first lookup, the same for 10 peers as for 100,000. Every later read goes
+ * through tn_cache_bytes(), which bounds-checks the range against the header and makes sure the pages under
+ * it are present and verified against their checksums before a byte is read (the image's page loader, see
+ * cache_file.h, fetches them on first use); records are checked as they are read (every offset and count,
+ * the NUL after each name). So a damaged, truncated or rewritten file gives no answer, never an out-of-bounds
+ * read and never a page that is not the one the header describes. tn_cache_parse() takes a whole image held
+ * in memory, checks the header the same way and then verifies every page (the writer checks its own output
+ * with it; tests and fuzzers use it).
  *
- * Errors: functions return 0 (or 1 = found) on success and -errno on failure: -ENOENT missing, -EACCES
- * unreadable, -EPERM wrong type/owner/mode, -EFBIG too large, -EBADMSG corrupt, truncated, wrong magic,
- * version or endianness, -ESTALE past valid_until (tn_cache_expired), -ENOMEM. `*why`, when non-NULL, gets a
- * static English reason for operators (the helper prints it; the module never prints anything).
- * Nothing here allocates memory, reads the environment, or keeps state: it is safe in any process.
+ * Errors: functions return 0 (or 1 = found) on success and -errno on failure: -EBADMSG corrupt, truncated,
+ * wrong magic, version or endianness, -EFBIG too large, -ESTALE past valid_until (tn_cache_expired). `*why`,
+ * when non-NULL, gets a static English reason for operators (the helper prints it; the module never prints
+ * anything). Lookups return 0 both for "not there" and for "a page could not be read"; the loader records the
+ * latter (cache_file.h). Nothing here allocates memory, reads the environment or does I/O.
  */
 #ifndef TAILNET_CACHE_READER_H
 #define TAILNET_CACHE_READER_H
@@ -23,15 +26,23 @@
 #include <time.h>
 
 #include "cache_format.h"
+#include "name.h"
 
-/* A validated image: header fields copied out (so a later in-place change cannot move the bounds). */
+struct tn_cache;
+
+/* Brings page `page` (1 <= page, not page 0) in and verifies it; 0, or -1 when it cannot be had. */
+typedef int (*tn_page_loader)(const struct tn_cache *c, uint32_t page);
+
+/* A checked header, its fields copied out, and where the image's bytes are. */
 struct tn_cache {
-	const uint8_t *base;
+	const uint8_t *base; /* the image's bytes at their file offsets (only verified pages may be read) */
 	size_t len;
+	uint8_t *page_ready;   /* per page, nonzero once present and verified; NULL: every page is */
+	tn_page_loader load;   /* with page_ready: fetches a missing page */
 	uint32_t flags, seed, max_probe;
 	uint64_t generation;
 	int64_t written_at, valid_until;
-	const char *suffix; /* NUL-terminated, in the string table; "" when none */
+	const char *suffix; /* NUL-terminated, in page 0; "" when none */
 	uint32_t suffix_len;
 	uint32_t node_off, node_count;
 	uint32_t addr_off, addr_count;
@@ -39,41 +50,58 @@ struct tn_cache {
 	uint32_t rev_off, rev_mask;
 	uint32_t str_off, str_len;
 	uint32_t name_count;
+	uint32_t data_pages, data_end; /* data_end = (1 + data_pages) * TN_PAGE */
 };
 
-/* An opened, mapped, validated file and the identity it was opened with. */
-struct tn_cache_file {
-	struct tn_cache c;
-	dev_t dev;
-	ino_t ino;
-	struct timespec mtime, ctime;
-};
-
-/* One answer: pointers into the mapping, valid until the file is closed. */
+/* One answer: pointers into the image, valid while it is. */
 struct tn_hit {
 	uint32_t node;
 	const char *fqdn; /* NUL-terminated */
 	uint16_t fqdn_len, bare_len;
+	uint16_t flags;       /* TN_NODE_F_* */
 	const uint8_t *addrs; /* n4 + n6 records of TN_ADDR_SIZE bytes, IPv4 first */
 	uint16_t n4, n6;
 	int via_bare; /* the key that matched was the bare name */
 };
 
-/* Validates a whole image in memory (the writer uses it to check its own output). */
+/* Page 0 of an image `len` bytes long (the file's size), checked; `c->base` is set to `page0`, whose first
+ * TN_PAGE bytes must be present. The caller sets page_ready and load when the rest is fetched lazily. */
+int tn_cache_parse_header(const uint8_t *page0, size_t len, struct tn_cache *out, const char **why);
+
+/* A whole image in memory: the header, then every page's checksum. */
 int tn_cache_parse(const uint8_t *base, size_t len, struct tn_cache *out, const char **why);
 
-int tn_cache_open(const char *path, struct tn_cache_file *out, const char **why);
-void tn_cache_close(struct tn_cache_file *f);
+/* The checksum that page `page` (>= 1) must have, read from page 0 (level-1 pages) or from its level-1 page
+ * (data pages); the level-1 page must be present. 0 and *crc set, or -1 when `page` is out of range. */
+int tn_cache_expected_crc(const struct tn_cache *c, uint32_t page, uint32_t *crc);
+/* The level-1 page that holds a data page's checksum, or 0 when `page` is not a data page. */
+uint32_t tn_cache_l1_page(const struct tn_cache *c, uint32_t page);
 
 /* 1 when `now` (unix seconds) is past the cache's valid_until. */
 int tn_cache_expired(const struct tn_cache *c, int64_t now);
 
 /* Forward lookup of a name already normalised by tn_name_normalize(): 1 found, 0 not found. */
 int tn_cache_find_name(const struct tn_cache *c, const char *name, size_t len, struct tn_hit *hit);
+/* The same for a name folded by tn_name_fold() (zero-padded: hashed a word at a time). */
+int tn_cache_find_key(const struct tn_cache *c, const struct tn_name *n, struct tn_hit *hit);
 /* Reverse lookup of a 16-byte address (IPv4 as ::ffff:a.b.c.d): 1 found, 0 not found. */
 int tn_cache_find_addr(const struct tn_cache *c, const uint8_t addr[16], struct tn_hit *hit);
 /* Node by index, for enumeration (0 <= idx < node_count): 1 ok, 0 out of range or damaged. */
 int tn_cache_node(const struct tn_cache *c, uint32_t idx, struct tn_hit *hit);
+
+/* `len` bytes at `off` of the data pages, present and verified, or NULL (out of bounds, or a page that cannot
+ * be had). The one way the reader touches anything past page 0. */
+static inline const uint8_t *tn_cache_bytes(const struct tn_cache *c, uint64_t off, uint64_t len)
+{
+	if (off < TN_PAGE || len == 0 || len > c->data_end || off > c->data_end - len)
+		return NULL;
+	if (c->page_ready) {
+		for (uint32_t p = (uint32_t)(off / TN_PAGE), last = (uint32_t)((off + len - 1) / TN_PAGE); p <= last; p++)
+			if (__atomic_load_n(&c->page_ready[p], __ATOMIC_ACQUIRE) != 1 && c->load(c, p) != 0)
+				return NULL;
+	}
+	return c->base + off;
+}
 
 /* The i-th address of a hit (16 bytes). */
 static inline const uint8_t *tn_hit_addr(const struct tn_hit *h, unsigned i)

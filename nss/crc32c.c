@@ -71,12 +71,15 @@ uint32_t tn_crc32c_portable(uint32_t crc, const void *data, size_t len)
 	return ~crc32c_tables(~crc, data, len);
 }
 
-uint32_t tn_cache_checksum(const uint8_t *file, size_t len)
+uint32_t tn_cache_header_crc(const uint8_t *page0)
 {
-	static const uint8_t zeros[8];
-	if (len < TN_HDR_SIZE)
-		return 0;
-	uint32_t crc = tn_crc32c(0, file, TN_HDR_CHECKSUM);
-	crc = tn_crc32c(crc, zeros, 8); /* checksum + superseded */
-	return tn_crc32c(crc, file + TN_HDR_SUPERSEDED + 4, len - (TN_HDR_SUPERSEDED + 4));
+	static const uint8_t zeros[4];
+	uint32_t crc = tn_crc32c(0, page0, TN_HDR_CHECKSUM);
+	crc = tn_crc32c(crc, zeros, sizeof zeros);
+	return tn_crc32c(crc, page0 + TN_HDR_CHECKSUM + 4, TN_PAGE - (TN_HDR_CHECKSUM + 4));
+}
+
+uint32_t tn_cache_page_crc(uint64_t generation, int64_t written_at, uint32_t page, const uint8_t *data)
+{
+	return tn_crc32c(tn_page_seed(generation, written_at, page), data, TN_PAGE);
 }

@@ -15,7 +15,9 @@ uint32_t tn_crc32c(uint32_t crc, const void *data, size_t len);
 /* The table implementation alone, so tests can hold both paths to the same answers. */
 uint32_t tn_crc32c_portable(uint32_t crc, const void *data, size_t len);
 
-/* The CRC a cache file must carry: the whole buffer with the checksum and superseded words read as zero. */
-uint32_t tn_cache_checksum(const uint8_t *file, size_t len);
+/* Page 0's checksum: the page with its checksum word read as zero. */
+uint32_t tn_cache_header_crc(const uint8_t *page0);
+/* Any other page's checksum (cache_format.h): seeded with its generation and its place. */
+uint32_t tn_cache_page_crc(uint64_t generation, int64_t written_at, uint32_t page, const uint8_t *data);
 
 #endif

@@ -34,26 +34,34 @@ static char *buf_strdup(struct tn_buf *b, const char *s, size_t len)
 	return p;
 }
 
+/* The one answer every getaddrinfo(AF_INET/AF_INET6) and gethostbyname pays for, so it is laid out by hand
+ * in one pass after one size check, instead of through tn_buf_alloc(): pointer arrays first (aligned), then
+ * the addresses, the name and the alias. */
 int tn_pack_hostent(const struct tn_hit *hit, int af, const char *alias, struct hostent *he, char *buf, size_t buflen,
 		    char **canon)
 {
-	struct tn_buf b;
 	unsigned first = af == AF_INET ? 0 : hit->n4, n = af == AF_INET ? hit->n4 : hit->n6;
-	size_t alen = af == AF_INET ? 4 : 16, skip = af == AF_INET ? 12 : 0;
-
-	tn_buf_init(&b, buf, buflen);
-	char **aliases = tn_buf_alloc(&b, (alias ? 2 : 1) * sizeof(char *), alignof(char *));
-	char **list = tn_buf_alloc(&b, (n + 1) * sizeof(char *), alignof(char *));
-	char *data = tn_buf_alloc(&b, n * alen, alignof(uint32_t));
-	char *name = buf_strdup(&b, hit->fqdn, hit->fqdn_len);
-	char *alias_copy = alias ? buf_strdup(&b, alias, strlen(alias)) : NULL;
-	if (!aliases || !list || (n && !data) || !name || (alias && !alias_copy))
+	size_t alen = af == AF_INET ? 4 : 16, skip = af == AF_INET ? 12 : 0, alias_len = alias ? strlen(alias) : 0;
+	size_t pad = (alignof(char *) - ((uintptr_t)buf & (alignof(char *) - 1))) & (alignof(char *) - 1);
+	size_t n_aliases = alias ? 2 : 1;
+	size_t need = pad + (n_aliases + n + 1) * sizeof(char *) + n * alen + hit->fqdn_len + 1 +
+		      (alias ? alias_len + 1 : 0);
+	if (!buf || need > buflen)
 		return -ERANGE;
+	char **aliases = (char **)(void *)(buf + pad), **list = aliases + n_aliases;
+	char *data = (char *)(list + n + 1), *name = data + n * alen, *alias_copy = name + hit->fqdn_len + 1;
 	for (unsigned i = 0; i < n; i++) {
 		memcpy(data + i * alen, tn_hit_addr(hit, first + i) + TN_ADDR_BYTES + skip, alen);
 		list[i] = data + i * alen;
 	}
-	aliases[0] = alias_copy; /* NULL-terminated either way: the allocator zeroes */
+	list[n] = NULL;
+	memcpy(name, hit->fqdn, hit->fqdn_len);
+	name[hit->fqdn_len] = '\0';
+	if (alias) {
+		memcpy(alias_copy, alias, alias_len + 1);
+		aliases[0] = alias_copy;
+	}
+	aliases[n_aliases - 1] = NULL;
 	he->h_name = name;
 	he->h_aliases = aliases;
 	he->h_addrtype = af;
@@ -75,10 +83,14 @@ int tn_pack_tuples(const struct tn_hit *hit, struct gaih_addrtuple **pat, char *
 	char *name = buf_strdup(&b, hit->fqdn, hit->fqdn_len);
 	if ((own && !t) || !name)
 		return -ERANGE;
-	/* Only now is anything visible to the caller written. */
+	/* Only now is anything visible to the caller written. IPv6 first: glibc's RFC 6724 sort (getaddrinfo.c
+	 * rfc3484_sort) connects a UDP socket per destination to learn its source address and opens a new one only
+	 * when it meets an IPv6 address after IPv4 ones, since an AF_INET6 socket serves IPv4 (v4-mapped) too. In
+	 * this order one socket serves both; the sort decides the order callers see either way. */
 	struct gaih_addrtuple *head = *pat ? *pat : t, *prev = NULL;
-	for (unsigned i = 0; i < n; i++) {
-		struct gaih_addrtuple *cur = i == 0 ? head : &t[*pat ? i - 1 : i];
+	for (unsigned k = 0; k < n; k++) {
+		unsigned i = k < hit->n6 ? hit->n4 + k : k - hit->n6; /* the IPv6 records, then the IPv4 ones */
+		struct gaih_addrtuple *cur = k == 0 ? head : &t[*pat ? k - 1 : k];
 		const uint8_t *a = tn_hit_addr(hit, i) + TN_ADDR_BYTES;
 		memset(cur, 0, sizeof *cur);
 		cur->name = name;

@@ -30,8 +30,8 @@ void *tn_buf_alloc(struct tn_buf *b, size_t size, size_t align);
 int tn_pack_hostent(const struct tn_hit *hit, int af, const char *alias, struct hostent *he, char *buf, size_t buflen,
 		    char **canon);
 
-/* Forward answer with every address, for gethostbyname4_r. A non-NULL *pat on entry is a tuple the caller
- * owns (older nscd): the first answer goes there and the rest are chained from the buffer. */
+/* Forward answer with every address, IPv6 first, for gethostbyname4_r. A non-NULL *pat on entry is a tuple
+ * the caller owns (older nscd): the first answer goes there and the rest are chained from the buffer. */
 int tn_pack_tuples(const struct tn_hit *hit, struct gaih_addrtuple **pat, char *buf, size_t buflen);
 
 /* Reverse answer: h_name the FQDN, the bare name as alias, and the address exactly as asked (af, len). */

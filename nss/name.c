@@ -5,64 +5,83 @@
 #include <errno.h>
 #include <string.h>
 
-/* Each byte a host name may contain, lower-cased; 0 for every other byte. */
-static const unsigned char fold[256] = {
-	['-'] = '-', ['.'] = '.', ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4', ['5'] = '5',
-	['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9', ['A'] = 'a', ['a'] = 'a', ['B'] = 'b', ['b'] = 'b',
-	['C'] = 'c', ['c'] = 'c', ['D'] = 'd', ['d'] = 'd', ['E'] = 'e', ['e'] = 'e', ['F'] = 'f', ['f'] = 'f',
-	['G'] = 'g', ['g'] = 'g', ['H'] = 'h', ['h'] = 'h', ['I'] = 'i', ['i'] = 'i', ['J'] = 'j', ['j'] = 'j',
-	['K'] = 'k', ['k'] = 'k', ['L'] = 'l', ['l'] = 'l', ['M'] = 'm', ['m'] = 'm', ['N'] = 'n', ['n'] = 'n',
-	['O'] = 'o', ['o'] = 'o', ['P'] = 'p', ['p'] = 'p', ['Q'] = 'q', ['q'] = 'q', ['R'] = 'r', ['r'] = 'r',
-	['S'] = 's', ['s'] = 's', ['T'] = 't', ['t'] = 't', ['U'] = 'u', ['u'] = 'u', ['V'] = 'v', ['v'] = 'v',
-	['W'] = 'w', ['w'] = 'w', ['X'] = 'x', ['x'] = 'x', ['Y'] = 'y', ['y'] = 'y', ['Z'] = 'z', ['z'] = 'z',
-};
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
 
-/* Two passes: a straight fold-and-copy loop with one branch per byte (the NUL), then the label rules at the
- * dots only. Interleaving both cost three times as much: this runs on every lookup. */
-int tn_name_normalize(const char *in, struct tn_name *out)
+/* For each byte of w (all below 0x80), 0x80 where it lies in [lo, hi], else 0. */
+static inline uint64_t in_range(uint64_t w, unsigned lo, unsigned hi)
 {
-	size_t len = 0;
-	unsigned bad = 0;
+	uint64_t above_lo = w + ONES * (0x80u - lo);       /* high bit set when byte >= lo */
+	uint64_t above_hi = w + ONES * (0x80u - (hi + 1)); /* high bit set when byte > hi */
+	return above_lo & ~above_hi & HIGHS;
+}
 
+/* This runs before every lookup, so it works eight bytes at a time: the length (at most 253 bytes and a
+ * trailing dot are read), then per word an ASCII lower-casing and one check that every byte is a letter, a
+ * digit, '-' or '.', with no table and no branch per byte. */
+int tn_name_fold(const char *in, struct tn_name *out)
+{
 	if (!in || !out)
 		return -EINVAL;
-	for (;; len++) {
-		unsigned char c = (unsigned char)in[len];
-		if (c == '\0')
-			break;
-		if (len > TN_NAME_MAX) /* room for 253 bytes and a trailing dot, no more */
-			return -EINVAL;
-		out->s[len] = (char)fold[c];
-		bad |= fold[c] == 0;
-	}
-	if (len > 0 && out->s[len - 1] == '.')
+	size_t len = strnlen(in, TN_NAME_MAX + 2);
+	if (len == 0 || len > TN_NAME_MAX + 1)
+		return -EINVAL;
+	if (in[len - 1] == '.')
 		len--; /* one trailing dot */
-	if (bad || len == 0 || len > TN_NAME_MAX)
+	if (len == 0 || len > TN_NAME_MAX)
+		return -EINVAL;
+	uint64_t bad = 0;
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t w = 0;
+		size_t n = len - i < 8 ? len - i : 8;
+		memcpy(&w, in + i, n); /* the bytes past the name stay zero */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		uint64_t keep = n == 8 ? HIGHS : HIGHS & ~((1ull << (8 * (8 - n))) - 1);
+#else
+		uint64_t keep = n == 8 ? HIGHS : HIGHS & ((1ull << (8 * n)) - 1);
+#endif
+		bad |= w & HIGHS; /* no byte at or above 0x80 */
+		uint64_t upper = in_range(w, 'A', 'Z');
+		w |= upper >> 2; /* 0x80 >> 2 = 0x20: 'A' becomes 'a' */
+		uint64_t ok = in_range(w, 'a', 'z') | in_range(w, '0', '9') | in_range(w, '-', '.');
+		bad |= keep & ~ok;
+		memcpy(out->s + i, &w, 8);
+	}
+	if (bad)
 		return -EINVAL;
 	out->s[len] = '\0';
+	out->len = len;
+	return (int)len;
+}
 
-	const char *label = out->s, *end = out->s + len;
+int tn_name_labels_ok(const struct tn_name *n)
+{
+	const char *label = n->s, *end = n->s + n->len;
 	for (;;) {
 		const char *dot = memchr(label, '.', (size_t)(end - label));
 		const char *stop = dot ? dot : end;
-		size_t n = (size_t)(stop - label);
-		if (n == 0 || n > TN_LABEL_MAX || label[0] == '-' || stop[-1] == '-')
-			return -EINVAL;
-		if (label == out->s)
-			out->first_label_len = n;
+		size_t len = (size_t)(stop - label);
+		if (len == 0 || len > TN_LABEL_MAX || label[0] == '-' || stop[-1] == '-')
+			return 0;
 		if (!dot) {
 			/* An all-digit last label makes it an IP literal, not a host name. */
 			size_t digits = 0;
-			while (digits < n && label[digits] <= '9' && label[digits] >= '0')
+			while (digits < len && label[digits] <= '9' && label[digits] >= '0')
 				digits++;
-			if (digits == n)
-				return -EINVAL;
-			break;
+			return digits != len;
 		}
 		label = dot + 1;
 	}
-	out->len = len;
-	return (int)len;
+}
+
+int tn_name_normalize(const char *in, struct tn_name *out)
+{
+	int len = tn_name_fold(in, out);
+	if (len < 0 || !tn_name_labels_ok(out))
+		return -EINVAL;
+	const char *dot = memchr(out->s, '.', out->len);
+	out->first_label_len = dot ? (size_t)(dot - out->s) : out->len;
+	return len;
 }
 
 int tn_name_under(const char *name, size_t len, const char *suffix, size_t suffix_len)

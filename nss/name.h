@@ -6,7 +6,9 @@
  * optionally followed by ONE trailing dot, and not an IP literal (the last label is not all digits). It
  * writes the lower-cased name without the trailing dot and returns its length, or -EINVAL. No locale is
  * consulted (strcasecmp would be), no memory is allocated, and the input is read at most TN_NAME_MAX + 2
- * bytes, so hostile input costs O(1).
+ * bytes, so hostile input costs O(1). It is tn_name_fold() followed by tn_name_labels_ok(): the module runs
+ * only the first before a lookup, since a name that matches a cache key (all of which are valid) needs no
+ * more checking, and runs the second only for a name it did not find, before it decides whose it is.
  */
 #ifndef TAILNET_NAME_H
 #define TAILNET_NAME_H
@@ -16,13 +18,23 @@
 #include "cache_format.h"
 
 struct tn_name {
-	char s[TN_NAME_MAX + 1]; /* normalised, NUL-terminated */
+	/* Normalised and NUL-terminated; tn_name_fold() also zeroes the bytes up to the next multiple of 8, so
+	 * the name can be hashed a word at a time (tn_hash_padded). */
+	char s[TN_NAME_MAX + 11];
 	size_t len;
 	size_t first_label_len; /* == len when the name has a single label (a bare name) */
 };
 
 /* Returns the normalised length (> 0) or -EINVAL. */
 int tn_name_normalize(const char *in, struct tn_name *out);
+
+/* The byte rules only: letters, digits, '-' and '.', lower-cased, at most TN_NAME_MAX bytes once one trailing
+ * dot is dropped. The length (> 0) or -EINVAL; first_label_len is not set. */
+int tn_name_fold(const char *in, struct tn_name *out);
+
+/* The label rules on a folded name (labels of 1..63 bytes, no '-' at either end, the last not all digits):
+ * 1 when valid, else 0. */
+int tn_name_labels_ok(const struct tn_name *n);
 
 /* True when `name` (normalised) lies strictly below `suffix` (normalised, no dots around it). */
 int tn_name_under(const char *name, size_t len, const char *suffix, size_t suffix_len);

@@ -62,9 +62,9 @@ static int forward_query(const struct tn_cache *c, void *vctx)
 {
 	struct forward *f = vctx;
 	struct tn_hit hit;
-	enum tn_scope scope = tn_scope_name(c, f->name->s, f->name->len, &hit);
+	enum tn_scope scope = tn_scope_name(c, f->name, &hit);
 	if (scope != TN_FOUND)
-		return scope == TN_NOT_FOUND ? R_NOTFOUND : R_NOT_OURS;
+		return scope == TN_NOT_FOUND ? R_NOTFOUND : scope == TN_INVALID ? -EINVAL : R_NOT_OURS;
 	int rc;
 	if (f->af == AF_UNSPEC) {
 		rc = tn_pack_tuples(&hit, f->pat, f->buf, f->buflen);
@@ -128,7 +128,7 @@ static enum nss_status forward(const char *name, struct forward *f, int *errnop,
 {
 	int saved = errno;
 	struct tn_name n;
-	if (tn_name_normalize(name, &n) < 0)
+	if (tn_name_fold(name, &n) < 0)
 		return finish(-EINVAL, saved, errnop, h_errnop); /* not a host name: never ours, no I/O */
 	f->name = &n;
 	return finish(tn_current_query(forward_query, f), saved, errnop, h_errnop);

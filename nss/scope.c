@@ -6,14 +6,16 @@
 
 #include "name.h"
 
-enum tn_scope tn_scope_name(const struct tn_cache *c, const char *name, size_t len, struct tn_hit *hit)
+enum tn_scope tn_scope_name(const struct tn_cache *c, const struct tn_name *n, struct tn_hit *hit)
 {
 	if (c->flags & TN_FLAG_PAUSED)
 		return TN_NOT_OURS;
-	if (tn_cache_find_name(c, name, len, hit))
+	if (tn_cache_find_key(c, n, hit))
 		return TN_FOUND;
+	if (!tn_name_labels_ok(n))
+		return TN_INVALID;
 	/* Only names strictly under the tailnet's own suffix are ours to deny. */
-	return tn_name_under(name, len, c->suffix, c->suffix_len) ? TN_NOT_FOUND : TN_NOT_OURS;
+	return tn_name_under(n->s, n->len, c->suffix, c->suffix_len) ? TN_NOT_FOUND : TN_NOT_OURS;
 }
 
 int tn_scope_tailnet_range(const uint8_t k[16])

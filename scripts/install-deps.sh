@@ -8,7 +8,7 @@ set -eu
 # openssh-client: ssh -G reads what ssh-config prints.
 PACKAGES="gcc make pkg-config libc6-dev libcurl4-openssl-dev libjansson-dev check valgrind python3 curl
 iproute2 util-linux clang libclang-rt-14-dev openssl procps bind9-dnsutils dnsmasq-base golang-go musl-tools
-openssh-client"
+openssh-client strace"
 [ -n "${TN_EXTRA_PACKAGES:-}" ] && PACKAGES="$PACKAGES $TN_EXTRA_PACKAGES"
 
 missing=""

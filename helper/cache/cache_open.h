@@ -8,7 +8,7 @@
 #ifndef TAILNET_CACHE_OPEN_H
 #define TAILNET_CACHE_OPEN_H
 
-#include "nss/cache_reader.h"
+#include "nss/cache_file.h"
 #include "shared/err.h"
 
 int tn_cache_open_usable(const char *path, struct tn_cache_file *f, struct tn_error *err);

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,7 +34,7 @@ static uint32_t pow2_at_least(size_t n)
 }
 
 struct layout {
-	uint32_t node_off, addr_off, fwd_off, fwd_buckets, rev_off, rev_buckets, str_off, str_len;
+	uint32_t node_off, addr_off, fwd_off, fwd_buckets, rev_off, rev_buckets, str_off, str_len, data_pages;
 	size_t total, nodes, addrs, keys;
 };
 
@@ -92,10 +91,15 @@ static uint32_t fill_tables(const struct tn_hostset *hs, const struct layout *l,
 	return worst + 1;
 }
 
+static size_t page_up(size_t x)
+{
+	return (x + TN_PAGE - 1) / TN_PAGE * TN_PAGE;
+}
+
 static int plan(const struct tn_hostset *hs, unsigned scale, struct layout *l, struct tn_error *err)
 {
 	memset(l, 0, sizeof *l);
-	size_t str = 1 + (hs->suffix ? strlen(hs->suffix) + 1 : 0);
+	size_t str = 1;
 	for (size_t i = 0; i < hs->n; i++) {
 		l->addrs += (size_t)hs->hosts[i].n4 + hs->hosts[i].n6;
 		l->keys += hs->hosts[i].bare_len ? 2 : 1;
@@ -104,7 +108,7 @@ static int plan(const struct tn_hostset *hs, unsigned scale, struct layout *l, s
 	l->nodes = hs->n;
 	l->fwd_buckets = pow2_at_least(2 * l->keys << scale);
 	l->rev_buckets = pow2_at_least(2 * l->addrs << scale);
-	size_t off = TN_HDR_SIZE;
+	size_t off = TN_PAGE; /* page 0 is the header's */
 	l->node_off = (uint32_t)off;
 	off = align8(off + l->nodes * TN_NODE_SIZE);
 	l->addr_off = (uint32_t)off;
@@ -115,32 +119,33 @@ static int plan(const struct tn_hostset *hs, unsigned scale, struct layout *l, s
 	off += (size_t)l->rev_buckets * TN_BUCKET_SIZE;
 	l->str_off = (uint32_t)off;
 	l->str_len = (uint32_t)str;
-	l->total = off + str;
-	if (l->total > TN_MAX_FILE || l->nodes > TN_REF_INDEX || l->addrs > TN_REF_INDEX)
-		return tn_error_set(err, TN_EXIT_FAIL, "%zu names and %zu addresses do not fit the cache format",
-				    l->keys, l->addrs);
+	size_t data_pages = page_up(off + str) / TN_PAGE - 1;
+	l->data_pages = (uint32_t)(data_pages < UINT32_MAX ? data_pages : UINT32_MAX);
+	l->total = (1 + data_pages + tn_l1_pages(l->data_pages)) * (size_t)TN_PAGE;
+	if (l->total > TN_MAX_FILE || tn_l1_pages(l->data_pages) > TN_L2_MAX || l->nodes > TN_REF_INDEX ||
+	    l->addrs > TN_REF_INDEX)
+		return tn_error_set(err, TN_EXIT_FAIL,
+				    "%zu names and %zu addresses need a cache of %zu MiB, more than the %u MiB the module "
+				    "reads; nothing was written",
+				    l->keys, l->addrs, l->total >> 20, TN_MAX_FILE >> 20);
 	return 0;
 }
 
-static void fill_body(const struct tn_hostset *hs, const struct layout *l, uint8_t *img, uint32_t *suffix_off)
+static void fill_body(const struct tn_hostset *hs, const struct layout *l, uint8_t *img)
 {
 	uint8_t *str = img + l->str_off;
 	size_t s = 1; /* offset 0 holds "" */
 	uint32_t addr = 0;
-	*suffix_off = 0;
-	if (hs->suffix) {
-		size_t n = strlen(hs->suffix);
-		memcpy(str + s, hs->suffix, n + 1);
-		*suffix_off = (uint32_t)s;
-		s += n + 1;
-	}
+	if (hs->suffix)
+		memcpy(img + TN_SUFFIX_OFF, hs->suffix, strlen(hs->suffix)); /* NUL-padded: calloc */
 	for (size_t i = 0; i < hs->n; i++) {
 		const struct tn_host *h = &hs->hosts[i];
 		uint8_t *n = img + l->node_off + i * TN_NODE_SIZE;
 		memcpy(str + s, h->fqdn, (size_t)h->fqdn_len + 1);
 		tn_put32(n + TN_NODE_NAME_OFF, (uint32_t)s);
-		tn_put16(n + TN_NODE_NAME_LEN, h->fqdn_len);
-		tn_put16(n + TN_NODE_BARE_LEN, h->bare_len);
+		n[TN_NODE_NAME_LEN] = (uint8_t)h->fqdn_len;
+		n[TN_NODE_BARE_LEN] = (uint8_t)h->bare_len;
+		tn_put16(n + TN_NODE_FLAGS, h->subdomains ? TN_NODE_F_SUBDOMAINS : 0);
 		tn_put32(n + TN_NODE_ADDR_FIRST, addr);
 		tn_put16(n + TN_NODE_N4, h->n4);
 		tn_put16(n + TN_NODE_N6, h->n6);
@@ -153,13 +158,33 @@ static void fill_body(const struct tn_hostset *hs, const struct layout *l, uint8
 	}
 }
 
+void tn_cache_checksum_all(uint8_t *img, size_t len)
+{
+	uint64_t generation = tn_le64(img + TN_HDR_GENERATION);
+	int64_t written_at = (int64_t)tn_le64(img + TN_HDR_WRITTEN_AT);
+	uint32_t data_pages = tn_le32(img + TN_HDR_DATA_PAGES), total = (uint32_t)(len / TN_PAGE);
+	if (data_pages >= total || tn_l1_pages(data_pages) > TN_L2_MAX ||
+	    1 + data_pages + tn_l1_pages(data_pages) > total)
+		data_pages = 0; /* a damaged header: only page 0's own checksum */
+	for (uint32_t p = 1; data_pages && p < 1 + data_pages + tn_l1_pages(data_pages); p++) {
+		uint32_t crc = tn_cache_page_crc(generation, written_at, p, img + (size_t)p * TN_PAGE);
+		if (p > data_pages) /* a level-1 page, once its data pages are done: they come first */
+			tn_put32(img + TN_L2_OFF + (size_t)(p - 1 - data_pages) * 4, crc);
+		else
+			tn_put32(img + (size_t)(1 + data_pages + (p - 1) / TN_CRCS_PER_PAGE) * TN_PAGE +
+					 (size_t)((p - 1) % TN_CRCS_PER_PAGE) * 4,
+				 crc);
+	}
+	tn_put32(img + TN_HDR_CHECKSUM, tn_cache_header_crc(img));
+}
+
+/* Stamps generation and times, then the checksums. */
 static void seal(uint8_t *img, size_t len, const struct tn_cache_meta *meta)
 {
 	tn_put64(img + TN_HDR_GENERATION, meta->generation);
 	tn_put64(img + TN_HDR_WRITTEN_AT, (uint64_t)meta->written_at);
 	tn_put64(img + TN_HDR_VALID_UNTIL, (uint64_t)meta->valid_until);
-	tn_put32(img + TN_HDR_SUPERSEDED, 0);
-	tn_put32(img + TN_HDR_CHECKSUM, tn_cache_checksum(img, len));
+	tn_cache_checksum_all(img, len);
 }
 
 int tn_cache_build(const struct tn_hostset *hs, const struct tn_cache_meta *meta, uint8_t **out, size_t *out_len,
@@ -176,8 +201,8 @@ int tn_cache_build(const struct tn_hostset *hs, const struct tn_cache_meta *meta
 		uint8_t *img = calloc(1, l.total);
 		if (!img)
 			return tn_error_set(err, TN_EXIT_FAIL, "out of memory building a %zu-byte cache", l.total);
-		uint32_t suffix_off, seed = SEED_START, probe = 0;
-		fill_body(hs, &l, img, &suffix_off);
+		uint32_t seed = SEED_START, probe = 0;
+		fill_body(hs, &l, img);
 		for (int t = 0; t < SEED_TRIES; t++, seed++)
 			if ((probe = fill_tables(hs, &l, img, seed)) <= TN_MAX_PROBE)
 				break;
@@ -194,8 +219,8 @@ int tn_cache_build(const struct tn_hostset *hs, const struct tn_cache_meta *meta
 		tn_put64(img + TN_HDR_TOTAL, l.total);
 		tn_put32(img + TN_HDR_SEED, seed);
 		tn_put32(img + TN_HDR_MAX_PROBE, probe);
-		tn_put32(img + TN_HDR_SUFFIX_OFF, suffix_off);
 		tn_put32(img + TN_HDR_SUFFIX_LEN, hs->suffix ? (uint32_t)strlen(hs->suffix) : 0);
+		tn_put32(img + TN_HDR_DATA_PAGES, l.data_pages);
 		tn_put32(img + TN_HDR_NODE_OFF, l.node_off);
 		tn_put32(img + TN_HDR_NODE_COUNT, (uint32_t)l.nodes);
 		tn_put32(img + TN_HDR_ADDR_OFF, l.addr_off);
@@ -246,19 +271,69 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* A new inode with the image, not yet linked anywhere (O_TMPFILE), so a writer killed halfway leaves nothing
+ * behind; on a filesystem without O_TMPFILE, a temp file that is removed on every failure. *tmp gets the
+ * name to rename from. */
+static int write_new_inode(const char *dir, const char *templ, const uint8_t *img, size_t len, char *tmp,
+			   struct tn_error *err)
+{
+	int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644), linked = 0;
+	if (fd < 0 && errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return tn_error_set(err, TN_EXIT_FAIL, "cannot create a file in %s: %s", dir, strerror(errno));
+	strcpy(tmp, templ);
+	if (fd < 0) {
+		fd = mkostemp(tmp, O_CLOEXEC);
+		linked = 1;
+		if (fd < 0)
+			return tn_error_set(err, TN_EXIT_FAIL, "cannot create a temporary file in %s: %s", dir,
+					    strerror(errno));
+	}
+	if (write_all(fd, img, len) != 0 || fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
+		tn_error_set(err, TN_EXIT_FAIL, "cannot write a new cache in %s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	if (!linked) {
+		/* Give the finished inode a name: the same unique name mkostemp would, by linking /proc/self/fd/N
+		 * (linkat with AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH). */
+		char proc[64];
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+		for (int tries = 0;; tries++) {
+			int t = mkstemp(tmp); /* reserves a fresh name ... */
+			if (t < 0 || (close(t), unlink(tmp)) != 0) {
+				tn_error_set(err, TN_EXIT_FAIL, "cannot name a new cache in %s: %s", dir, strerror(errno));
+				goto fail;
+			}
+			if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0) /* ... and links to it */
+				break;
+			if (errno != EEXIST || tries == 8) {
+				tn_error_set(err, TN_EXIT_FAIL, "cannot link a new cache into %s: %s", dir, strerror(errno));
+				goto fail;
+			}
+			strcpy(tmp, templ);
+		}
+	}
+	close(fd);
+	return 0;
+fail:
+	close(fd);
+	if (linked)
+		unlink(tmp);
+	return -1;
+}
+
 int tn_cache_write(const char *path, const uint8_t *img, size_t len, struct tn_error *err)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
+	char templ[PATH_MAX], tmp[PATH_MAX], dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
 	if (!slash || path[0] != '/')
 		return tn_error_set(err, TN_EXIT_USAGE, "cache path must be absolute: %s", path);
 	snprintf(dir, sizeof dir, "%.*s", (int)(slash == path ? 1 : slash - path), path);
-	if (snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, slash + 1) >= (int)sizeof tmp)
+	if (snprintf(templ, sizeof templ, "%s/.%s.XXXXXX", dir, slash + 1) >= (int)sizeof templ)
 		return tn_error_set(err, TN_EXIT_FAIL, "cache path is too long");
 	if (make_parent_dirs(path, err) != 0)
 		return -1;
 
-	/* Hold off the signals that end us until the temp file is renamed or removed. */
+	/* Hold off the signals that end us between naming the new file and renaming it. */
 	sigset_t block, old_mask;
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
@@ -266,71 +341,57 @@ int tn_cache_write(const char *path, const uint8_t *img, size_t len, struct tn_e
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &block, &old_mask);
-
-	int rc = -1, fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		tn_error_set(err, TN_EXIT_FAIL, "cannot create a temporary file in %s: %s", dir, strerror(errno));
-		goto out;
-	}
-	if (write_all(fd, img, len) != 0 || fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
-		tn_error_set(err, TN_EXIT_FAIL, "cannot write %s: %s", tmp, strerror(errno));
-		close(fd);
+	int rc = write_new_inode(dir, templ, img, len, tmp, err);
+	if (rc == 0 && rename(tmp, path) != 0) {
+		rc = tn_error_set(err, TN_EXIT_FAIL, "cannot replace %s: %s", path, strerror(errno));
 		unlink(tmp);
-		goto out;
 	}
-	close(fd);
-	/* The inode being replaced, so it can be flagged superseded once the new one is in place. */
-	int old = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
-	struct stat st;
-	if (old >= 0 && (fstat(old, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < TN_HDR_SIZE ||
-			 st.st_uid != geteuid())) {
-		close(old);
-		old = -1;
+	if (rc == 0) {
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
 	}
-	if (rename(tmp, path) != 0) {
-		tn_error_set(err, TN_EXIT_FAIL, "cannot replace %s: %s", path, strerror(errno));
-		unlink(tmp);
-		if (old >= 0)
-			close(old);
-		goto out;
-	}
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	if (old >= 0) {
-		uint8_t one[4];
-		tn_put32(one, 1);
-		/* Best effort: if this fails, readers still notice within their re-check interval. */
-		(void)!pwrite(old, one, sizeof one, TN_HDR_SUPERSEDED);
-		close(old);
-	}
-	rc = 0;
-out:
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	return rc;
 }
 
-/* Maps the current cache for comparison; structure is checked, ownership is not (it is ours). */
-static int map_old(const char *path, const uint8_t **img, size_t *len)
+/* Reads the current cache for comparison, with read(2) into our own memory: someone truncating it meanwhile
+ * cannot fault us. Its structure is checked, its ownership is not (it is ours). NULL when there is none. */
+static uint8_t *read_old(const char *path, size_t *len)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < TN_HDR_SIZE ||
-	    (uint64_t)st.st_size > TN_MAX_FILE) {
-		close(fd);
-		return -1;
+		return NULL;
+	uint8_t *buf = NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= (off_t)TN_PAGE &&
+	    (uint64_t)st.st_size <= TN_MAX_FILE && (buf = malloc((size_t)st.st_size)) != NULL) {
+		size_t got = 0;
+		while (got < (size_t)st.st_size) {
+			ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+		*len = got;
 	}
-	void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
-	if (m == MAP_FAILED)
-		return -1;
-	*img = m;
-	*len = (size_t)st.st_size;
-	return 0;
+	return buf;
+}
+
+/* Same names, addresses, flags and index: the header's layout fields and the data pages are the same bytes
+ * (the checksums, times and generation are not compared: they differ by design). */
+static bool same_content(const uint8_t *old, size_t old_len, const uint8_t *img, size_t len)
+{
+	size_t data_end = (1 + (size_t)tn_le32(img + TN_HDR_DATA_PAGES)) * TN_PAGE;
+	return old_len == len && tn_le32(old + TN_HDR_FLAGS) == tn_le32(img + TN_HDR_FLAGS) &&
+	       memcmp(old + TN_HDR_SEED, img + TN_HDR_SEED, TN_HDR_SIZE - TN_HDR_SEED) == 0 &&
+	       memcmp(old + TN_SUFFIX_OFF, img + TN_SUFFIX_OFF, TN_SUFFIX_SIZE) == 0 &&
+	       memcmp(old + TN_PAGE, img + TN_PAGE, data_end - TN_PAGE) == 0;
 }
 
 int tn_cache_update(const char *path, const struct tn_hostset *hs, const struct tn_update_opts *opts,
@@ -344,27 +405,23 @@ int tn_cache_update(const char *path, const struct tn_hostset *hs, const struct 
 	if (tn_cache_build(hs, &meta, &img, &len, err) != 0)
 		return -1;
 
-	const uint8_t *old;
-	size_t old_len;
+	size_t old_len = 0;
+	uint8_t *old = read_old(path, &old_len);
 	struct tn_cache oc;
 	res->changed = true;
-	if (map_old(path, &old, &old_len) == 0) {
-		if (tn_cache_parse(old, old_len, &oc, NULL) == 0) {
-			/* Same flags and same bytes from the seed on: same names, addresses and index. */
-			res->changed = old_len != len || oc.flags != tn_le32(img + TN_HDR_FLAGS) ||
-				       memcmp(old + TN_HDR_SEED, img + TN_HDR_SEED, len - TN_HDR_SEED) != 0;
-			meta.generation = oc.generation + (res->changed ? 1 : 0);
-			if (!res->changed && opts->skip_if_unchanged && oc.valid_until - now > opts->max_age / 2) {
-				res->generation = oc.generation;
-				munmap((void *)old, old_len);
-				free(img);
-				return 0;
-			}
-		} else if (memcmp(old, TN_MAGIC, 8) == 0) {
-			meta.generation = tn_le64(old + TN_HDR_GENERATION) + 1; /* never go backwards */
+	if (old && tn_cache_parse(old, old_len, &oc, NULL) == 0) {
+		res->changed = !same_content(old, old_len, img, len);
+		meta.generation = oc.generation + (res->changed ? 1 : 0);
+		if (!res->changed && opts->skip_if_unchanged && oc.valid_until - now > opts->max_age / 2) {
+			res->generation = oc.generation;
+			free(old);
+			free(img);
+			return 0;
 		}
-		munmap((void *)old, old_len);
+	} else if (old && old_len >= 16 && memcmp(old, TN_MAGIC, 8) == 0) {
+		meta.generation = tn_le64(old + TN_HDR_GENERATION) + 1; /* never go backwards */
 	}
+	free(old);
 	seal(img, len, &meta);
 	res->generation = meta.generation;
 	res->bytes = len;

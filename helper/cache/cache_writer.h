@@ -3,11 +3,12 @@
  *
  * Contract: tn_cache_build() is pure and deterministic: the same hostset gives the same bytes (the hash seed
  * starts from a constant and only moves when a probe sequence would exceed TN_MAX_PROBE), so "did the
- * content change?" is a byte comparison. tn_cache_update() reads the current cache (if any), keeps its
- * generation when the content is unchanged and bumps it otherwise, then replaces the file: temp file in the
- * same directory, fsync, rename, fsync of the directory, mode 0644, owned by the caller, signals held off so
- * no temp file is left behind. On any failure the old cache is untouched. After the rename it flags the old
- * inode as superseded so processes still mapping it re-open at once. Errors follow err.h.
+ * content change?" is a byte comparison of the data pages. tn_cache_update() reads the current cache (if any,
+ * with read(2): nobody truncating it can fault the writer), keeps its generation when the content is
+ * unchanged and bumps it otherwise, then replaces the file: a new inode in the same directory (O_TMPFILE, so
+ * a writer killed halfway leaves nothing; a temp file elsewhere), fsync, rename, fsync of the directory, mode
+ * 0644, owned by the caller, signals held off meanwhile. On any failure the old cache is untouched. Readers
+ * notice the new file by its identity (cache_current.h). Errors follow err.h.
  */
 #ifndef TAILNET_CACHE_WRITER_H
 #define TAILNET_CACHE_WRITER_H
@@ -31,6 +32,10 @@ struct tn_cache_meta {
 /* Builds an image into a malloc'd buffer (caller frees). */
 int tn_cache_build(const struct tn_hostset *hs, const struct tn_cache_meta *meta, uint8_t **out, size_t *out_len,
 		   struct tn_error *err);
+
+/* Recomputes every checksum of an image from its header (the pages, then page 0): the last step of a build,
+ * and how tests and fuzzers give damaged images valid checksums. */
+void tn_cache_checksum_all(uint8_t *img, size_t len);
 
 /* Replaces `path` with the image (creating its directory, mode 0755, when missing). */
 int tn_cache_write(const char *path, const uint8_t *img, size_t len, struct tn_error *err);

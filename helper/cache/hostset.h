@@ -29,6 +29,7 @@ struct tn_host {
 	uint16_t fqdn_len;
 	uint16_t bare_len; /* set by tn_hostset_finish(): first-label length when it is a bare name, else 0 */
 	enum tn_host_kind kind;
+	bool subdomains; /* dns-subdomain-resolve: names below this one answer its addresses */
 	int rank;       /* duplicate resolution among nodes: lower wins (Self 0, peers 1) */
 	char *tiebreak; /* e.g. the StableNodeID; may be NULL */
 	struct tn_addr *addrs; /* IPv4 first, then IPv6, each in the order given, no duplicates */

@@ -13,6 +13,7 @@
 #include "dns/dns_server.h"
 #include "dns/privdrop.h"
 #include "nss/cache_current.h"
+#include "nss/cache_file.h"
 #include "shared/log.h"
 #include "shared/pidfile.h"
 

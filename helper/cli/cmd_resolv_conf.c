@@ -11,7 +11,7 @@
 #include "cli/commands.h"
 #include "dns/dns_server.h"
 #include "dns/resolv_conf.h"
-#include "nss/cache_reader.h"
+#include "nss/cache_file.h"
 #include "nss/name.h"
 #include "shared/log.h"
 
@@ -136,7 +136,7 @@ int cmd_resolv_conf(int argc, char **argv)
 		return cmd_fail("resolv-conf", &err);
 	}
 	if (search)
-		snprintf(suffix, sizeof suffix, "%s", n.s);
+		snprintf(suffix, sizeof suffix, "%.*s", (int)n.len, n.s);
 	else if (suffix_from_cache(cache, suffix, sizeof suffix, &err) < 0)
 		return cmd_fail("resolv-conf", &err);
 	struct tn_resolv_notes notes;

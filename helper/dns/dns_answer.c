@@ -110,8 +110,8 @@ static void forward(const struct tn_cache *c, const struct tn_dns_query *q, cons
 		    struct tn_dns_msg *m)
 {
 	struct tn_hit hit;
-	enum tn_scope scope = tn_scope_name(c, n->s, n->len, &hit);
-	if (scope == TN_NOT_OURS) {
+	enum tn_scope scope = tn_scope_name(c, n, &hit);
+	if (scope == TN_NOT_OURS || scope == TN_INVALID) {
 		tn_dns_set_rcode(m, TN_RCODE_REFUSED, 0);
 		return;
 	}

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* fuzz_cache.c - the module's parser of hostile input: a cache image (tn_cache_parse) and, when it is
- * accepted, every lookup path over it; plus the query-name normaliser on the same bytes. Seeds are real
- * caches from the builder (tests/fuzz/corpus/cache/). Each input is tried as is and again with its length
- * and checksum fixed up, so mutations get past the checksum and reach the structural checks. */
+/* fuzz_cache.c - the module's parser of hostile input: a cache image, whole (tn_cache_parse) and the way the
+ * module reads a large file (tn_cache_parse_header, then pages fetched and checked as lookups touch them,
+ * here from the input itself, every third fetch failing as a file changed under the reader would), and when
+ * it is accepted, every lookup path over it; plus the query-name normaliser on the same bytes. Seeds are
+ * real caches from the builder (tests/fuzz/corpus/cache/). Each input is tried as is and again with its
+ * length and checksums fixed up, so mutations get past the checksums and reach the structural checks. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/cache_writer.h"
 #include "nss/cache_format.h"
 #include "nss/cache_reader.h"
 #include "nss/crc32c.h"
@@ -34,21 +37,57 @@ static void exercise(const struct tn_cache *c, const uint8_t *data, size_t size)
 	}
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* The lazy reader's page source: the input itself, in a separate buffer the reader only sees once a page
+ * passed its checksum, as cache_file.c does with pread. */
+static const uint8_t *source;
+static uint8_t *lazy_mem;
+static unsigned fetches;
+
+static int fetch(const struct tn_cache *c, uint32_t page)
+{
+	uint32_t l1 = tn_cache_l1_page(c, page), want;
+	if (l1 && c->page_ready[l1] != 1 && fetch(c, l1) != 0)
+		return -1;
+	if (++fetches % 3 == 0 || tn_cache_expected_crc(c, page, &want) != 0 ||
+	    tn_cache_page_crc(c->generation, c->written_at, page, source + (size_t)page * TN_PAGE) != want)
+		return -1;
+	memcpy(lazy_mem + (size_t)page * TN_PAGE, source + (size_t)page * TN_PAGE, TN_PAGE);
+	c->page_ready[page] = 1;
+	return 0;
+}
+
+static void try_image(const uint8_t *img, size_t size, const uint8_t *data, size_t data_size)
 {
 	struct tn_cache c;
+	if (tn_cache_parse(img, size, &c, NULL) == 0)
+		exercise(&c, data, data_size);
+	uint8_t *mem = calloc(1, size + size / TN_PAGE + 1); /* exact size: ASan sees any read past it */
+	if (!mem)
+		return;
+	memcpy(mem, img, size < TN_PAGE ? size : TN_PAGE);
+	if (tn_cache_parse_header(mem, size, &c, NULL) == 0) {
+		source = img;
+		lazy_mem = mem;
+		c.page_ready = mem + size;
+		c.page_ready[0] = 1;
+		c.load = fetch;
+		exercise(&c, data, data_size);
+	}
+	free(mem);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
 	struct tn_name n;
 	uint8_t *img = malloc(size ? size : 1);
 	if (!img)
 		return 0;
 	memcpy(img, data, size);
-	if (tn_cache_parse(img, size, &c, NULL) == 0)
-		exercise(&c, data, size);
-	if (size >= TN_HDR_SIZE) { /* the same bytes with a valid checksum and length: fuzz the structure */
+	try_image(img, size, data, size);
+	if (size >= TN_PAGE && size % TN_PAGE == 0) { /* with a valid length and checksums: fuzz the structure */
 		tn_put64(img + TN_HDR_TOTAL, size);
-		tn_put32(img + TN_HDR_CHECKSUM, tn_cache_checksum(img, size));
-		if (tn_cache_parse(img, size, &c, NULL) == 0)
-			exercise(&c, data, size);
+		tn_cache_checksum_all(img, size);
+		try_image(img, size, data, size);
 	}
 	free(img);
 	char *s = malloc(size + 1);

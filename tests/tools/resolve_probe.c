@@ -14,6 +14,8 @@
  *   wait NAME present|absent TIMEOUT_MS       prints "ready", then getaddrinfo every millisecond until NAME
  *                                             resolves (or stops resolving); prints "at <CLOCK_MONOTONIC ns>"
  *                                             of the first lookup that saw it, exit 0; "timeout", exit 1
+ *   loop NAME MS                              getaddrinfo(AF_INET) of NAME over and over for MS milliseconds;
+ *                                             prints "answered N unanswered M", exit 0 (a fault ends it first)
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -268,10 +270,29 @@ static int cmd_wait(char **argv)
 	}
 }
 
+static int cmd_loop(char **argv)
+{
+	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res;
+	struct timespec start, now;
+	long answered = 0, unanswered = 0, ms = atol(argv[3]);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		if (getaddrinfo(argv[2], NULL, &hints, &res) == 0) {
+			answered++;
+			freeaddrinfo(res);
+		} else {
+			unanswered++;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 < ms);
+	printf("answered %ld unanswered %ld\n", answered, unanswered);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: resolve_probe gai|ghbn|ghbn2r|gni|ghba|errno|threads|fds|wait ARGS\n");
+		fprintf(stderr, "usage: resolve_probe gai|ghbn|ghbn2r|gni|ghba|errno|threads|fds|wait|loop ARGS\n");
 		return 2;
 	}
 	const char *c = argv[1];
@@ -293,6 +314,8 @@ int main(int argc, char **argv)
 		return cmd_fds(argv);
 	if (!strcmp(c, "wait") && argc == 5)
 		return cmd_wait(argv);
+	if (!strcmp(c, "loop") && argc == 4)
+		return cmd_loop(argv);
 	fprintf(stderr, "resolve_probe: bad arguments\n");
 	return 2;
 }

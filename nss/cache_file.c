@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cache_file.c - see cache_file.h. */
+#include "cache_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crc32c.h"
+
+#define FAIL(err, reason)                                                                                  \
+	do {                                                                                               \
+		if (why)                                                                                   \
+			*why = (reason);                                                                   \
+		return -(err);                                                                             \
+	} while (0)
+
+/* Files up to this size are read whole when opened: one pread instead of one per page, and no fetch later. */
+#define WHOLE_MAX (16u * TN_PAGE)
+
+/* Page states. */
+enum { ABSENT = 0, READY = 1, FETCHING = 2 };
+
+/* How long a lookup waits for another thread that is installing the page it needs (a 4 KiB copy), in yields,
+ * before it gives up on this lookup (only a thread lost to fork() mid-copy can make that happen). */
+#define WAIT_YIELDS 1000
+
+/* The directory must be as trustworthy as the file: otherwise whoever can write it can swap files. */
+static int dir_ok(const char *path, const char **why)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	if (!slash || n >= sizeof dir)
+		FAIL(EPERM, "cache path must be absolute");
+	if (n == 0)
+		n = 1; /* "/hosts.cache" */
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	struct stat st;
+	if (stat(dir, &st) != 0)
+		FAIL(errno == EACCES ? EACCES : ENOENT, "cache directory is missing or unreadable");
+	if (!S_ISDIR(st.st_mode) || (st.st_uid != 0 && st.st_uid != (uid_t)TN_CACHE_UID))
+		FAIL(EPERM, "cache directory is not owned by root or the cache owner");
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		FAIL(EPERM, "cache directory is writable by group or others");
+	return 0;
+}
+
+/* Opens the path for reading; refuses symlinks, FIFOs and devices without blocking on them. */
+static int open_file(const char *path, const char **why)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT || errno == ENOTDIR)
+		FAIL(ENOENT, "cache file does not exist (has tailnet-helper sync run?)");
+	if (errno == ELOOP)
+		FAIL(EPERM, "cache path is a symbolic link");
+	FAIL(EACCES, "cache file cannot be opened");
+}
+
+int tn_cache_file_same(const struct tn_cache_file *f, const struct stat *st)
+{
+	return f->dev == st->st_dev && f->ino == st->st_ino && f->size == st->st_size &&
+	       f->mtime.tv_sec == st->st_mtim.tv_sec && f->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+	       f->ctime.tv_sec == st->st_ctim.tv_sec && f->ctime.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+int tn_cache_file_stale(const struct tn_cache_file *f)
+{
+	return __atomic_load_n(&f->stale, __ATOMIC_ACQUIRE);
+}
+
+static ssize_t pread_all(int fd, uint8_t *buf, size_t len, off_t off)
+{
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = pread(fd, buf + got, len - got, off + (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/* Copies a checked page into place; only the thread that wins the state does, the others wait for it. */
+static int install(struct tn_cache_file *f, uint32_t page, const uint8_t *data)
+{
+	uint8_t *state = &f->c.page_ready[page];
+	uint8_t expect = ABSENT;
+	if (__atomic_compare_exchange_n(state, &expect, FETCHING, 0, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
+		memcpy(f->mem + (size_t)page * TN_PAGE, data, TN_PAGE);
+		__atomic_store_n(state, READY, __ATOMIC_RELEASE);
+		return 0;
+	}
+	for (int i = 0; i < WAIT_YIELDS && expect != READY; i++) {
+		sched_yield();
+		expect = __atomic_load_n(state, __ATOMIC_ACQUIRE);
+	}
+	return expect == READY ? 0 : -1;
+}
+
+/* Reads page `page` from the open file into buf and checks it. */
+static int fetch_checked(struct tn_cache_file *f, int fd, uint32_t page, uint8_t *buf)
+{
+	uint32_t want;
+	if (pread_all(fd, buf, TN_PAGE, (off_t)page * TN_PAGE) != TN_PAGE || tn_cache_expected_crc(&f->c, page, &want) != 0 ||
+	    tn_cache_page_crc(f->c.generation, f->c.written_at, page, buf) != want)
+		return -1;
+	return install(f, page, buf);
+}
+
+/* Opens the path again for a fetch: it must still be the file that was opened, unchanged. */
+static int reopen(struct tn_cache_file *f)
+{
+	struct stat st;
+	int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd >= 0 && (fstat(fd, &st) != 0 || !tn_cache_file_same(f, &st))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+int tn_cache_file_fetch(struct tn_cache_file *f, int *fd, uint32_t page)
+{
+	uint8_t buf[TN_PAGE];
+	int cancel_state, rc = -1;
+	if (!f->c.page_ready || __atomic_load_n(&f->c.page_ready[page], __ATOMIC_ACQUIRE) == READY)
+		return 0;
+	if (tn_cache_file_stale(f))
+		return -1;
+	/* No cancellation point may leave a descriptor open or a page half installed. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+	if (*fd < 0)
+		*fd = reopen(f);
+	if (*fd >= 0) {
+		uint32_t l1 = tn_cache_l1_page(&f->c, page);
+		rc = 0;
+		if (l1 && __atomic_load_n(&f->c.page_ready[l1], __ATOMIC_ACQUIRE) != READY)
+			rc = fetch_checked(f, *fd, l1, buf);
+		if (rc == 0)
+			rc = fetch_checked(f, *fd, page, buf);
+	}
+	if (rc != 0)
+		__atomic_store_n(&f->stale, 1, __ATOMIC_RELEASE);
+	pthread_setcancelstate(cancel_state, NULL);
+	return rc;
+}
+
+/* The page loader (cache_reader.h) when nobody keeps a descriptor across fetches. */
+static int load_page(const struct tn_cache *c, uint32_t page)
+{
+	struct tn_cache_file *f = (struct tn_cache_file *)(uintptr_t)c; /* c is f->c, and f is writable memory */
+	int fd = -1, rc = tn_cache_file_fetch(f, &fd, page);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* Reads a small file whole and checks every page. */
+static int read_whole(struct tn_cache_file *f, int fd, const char **why)
+{
+	size_t len = f->c.len;
+	if (pread_all(fd, f->mem, len, 0) != (ssize_t)len)
+		FAIL(EBADMSG, "cache file is shorter than its header says (truncated)");
+	struct tn_cache whole;
+	int rc = tn_cache_parse(f->mem, len, &whole, why);
+	if (rc != 0)
+		return rc;
+	if (whole.generation != f->c.generation || whole.written_at != f->c.written_at) /* changed meanwhile */
+		FAIL(EBADMSG, "cache changed while it was read");
+	f->c.page_ready = NULL; /* every page is here: reads skip the per-page check */
+	return 0;
+}
+
+static int open_checked(const char *path, int fd, struct tn_cache_file *out, const char **why)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		FAIL(EPERM, "cache is not a regular file");
+	if (st.st_uid != 0 && st.st_uid != (uid_t)TN_CACHE_UID)
+		FAIL(EPERM, "cache file is not owned by root or the cache owner");
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		FAIL(EPERM, "cache file is writable by group or others");
+	if (st.st_size < (off_t)TN_PAGE)
+		FAIL(EBADMSG, "file is shorter than the cache header (truncated)");
+	if ((uint64_t)st.st_size > TN_MAX_FILE)
+		FAIL(EFBIG, "cache is larger than the module accepts");
+	int rc = dir_ok(path, why);
+	if (rc != 0)
+		return rc;
+	size_t len = (size_t)st.st_size, pages = len / TN_PAGE + 1;
+	void *mem = mmap(NULL, len + pages, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mem == MAP_FAILED)
+		FAIL(ENOMEM, "no memory for the cache");
+	out->mem = mem;
+	out->mem_len = len + pages;
+	out->dev = st.st_dev;
+	out->ino = st.st_ino;
+	out->size = st.st_size;
+	out->mtime = st.st_mtim;
+	out->ctime = st.st_ctim;
+	if (pread_all(fd, out->mem, TN_PAGE, 0) != TN_PAGE)
+		FAIL(EBADMSG, "file is shorter than the cache header (truncated)");
+	rc = tn_cache_parse_header(out->mem, len, &out->c, why);
+	if (rc != 0)
+		return rc;
+	out->c.page_ready = out->mem + len;
+	out->c.page_ready[0] = READY;
+	out->c.load = load_page;
+	return len <= WHOLE_MAX ? read_whole(out, fd, why) : 0;
+}
+
+int tn_cache_open(const char *path, struct tn_cache_file *out, const char **why)
+{
+	return tn_cache_open_fd(path, out, why, NULL);
+}
+
+int tn_cache_open_fd(const char *path, struct tn_cache_file *out, const char **why, int *keep)
+{
+	if (keep)
+		*keep = -1;
+	memset(out, 0, sizeof *out);
+	if (!path || path[0] != '/')
+		FAIL(EPERM, "cache path must be absolute");
+	size_t n = strlen(path);
+	if (n >= sizeof out->path)
+		FAIL(ENAMETOOLONG, "cache path is too long");
+	memcpy(out->path, path, n + 1);
+	int fd = open_file(path, why);
+	if (fd < 0)
+		return fd;
+	int rc = open_checked(path, fd, out, why);
+	if (rc == 0 && keep && out->c.page_ready)
+		*keep = fd; /* read by the page: the caller's first fetches can use it */
+	else
+		close(fd);
+	if (rc != 0)
+		tn_cache_close(out);
+	return rc;
+}
+
+void tn_cache_close(struct tn_cache_file *f)
+{
+	if (f && f->mem)
+		munmap(f->mem, f->mem_len);
+	if (f)
+		memset(f, 0, sizeof *f);
+}

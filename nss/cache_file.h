@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cache_file.h - a cache file opened for reading, its pages fetched as lookups need them.
+ *
+ * Contract: tn_cache_open() opens the file without following a final symlink and without blocking (a FIFO is
+ * refused, not waited on), refuses anything that is not a regular file owned by root (or TN_CACHE_UID) and
+ * unwritable by group and others in a directory with the same properties, reads page 0 and checks it
+ * (cache_reader.h), and closes the descriptor again: no descriptor stays open. The file is never mapped. Its
+ * bytes are copied with pread(2) into anonymous memory of the process's own, one page at a time when a
+ * lookup first touches it (all at once for a small file), each page checked against its checksum first. So
+ * whatever happens to the file afterwards - rewritten in place by `cp` or `cat >`, truncated, replaced - no
+ * reader can fault: pages already fetched stay as they were, and a page that can no longer be fetched from the
+ * same file, unchanged, is refused; the file is then marked stale (tn_cache_file_stale) and the caller opens
+ * the new one. Opening costs the same whatever the size; memory grows with the pages actually used.
+ *
+ * Concurrency: any number of threads may look up through one open file at once; fetching is race-free (a page
+ * is installed once, by compare-and-swap on its state). tn_cache_close() must not race with lookups (the
+ * caller keeps a reference, see cache_current.h). Errors as in cache_reader.h: -ENOENT missing, -EACCES
+ * unreadable, -EPERM wrong type/owner/mode or a symlink, -EFBIG, -EBADMSG, -ENOMEM, -ENAMETOOLONG.
+ */
+#ifndef TAILNET_CACHE_FILE_H
+#define TAILNET_CACHE_FILE_H
+
+#include <limits.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "cache_reader.h"
+
+struct tn_cache_file {
+	struct tn_cache c; /* first: the page loader finds the file from the cache */
+	dev_t dev;         /* the identity it was opened with */
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+	uint8_t *mem; /* anonymous: the image (len bytes), then one state byte per page */
+	size_t mem_len;
+	int stale; /* set (atomically) when a page could not be had from the same, unchanged file */
+	char path[PATH_MAX];
+};
+
+int tn_cache_open(const char *path, struct tn_cache_file *out, const char **why);
+/* The same, and when the file is read by the page, its descriptor is left open in *keep for the caller's
+ * first fetches (tn_cache_file_fetch); else *keep is -1. */
+int tn_cache_open_fd(const char *path, struct tn_cache_file *out, const char **why, int *keep);
+void tn_cache_close(struct tn_cache_file *f);
+
+/* 1 when `st` (from lstat/stat of the path) still describes the file that was opened. */
+int tn_cache_file_same(const struct tn_cache_file *f, const struct stat *st);
+
+/* Fetches page `page` (1 and up), and the level-1 page with its checksum, into the file's memory through *fd,
+ * which is first opened when it is -1 (and checked to be the file that was opened, unchanged). The caller
+ * closes *fd after a burst of fetches: cache_current.c keeps one per lookup, so a lookup that touches four
+ * new pages opens the file once. The default loader opens and closes it per page. 0, or -1 with the file
+ * marked stale. */
+int tn_cache_file_fetch(struct tn_cache_file *f, int *fd, uint32_t page);
+
+/* 1 once a page could not be fetched (the file changed or went away): the caller should open it anew. */
+int tn_cache_file_stale(const struct tn_cache_file *f);
+
+#endif
