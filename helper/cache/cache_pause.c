@@ -12,7 +12,6 @@
 #include "cache/cache_writer.h"
 #include "nss/cache_format.h"
 #include "nss/cache_reader.h"
-#include "nss/crc32c.h"
 
 /* The whole file, or NULL (*len 0) when there is none worth reading; -1 only for a read error. */
 static int read_cache(const char *path, uint8_t **img, size_t *len, struct tn_error *err)
@@ -56,8 +55,7 @@ int tn_cache_mark_paused(const char *path, bool paused, bool *changed, struct tn
 	}
 	tn_put32(img + TN_HDR_FLAGS, c.flags ^ TN_FLAG_PAUSED);
 	tn_put64(img + TN_HDR_GENERATION, c.generation + 1);
-	tn_put32(img + TN_HDR_SUPERSEDED, 0);
-	tn_put32(img + TN_HDR_CHECKSUM, tn_cache_checksum(img, len));
+	tn_cache_checksum_all(img, len); /* the pages' checksums start from the generation */
 	int rc = tn_cache_write(path, img, len, err);
 	free(img);
 	*changed = rc == 0;

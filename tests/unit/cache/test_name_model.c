@@ -12,6 +12,7 @@
 #include "cache/name_model.h"
 #include "cache/status_sync.h"
 #include "nss/cache_format.h"
+#include "nss/cache_file.h"
 #include "nss/cache_reader.h"
 #include "unit.h"
 
