@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -260,6 +261,11 @@ int tn_watch_run(const struct tn_watch_config *cfg, struct tn_error *err)
 		return -1;
 	}
 	watch_bus_setup(&w);
+	/* Every write builds a cache image of a few MB (20 at 100,000 peers) and reads a status of ten times
+	 * that: served from fresh mmap()s each time, their page faults cost more than the build itself (2 MB at
+	 * 10,000 peers: 6-15 ms against 1 ms, measured). Kept in the heap, the memory is reused. */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 128 << 20);
 	int64_t now = tn_now_ms();
 	w.next_connect = now;
 	w.next_check = now + cfg->poll_ms;
