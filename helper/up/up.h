@@ -6,10 +6,11 @@
  * anyone else): tailscaled's state, socket (userspace mode) and log, and a pidfile (pidfile.h) for each
  * process it started - tailscaled, the watcher, the DNS responder. tn_up_run() holds an flock on
  * <state>/up.lock while it works; a second `up` that finds it taken only syncs the cache and returns at once.
- * The steps, each skipped when already done, so that a run on a node that is fully up costs two LocalAPI
- * reads: find a tailscaled that answers, else start one (up_daemon.c); only when it says NeedsLogin, mint a
- * key and run `tailscale up` with it (up_login.c); sync the cache; make sure one watcher (and with --dns one
- * responder) runs (up_services.c); print the summary. Errors follow err.h; the exit codes are the helper's:
+ * The steps, each skipped when already done, so that a run on a node that is fully up costs one small
+ * LocalAPI read (status?peers=false), whatever the tailnet's size: find a tailscaled that answers, else start
+ * one (up_daemon.c); only when it says NeedsLogin, mint a key and run `tailscale up` with it (up_login.c);
+ * make sure one watcher (and with --dns one responder) runs (up_services.c); sync the cache, unless a watcher
+ * that was already running keeps it and it serves; print the summary. Errors follow err.h; the exit codes are the helper's:
  * 3 tailscaled did not come up or does not answer, 5 it is not Running (and `up` will not force it), 6
  * credentials, 1 anything local.
  */
