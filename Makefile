@@ -44,14 +44,14 @@ CFLAGS += -std=c11 -g $(OPT) $(WARNINGS) $(DEFINES) -fstack-protector-strong -fP
 LDFLAGS += $(SANFLAGS) -Wl,-z,relro -Wl,-z,now
 
 # The module: libc only, six exports, never unloaded.
-NSS_SRC := nss/name.c nss/crc32c.c nss/cache_reader.c nss/cache_file.c nss/scope.c nss/cache_current.c nss/hostent_pack.c nss/nss_entry.c
+NSS_SRC := nss/name.c nss/via.c nss/crc32c.c nss/cache_reader.c nss/cache_file.c nss/scope.c nss/cache_current.c nss/hostent_pack.c nss/nss_entry.c
 NSS_OBJ := $(NSS_SRC:%.c=$(BUILD)/%.o)
 MODULE := $(BUILD)/libnss_tailnet.so.2
 MODULE_LDFLAGS := -shared -fvisibility=hidden -Wl,-soname,libnss_tailnet.so.2 \
 	-Wl,--version-script=nss/libnss_tailnet.map -Wl,-z,nodelete -Wl,-z,defs
 
 # The reader code the helper shares with the module (never the other way round).
-SHARED_OBJ := $(BUILD)/nss/name.o $(BUILD)/nss/crc32c.o $(BUILD)/nss/cache_reader.o $(BUILD)/nss/cache_file.o $(BUILD)/nss/scope.o \
+SHARED_OBJ := $(BUILD)/nss/name.o $(BUILD)/nss/via.o $(BUILD)/nss/crc32c.o $(BUILD)/nss/cache_reader.o $(BUILD)/nss/cache_file.o $(BUILD)/nss/scope.o \
 	$(BUILD)/nss/cache_current.o
 
 HELPER_SRC := $(wildcard helper/*/*.c)
@@ -112,7 +112,7 @@ BENCH_BIN := $(BUILD)/bench/lookup_bench $(BUILD)/bench/libnss_floor.so.2
 $(BUILD)/bench/lookup_bench: bench/lookup_bench.c
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
 
 $(BUILD)/bench/libnss_floor.so.2: bench/nss_floor.c
 	@mkdir -p $(dir $@)

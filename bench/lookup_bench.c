@@ -3,6 +3,7 @@
  *
  *   lookup_bench warm BACKENDS first=NAME,ADDR last=NAME,ADDR miss=NAME [ROUNDS]
  *   lookup_bench cold BACKEND NAME
+ *   lookup_bench threads BACKEND NAME THREADS MS
  *
  * warm: for every round, operation (getaddrinfo AF_INET, getaddrinfo AF_UNSPEC, gethostbyname2_r AF_INET)
  * and name, each backend (switched with __nss_configure_lookup, so all share one process, one nsswitch and
@@ -12,9 +13,12 @@
  * verified once before timing (the floor module answers its own constant). Prints
  * "backend op name ns_round1 ns_round2 ..." per cell.
  * cold: the first getaddrinfo(AF_INET) of a fresh process, nsswitch parsing and module loading included.
+ * threads: THREADS threads call getaddrinfo(AF_INET) for NAME back to back for MS milliseconds (after a
+ * warm-up lookup each); prints the total number of lookups per second.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,13 +175,60 @@ static int cold(char **argv)
 	return 0;
 }
 
+struct worker {
+	const char *name;
+	int64_t until, count;
+	int failed;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	while (now_ns() < w->until)
+		for (int i = 0; i < 64; i++, w->count++)
+			w->failed |= call(GAI4, w->name, NULL, 0) != 0;
+	return NULL;
+}
+
+static int threads(char **argv)
+{
+	int n = atoi(argv[4]);
+	int64_t ms = atoll(argv[5]);
+	pthread_t t[64];
+	struct worker w[64];
+	if (n < 1 || n > 64 || ms < 1)
+		return 2;
+	use(argv[2]);
+	if (call(GAI4, argv[3], NULL, 0) != 0) {
+		fprintf(stderr, "lookup_bench: %s does not answer %s\n", argv[2], argv[3]);
+		return 1;
+	}
+	int64_t start = now_ns();
+	for (int i = 0; i < n; i++) {
+		w[i] = (struct worker){.name = argv[3], .until = start + ms * 1000000};
+		pthread_create(&t[i], NULL, work, &w[i]);
+	}
+	int64_t total = 0;
+	int failed = 0;
+	for (int i = 0; i < n; i++) {
+		pthread_join(t[i], NULL);
+		total += w[i].count;
+		failed |= w[i].failed;
+	}
+	printf("%.0f\n", (double)total * 1e9 / (double)(now_ns() - start));
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 6 && !strcmp(argv[1], "warm"))
 		return warm(argc, argv);
 	if (argc == 4 && !strcmp(argv[1], "cold"))
 		return cold(argv);
+	if (argc == 6 && !strcmp(argv[1], "threads"))
+		return threads(argv);
 	fprintf(stderr, "usage: lookup_bench warm BACKENDS first=NAME,ADDR last=NAME,ADDR miss=NAME [ROUNDS]\n"
-			"       lookup_bench cold BACKEND NAME\n");
+			"       lookup_bench cold BACKEND NAME\n"
+			"       lookup_bench threads BACKEND NAME THREADS MS\n");
 	return 2;
 }

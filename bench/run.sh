@@ -47,9 +47,18 @@ for n in $SIZES; do
 	for _ in $(seq 200); do getent -s hosts:dns hosts "$first" >/dev/null && break; sleep 0.05; done
 	"$BENCH" warm tailnet,files,dns,floor "first=$first,$first_ip" "last=$last,$last_ip" "miss=nx-missing.$SUFFIX" |
 		sed "s/^/warm $n /" >>"$RESULTS" || tn_fail "lookup benchmark at $n peers"
-	for backend in tailnet files dns floor; do
-		for _ in 1 2 3 4 5; do
+	# A fresh process's first lookup: what one-shot programs (curl, ssh, getent) pay. The backends take turns.
+	for _ in 1 2 3 4 5 6 7 8 9; do
+		for backend in tailnet files dns floor; do
 			echo "cold $n $backend $("$BENCH" cold "$backend" "$first")" >>"$RESULTS"
+		done
+	done
+	# Throughput with 1, 2, 4 and 8 threads, this module against the floor, in alternating 300 ms runs.
+	for t in 1 2 4 8; do
+		for _ in 1 2 3 4 5; do
+			for backend in tailnet floor; do
+				echo "threads $n $backend $t $("$BENCH" threads "$backend" "$first" "$t" 300)" >>"$RESULTS"
+			done
 		done
 	done
 	kill "$DNSMASQ"

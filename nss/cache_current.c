@@ -50,7 +50,7 @@ static int have_key;
 static struct view *cur;
 static int cur_err = -ENOENT;
 static struct reader *readers;
-static char set_path[PATH_MAX]; /* tn_current_set_path(); "" in the module */
+static char *set_path; /* tn_current_set_path(); NULL in the module */
 
 /* Atomic. */
 static uint64_t generation = 1; /* moves with cur; written under `lock` */
@@ -137,11 +137,15 @@ int tn_current_set_path(const char *path)
 	size_t len = path ? strlen(path) : 0;
 	if (len == 0 || path[0] != '/')
 		return -EINVAL;
-	if (len >= sizeof set_path)
+	if (len >= PATH_MAX)
 		return -ENAMETOOLONG;
+	char *copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
 	pthread_once(&once, init_once);
 	pthread_mutex_lock(&lock);
-	memcpy(set_path, path, len + 1);
+	free(set_path);
+	set_path = copy;
 	pthread_mutex_unlock(&lock);
 	__atomic_store_n(&next_check_ns, 0, __ATOMIC_RELEASE);
 	return 0;
@@ -177,7 +181,7 @@ static int view_load(const struct tn_cache *c, uint32_t page)
 
 static const char *cache_path(void)
 {
-	if (set_path[0])
+	if (set_path)
 		return set_path;
 	const char *p = secure_getenv("TAILNET_NSS_CACHE");
 	return p && *p ? p : TN_DEFAULT_CACHE_PATH;

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -33,17 +34,16 @@ enum { ABSENT = 0, READY = 1, FETCHING = 2 };
 /* The directory must be as trustworthy as the file: otherwise whoever can write it can swap files. */
 static int dir_ok(const char *path, const char **why)
 {
-	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
-	size_t n = slash ? (size_t)(slash - path) : 0;
-	if (!slash || n >= sizeof dir)
+	if (!slash)
 		FAIL(EPERM, "cache path must be absolute");
-	if (n == 0)
-		n = 1; /* "/hosts.cache" */
-	memcpy(dir, path, n);
-	dir[n] = '\0';
+	char *dir = strndup(path, slash == path ? 1 : (size_t)(slash - path)); /* "/hosts.cache": "/" */
+	if (!dir)
+		FAIL(ENOMEM, "no memory for the cache");
 	struct stat st;
-	if (stat(dir, &st) != 0)
+	int rc = stat(dir, &st);
+	free(dir);
+	if (rc != 0)
 		FAIL(errno == EACCES ? EACCES : ENOENT, "cache directory is missing or unreadable");
 	if (!S_ISDIR(st.st_mode) || (st.st_uid != 0 && st.st_uid != (uid_t)TN_CACHE_UID))
 		FAIL(EPERM, "cache directory is not owned by root or the cache owner");
@@ -166,19 +166,35 @@ static int load_page(const struct tn_cache *c, uint32_t page)
 	return rc;
 }
 
-/* Reads a small file whole and checks every page. */
-static int read_whole(struct tn_cache_file *f, int fd, const char **why)
+/* A small file: read whole into the heap and checked, every page at once. */
+static int read_whole(struct tn_cache_file *f, int fd, size_t len, const char **why)
 {
-	size_t len = f->c.len;
+	if (!(f->mem = malloc(len)))
+		FAIL(ENOMEM, "no memory for the cache");
+	f->mem_len = len;
 	if (pread_all(fd, f->mem, len, 0) != (ssize_t)len)
 		FAIL(EBADMSG, "cache file is shorter than its header says (truncated)");
-	struct tn_cache whole;
-	int rc = tn_cache_parse(f->mem, len, &whole, why);
+	return tn_cache_parse(f->mem, len, &f->c, why); /* page_ready stays NULL: every page is here */
+}
+
+/* A large file: page 0 now, each other page when a lookup first touches it. */
+static int read_by_page(struct tn_cache_file *f, int fd, size_t len, const char **why)
+{
+	void *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mem == MAP_FAILED)
+		FAIL(ENOMEM, "no memory for the cache");
+	f->mem = mem;
+	f->mem_len = len;
+	f->by_page = 1;
+	if (pread_all(fd, f->mem, TN_PAGE, 0) != TN_PAGE)
+		FAIL(EBADMSG, "file is shorter than the cache header (truncated)");
+	int rc = tn_cache_parse_header(f->mem, len, &f->c, why);
 	if (rc != 0)
 		return rc;
-	if (whole.generation != f->c.generation || whole.written_at != f->c.written_at) /* changed meanwhile */
-		FAIL(EBADMSG, "cache changed while it was read");
-	f->c.page_ready = NULL; /* every page is here: reads skip the per-page check */
+	if (!(f->c.page_ready = calloc(len / TN_PAGE, 1)))
+		FAIL(ENOMEM, "no memory for the cache");
+	f->c.page_ready[0] = READY;
+	f->c.load = load_page;
 	return 0;
 }
 
@@ -198,26 +214,13 @@ static int open_checked(const char *path, int fd, struct tn_cache_file *out, con
 	int rc = dir_ok(path, why);
 	if (rc != 0)
 		return rc;
-	size_t len = (size_t)st.st_size, pages = len / TN_PAGE + 1;
-	void *mem = mmap(NULL, len + pages, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (mem == MAP_FAILED)
-		FAIL(ENOMEM, "no memory for the cache");
-	out->mem = mem;
-	out->mem_len = len + pages;
 	out->dev = st.st_dev;
 	out->ino = st.st_ino;
 	out->size = st.st_size;
 	out->mtime = st.st_mtim;
 	out->ctime = st.st_ctim;
-	if (pread_all(fd, out->mem, TN_PAGE, 0) != TN_PAGE)
-		FAIL(EBADMSG, "file is shorter than the cache header (truncated)");
-	rc = tn_cache_parse_header(out->mem, len, &out->c, why);
-	if (rc != 0)
-		return rc;
-	out->c.page_ready = out->mem + len;
-	out->c.page_ready[0] = READY;
-	out->c.load = load_page;
-	return len <= WHOLE_MAX ? read_whole(out, fd, why) : 0;
+	size_t len = (size_t)st.st_size;
+	return len <= WHOLE_MAX ? read_whole(out, fd, len, why) : read_by_page(out, fd, len, why);
 }
 
 int tn_cache_open(const char *path, struct tn_cache_file *out, const char **why)
@@ -232,13 +235,15 @@ int tn_cache_open_fd(const char *path, struct tn_cache_file *out, const char **w
 	memset(out, 0, sizeof *out);
 	if (!path || path[0] != '/')
 		FAIL(EPERM, "cache path must be absolute");
-	size_t n = strlen(path);
-	if (n >= sizeof out->path)
+	if (strlen(path) >= PATH_MAX)
 		FAIL(ENAMETOOLONG, "cache path is too long");
-	memcpy(out->path, path, n + 1);
+	if (!(out->path = strdup(path)))
+		FAIL(ENOMEM, "no memory for the cache");
 	int fd = open_file(path, why);
-	if (fd < 0)
+	if (fd < 0) {
+		tn_cache_close(out);
 		return fd;
+	}
 	int rc = open_checked(path, fd, out, why);
 	if (rc == 0 && keep && out->c.page_ready)
 		*keep = fd; /* read by the page: the caller's first fetches can use it */
@@ -251,8 +256,14 @@ int tn_cache_open_fd(const char *path, struct tn_cache_file *out, const char **w
 
 void tn_cache_close(struct tn_cache_file *f)
 {
-	if (f && f->mem)
+	if (!f)
+		return;
+	if (f->by_page) {
 		munmap(f->mem, f->mem_len);
-	if (f)
-		memset(f, 0, sizeof *f);
+		free(f->c.page_ready);
+	} else {
+		free(f->mem);
+	}
+	free(f->path);
+	memset(f, 0, sizeof *f);
 }

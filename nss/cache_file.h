@@ -33,10 +33,11 @@ struct tn_cache_file {
 	ino_t ino;
 	off_t size;
 	struct timespec mtime, ctime;
-	uint8_t *mem; /* anonymous: the image (len bytes), then one state byte per page */
+	uint8_t *mem; /* the image's bytes: malloc'd when read whole, else anonymous memory filled by the page */
 	size_t mem_len;
-	int stale; /* set (atomically) when a page could not be had from the same, unchanged file */
-	char path[PATH_MAX];
+	int by_page; /* mem is a mapping, c.page_ready a calloc'd state byte per page */
+	int stale;   /* set (atomically) when a page could not be had from the same, unchanged file */
+	char *path;  /* malloc'd: a lookup touches as few fresh pages as possible (a first touch costs a fault) */
 };
 
 int tn_cache_open(const char *path, struct tn_cache_file *out, const char **why);

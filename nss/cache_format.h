@@ -66,7 +66,7 @@ enum {
 	TN_HDR_VALID_UNTIL = 56,  /* i64 unix seconds; past it the module answers UNAVAIL */
 	TN_HDR_SEED = 64,         /* u32 hash seed */
 	TN_HDR_MAX_PROBE = 68,    /* u32 longest probe sequence in either table, <= TN_MAX_PROBE */
-	TN_HDR_RESERVED1 = 72,    /* u32, zero */
+	TN_HDR_TS_VERSION = 72,   /* u32 the daemon's version, major << 24 | minor << 12 | patch; 0 unknown */
 	TN_HDR_SUFFIX_LEN = 76,   /* u32 length of the suffix at TN_SUFFIX_OFF, 0 when the status had none */
 	TN_HDR_NODE_OFF = 80,     /* u32 */
 	TN_HDR_NODE_COUNT = 84,   /* u32 */

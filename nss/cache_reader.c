@@ -76,7 +76,8 @@ int tn_cache_parse_header(const uint8_t *base, size_t len, struct tn_cache *c, c
 	uint32_t fwd_buckets = tn_le32(base + TN_HDR_FWD_BUCKETS), rev_buckets = tn_le32(base + TN_HDR_REV_BUCKETS);
 	uint32_t suffix_len = tn_le32(base + TN_HDR_SUFFIX_LEN);
 
-	if (c->flags & ~TN_FLAGS_KNOWN || tn_le32(base + TN_HDR_RESERVED) != 0 || tn_le32(base + TN_HDR_RESERVED1) != 0)
+	c->ts_version = tn_le32(base + TN_HDR_TS_VERSION);
+	if (c->flags & ~TN_FLAGS_KNOWN || tn_le32(base + TN_HDR_RESERVED) != 0)
 		FAIL(EBADMSG, "cache header has unknown flags");
 	uint32_t l1 = tn_l1_pages(c->data_pages);
 	if (c->data_pages == 0 || l1 > TN_L2_MAX || (uint64_t)(1 + c->data_pages + l1) * TN_PAGE != len)

@@ -50,6 +50,7 @@ struct tn_cache {
 	uint32_t rev_off, rev_mask;
 	uint32_t str_off, str_len;
 	uint32_t name_count;
+	uint32_t ts_version; /* the daemon's version (cache_format.h), 0 when unknown */
 	uint32_t data_pages, data_end; /* data_end = (1 + data_pages) * TN_PAGE */
 };
 

@@ -61,18 +61,19 @@ static void set_ttl(const struct tn_cache *c, int32_t *ttlp)
 static int forward_query(const struct tn_cache *c, void *vctx)
 {
 	struct forward *f = vctx;
-	struct tn_hit hit;
-	enum tn_scope scope = tn_scope_name(c, f->name, &hit);
+	struct tn_answer a;
+	const struct tn_hit *hit = &a.hit;
+	enum tn_scope scope = tn_scope_name(c, f->name, &a);
 	if (scope != TN_FOUND)
 		return scope == TN_NOT_FOUND ? R_NOTFOUND : scope == TN_INVALID ? -EINVAL : R_NOT_OURS;
 	int rc;
 	if (f->af == AF_UNSPEC) {
-		rc = tn_pack_tuples(&hit, f->pat, f->buf, f->buflen);
+		rc = tn_pack_tuples(hit, f->pat, f->buf, f->buflen);
 	} else {
-		if ((f->af == AF_INET ? hit.n4 : hit.n6) == 0)
+		if ((f->af == AF_INET ? hit->n4 : hit->n6) == 0)
 			return R_NODATA;
-		const char *alias = hit.via_bare ? f->name->s : NULL;
-		rc = tn_pack_hostent(&hit, f->af, alias, f->he, f->buf, f->buflen, f->canonp);
+		const char *alias = hit->via_bare ? f->name->s : NULL;
+		rc = tn_pack_hostent(hit, f->af, alias, f->he, f->buf, f->buflen, f->canonp);
 	}
 	if (rc == 0)
 		set_ttl(c, f->ttlp);
@@ -82,11 +83,11 @@ static int forward_query(const struct tn_cache *c, void *vctx)
 static int reverse_query(const struct tn_cache *c, void *vctx)
 {
 	struct reverse *r = vctx;
-	struct tn_hit hit;
-	enum tn_scope scope = tn_scope_addr(c, r->key, &hit);
+	struct tn_answer a;
+	enum tn_scope scope = tn_scope_addr(c, r->key, &a);
 	if (scope != TN_FOUND)
 		return scope == TN_NOT_FOUND ? R_NOTFOUND : R_NOT_OURS;
-	int rc = tn_pack_reverse(&hit, r->addr, r->af, r->len, r->he, r->buf, r->buflen);
+	int rc = tn_pack_reverse(&a.hit, r->addr, r->af, r->len, r->he, r->buf, r->buflen);
 	if (rc == 0)
 		set_ttl(c, r->ttlp);
 	return rc;

@@ -16,6 +16,7 @@
 #include "nss/cache_format.h"
 #include "nss/cache_reader.h"
 #include "nss/crc32c.h"
+#include "nss/via.h"
 
 #define SEED_START 0x7a11e7u
 #define SEED_TRIES 32
@@ -56,6 +57,12 @@ static uint32_t table_put(uint8_t *tab, uint32_t mask, uint32_t hash, uint32_t r
 	}
 }
 
+static int shadowed(const struct tn_hostset *hs, const char *name, size_t len)
+{
+	uint8_t addr[16];
+	return tn_via_parse(name, len, hs->ts_version, addr);
+}
+
 /* Fills both tables with `seed`; returns the longest probe sequence (distance + 1). */
 static uint32_t fill_tables(const struct tn_hostset *hs, const struct layout *l, uint8_t *img, uint32_t seed)
 {
@@ -65,21 +72,28 @@ static uint32_t fill_tables(const struct tn_hostset *hs, const struct layout *l,
 	memset(rev, 0, (size_t)l->rev_buckets * TN_BUCKET_SIZE);
 	for (size_t i = 0; i < hs->n; i++) {
 		const struct tn_host *h = &hs->hosts[i];
-		uint32_t d = table_put(fwd, fmask, tn_hash(seed, h->fqdn, h->fqdn_len), (uint32_t)i + 1, NULL);
+		uint32_t d = 0;
+		/* Not indexed: an FQDN an ExtraRecord answers for (only the bare name leads to the node), and a name
+		 * shaped like a 4via6 name, which quad-100 answers as one before it looks at any host (tsdns.go). */
+		if (!h->fqdn_hidden && !shadowed(hs, h->fqdn, h->fqdn_len))
+			d = table_put(fwd, fmask, tn_hash(seed, h->fqdn, h->fqdn_len), (uint32_t)i + 1, NULL);
 		worst = d > worst ? d : worst;
-		if (h->bare_len) {
+		if (h->bare_len && !shadowed(hs, h->fqdn, h->bare_len)) {
 			d = table_put(fwd, fmask, tn_hash(seed, h->fqdn, h->bare_len), ((uint32_t)i + 1) | TN_REF_BARE,
 				      NULL);
 			worst = d > worst ? d : worst;
 		}
 	}
-	/* Reverse: node addresses before ExtraRecords, so an address shared with a record names the node. */
+	/* Reverse: an address shared by a node and an ExtraRecord names the record from 1.102.0 (quad-100 asks
+	 * Config.Hosts, the records, before the node index: tsdns.go fqdnForIPLocked), the node before (its
+	 * winner was random there, map order; the node is the steadier answer). The first pass claims. */
+	bool extra_first = hs->ts_version == 0 || hs->ts_version >= TN_TS_VERSION(1, 102, 0);
 	for (int pass = 0; pass < 2; pass++) {
 		addr = 0;
 		for (size_t i = 0; i < hs->n; i++) {
 			const struct tn_host *h = &hs->hosts[i];
 			for (unsigned a = 0; a < (unsigned)h->n4 + h->n6; a++, addr++) {
-				if ((h->kind == TN_HOST_NODE) != (pass == 0))
+				if ((h->kind == TN_HOST_EXTRA) != (extra_first == (pass == 0)))
 					continue;
 				uint32_t d = table_put(rev, rmask, tn_hash(seed, h->addrs[a].b, 16), addr + 1,
 							 img + l->addr_off);
@@ -102,7 +116,7 @@ static int plan(const struct tn_hostset *hs, unsigned scale, struct layout *l, s
 	size_t str = 1;
 	for (size_t i = 0; i < hs->n; i++) {
 		l->addrs += (size_t)hs->hosts[i].n4 + hs->hosts[i].n6;
-		l->keys += hs->hosts[i].bare_len ? 2 : 1;
+		l->keys += (hs->hosts[i].bare_len ? 1 : 0) + (hs->hosts[i].fqdn_hidden ? 0 : 1);
 		str += (size_t)hs->hosts[i].fqdn_len + 1;
 	}
 	l->nodes = hs->n;
@@ -221,6 +235,7 @@ int tn_cache_build(const struct tn_hostset *hs, const struct tn_cache_meta *meta
 		tn_put32(img + TN_HDR_MAX_PROBE, probe);
 		tn_put32(img + TN_HDR_SUFFIX_LEN, hs->suffix ? (uint32_t)strlen(hs->suffix) : 0);
 		tn_put32(img + TN_HDR_DATA_PAGES, l.data_pages);
+		tn_put32(img + TN_HDR_TS_VERSION, hs->ts_version);
 		tn_put32(img + TN_HDR_NODE_OFF, l.node_off);
 		tn_put32(img + TN_HDR_NODE_COUNT, (uint32_t)l.nodes);
 		tn_put32(img + TN_HDR_ADDR_OFF, l.addr_off);

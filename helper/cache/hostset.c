@@ -3,6 +3,7 @@
 #include "cache/hostset.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +18,7 @@ void tn_hostset_free(struct tn_hostset *hs)
 {
 	for (size_t i = 0; i < hs->n; i++) {
 		free(hs->hosts[i].fqdn);
-		free(hs->hosts[i].tiebreak);
+		free(hs->hosts[i].stable_id);
 		free(hs->hosts[i].addrs);
 	}
 	free(hs->hosts);
@@ -71,17 +72,21 @@ static int has_addr(const struct tn_addr *list, size_t n, const struct tn_addr *
 	return 0;
 }
 
-int tn_hostset_add(struct tn_hostset *hs, enum tn_host_kind kind, const char *name, const char *const *addrs,
-		   size_t n_addrs, int rank, const char *tiebreak, bool *added, struct tn_error *err)
+int tn_hostset_add(struct tn_hostset *hs, const struct tn_host_in *in, bool *added, struct tn_error *err)
 {
 	struct tn_name n;
+	size_t n_addrs = in->n_addrs;
 	if (added)
 		*added = false;
 	/* An FQDN has at least two labels: a one-label "FQDN" could shadow a bare name. */
-	if (!name || tn_name_normalize(name, &n) < 0 || n.first_label_len == n.len) {
+	if (!in->name || tn_name_normalize(in->name, &n) < 0 || n.first_label_len == n.len) {
 		hs->skipped_names++;
 		return 0;
 	}
+	if (hs->n >= TN_MAX_HOSTS)
+		return tn_error_set(err, TN_EXIT_BAD_ANSWER,
+				    "more than %u names in the status: the cache holds at most that many; nothing was written",
+				    TN_MAX_HOSTS);
 	if (n_addrs > 2 * TN_MAX_ADDRS_PER_NODE)
 		n_addrs = 2 * TN_MAX_ADDRS_PER_NODE;
 	struct tn_addr *v4 = calloc(n_addrs ? n_addrs : 1, sizeof *v4);
@@ -95,7 +100,7 @@ int tn_hostset_add(struct tn_hostset *hs, enum tn_host_kind kind, const char *na
 	for (size_t i = 0; i < n_addrs; i++) {
 		struct tn_addr a;
 		int is4;
-		if (!addrs[i] || parse_addr(addrs[i], &a, &is4) != 0) {
+		if (!in->addrs[i] || parse_addr(in->addrs[i], &a, &is4) != 0) {
 			hs->skipped_addrs++;
 			continue;
 		}
@@ -125,16 +130,18 @@ int tn_hostset_add(struct tn_hostset *hs, enum tn_host_kind kind, const char *na
 	struct tn_host *h = &hs->hosts[hs->n];
 	memset(h, 0, sizeof *h);
 	h->fqdn = strdup(n.s);
-	h->tiebreak = tiebreak ? strdup(tiebreak) : NULL;
-	if (!h->fqdn || (tiebreak && !h->tiebreak)) {
+	h->stable_id = in->stable_id ? strdup(in->stable_id) : NULL;
+	if (!h->fqdn || (in->stable_id && !h->stable_id)) {
 		free(h->fqdn);
-		free(h->tiebreak);
+		free(h->stable_id);
 		free(v4);
 		return tn_error_set(err, TN_EXIT_FAIL, "out of memory");
 	}
 	h->fqdn_len = (uint16_t)n.len;
-	h->kind = kind;
-	h->rank = rank;
+	h->kind = in->kind;
+	h->self = in->self;
+	h->node_id = in->node_id;
+	h->subdomains = in->kind == TN_HOST_NODE && in->subdomains;
 	h->addrs = v4;
 	h->n4 = (uint16_t)n4;
 	h->n6 = (uint16_t)n6;
@@ -145,38 +152,91 @@ int tn_hostset_add(struct tn_hostset *hs, enum tn_host_kind kind, const char *na
 	return 0;
 }
 
-/* Sort order: FQDN, then nodes before ExtraRecords, then rank, then tiebreak, then arrival; the first of
- * each FQDN wins. */
-static int host_cmp(const void *pa, const void *pb)
+uint32_t tn_ts_version_parse(const char *text)
+{
+	unsigned major, minor, patch;
+	int used = 0;
+	if (!text || sscanf(text, "%u.%u.%u%n", &major, &minor, &patch, &used) != 3 || used == 0 || major > 255 ||
+	    minor > 4095 || patch > 4095)
+		return 0;
+	return TN_TS_VERSION(major, minor, patch);
+}
+
+/* Sort order: FQDN; then the winner first: ExtraRecords before nodes from 1.102.0 (they hide the node), nodes
+ * before ExtraRecords before that; among nodes a peer before Self, then the higher NodeID, then the greater
+ * StableNodeID; arrival last, so the result never depends on qsort's stability. */
+static int host_cmp(const void *pa, const void *pb, void *ctx)
 {
 	const struct tn_host *a = pa, *b = pb;
+	bool extra_first = *(const bool *)ctx;
 	int c = strcmp(a->fqdn, b->fqdn);
 	if (c)
 		return c;
 	if (a->kind != b->kind)
-		return a->kind < b->kind ? -1 : 1;
-	if (a->rank != b->rank)
-		return a->rank < b->rank ? -1 : 1;
-	c = strcmp(a->tiebreak ? a->tiebreak : "", b->tiebreak ? b->tiebreak : "");
+		return (a->kind == TN_HOST_EXTRA) == extra_first ? -1 : 1;
+	if (a->self != b->self)
+		return a->self ? 1 : -1;
+	if (a->node_id != b->node_id)
+		return a->node_id > b->node_id ? -1 : 1;
+	c = strcmp(b->stable_id ? b->stable_id : "", a->stable_id ? a->stable_id : "");
 	if (c)
 		return c;
 	return (a->seq > b->seq) - (a->seq < b->seq);
 }
 
+/* Before 1.102 a node and an ExtraRecord of one name are one list, the node's addresses first (tsdns.go
+ * Config.Hosts, ExtraRecords appended): the record's addresses join the node's. */
+static int merge_into(struct tn_host *node, const struct tn_host *extra, struct tn_error *err)
+{
+	size_t n = (size_t)node->n4 + node->n6 + extra->n4 + extra->n6;
+	struct tn_addr *all = calloc(n, sizeof *all);
+	if (!all)
+		return tn_error_set(err, TN_EXIT_FAIL, "out of memory");
+	size_t n4 = 0, n6 = 0;
+	const struct tn_host *from[2] = {node, extra};
+	for (int fam = 0; fam < 2; fam++)
+		for (int k = 0; k < 2; k++) {
+			const struct tn_host *h = from[k];
+			unsigned first = fam == 0 ? 0 : h->n4, count = fam == 0 ? h->n4 : h->n6;
+			for (unsigned i = 0; i < count; i++) {
+				struct tn_addr *list = all + (fam == 0 ? 0 : n4);
+				size_t *cnt = fam == 0 ? &n4 : &n6;
+				if (!has_addr(list, *cnt, &h->addrs[first + i]) && *cnt < TN_MAX_ADDRS_PER_NODE)
+					list[(*cnt)++] = h->addrs[first + i];
+			}
+		}
+	free(node->addrs);
+	node->addrs = all;
+	node->n4 = (uint16_t)n4;
+	node->n6 = (uint16_t)n6;
+	return 0;
+}
+
 int tn_hostset_finish(struct tn_hostset *hs, struct tn_error *err)
 {
-	(void)err;
+	bool extra_first = hs->ts_version == 0 || hs->ts_version >= TN_TS_VERSION(1, 102, 0);
 	if (hs->n)
-		qsort(hs->hosts, hs->n, sizeof *hs->hosts, host_cmp);
+		qsort_r(hs->hosts, hs->n, sizeof *hs->hosts, host_cmp, &extra_first);
 	size_t kept = 0;
 	size_t suffix_len = hs->suffix ? strlen(hs->suffix) : 0;
+	int rc = 0;
 	for (size_t i = 0; i < hs->n; i++) {
 		struct tn_host *h = &hs->hosts[i];
-		if (kept && strcmp(hs->hosts[kept - 1].fqdn, h->fqdn) == 0) {
-			free(h->fqdn);
-			free(h->tiebreak);
-			free(h->addrs);
-			continue;
+		struct tn_host *winner = kept ? &hs->hosts[kept - 1] : NULL;
+		if (winner && winner->fqdn_hidden)
+			winner = kept > 1 ? &hs->hosts[kept - 2] : NULL; /* the record in front of it */
+		if (winner && strcmp(winner->fqdn, h->fqdn) == 0) {
+			bool hide = extra_first && winner->kind == TN_HOST_EXTRA && h->kind == TN_HOST_NODE &&
+				    !hs->hosts[kept - 1].fqdn_hidden;
+			if (rc == 0 && !extra_first && winner->kind == TN_HOST_NODE && h->kind == TN_HOST_EXTRA)
+				rc = merge_into(winner, h, err);
+			if (!hide) {
+				free(h->fqdn);
+				free(h->stable_id);
+				free(h->addrs);
+				continue;
+			}
+			h->fqdn_hidden = true; /* the best node of the name, after its record */
 		}
 		h->bare_len = 0;
 		if (h->kind == TN_HOST_NODE && hs->magicdns &&
@@ -188,6 +248,6 @@ int tn_hostset_finish(struct tn_hostset *hs, struct tn_error *err)
 		hs->hosts[kept++] = *h;
 	}
 	hs->n = kept;
-	hs->finished = true;
-	return 0;
+	hs->finished = rc == 0;
+	return rc;
 }

@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* hostset.h - the names the cache will hold, as the status parser hands them to the cache writer.
+/* hostset.h - the names the cache will hold: the host model, as the status parser (or the watcher's model)
+ * hands it to the cache writer.
  *
- * Contract: the parser adds raw names and address strings exactly as tailscaled sent them; this layer
- * normalises (ASCII lower-case, one trailing dot stripped), validates (LDH host names only, RFC 1035
- * lengths, parseable addresses) and silently counts what it skips, so the cache never holds a name the
- * module could not have been asked for. tn_hostset_finish() then applies the MagicDNS rules in one place:
- * sorted by FQDN, one owner per FQDN (nodes win over ExtraRecords; among duplicate nodes the lower `rank`,
- * then the smaller `tiebreak` wins), bare names only for nodes under the tailnet's own suffix when MagicDNS
- * is enabled. Errors follow err.h (0 / -1 + struct tn_error); only allocation failure is an error here.
+ * Contract: callers add raw names and address strings exactly as tailscaled sent them; this layer normalises
+ * (ASCII lower-case, one trailing dot stripped), validates (LDH host names only, RFC 1035 lengths, parseable
+ * addresses) and silently counts what it skips, so the cache never holds a name the module could not have
+ * been asked for. tn_hostset_finish() then applies quad-100's rules in one place, as the daemon's version
+ * (hs->ts_version) has them (tailscale net/dns/resolver/tsdns.go, ipn/ipnlocal/node_backend.go):
+ * - one owner per FQDN among nodes: a peer before Self, then the highest NodeID (the last writer in the
+ *   netmap's NodeID order, >= 1.102), then the greatest StableNodeID where there is no NodeID (1.98);
+ * - an ExtraRecords name that is also a node's: from 1.102.0 the record answers for the FQDN (Config.Hosts is
+ *   looked up before the node index) while the node keeps its bare name and its addresses' reverse names
+ *   (fqdn_hidden); before 1.102 the node's addresses come first and the record's follow, under the node;
+ * - bare names only for nodes directly under the tailnet's own suffix, and only with MagicDNS on;
+ * - at most TN_MAX_HOSTS owners: a larger status is an error, nothing is written.
+ * Errors follow err.h (0 / -1 + struct tn_error).
  */
 #ifndef TAILNET_HOSTSET_H
 #define TAILNET_HOSTSET_H
@@ -20,6 +27,25 @@
 
 enum tn_host_kind { TN_HOST_NODE = 0, TN_HOST_EXTRA = 1 };
 
+/* The most name owners (nodes and ExtraRecords names) one cache holds: about 90 MB of cache and twice that of
+ * memory while it is built. Tailnets are far smaller; a status beyond this is refused with a clear error. */
+#define TN_MAX_HOSTS 500000u
+
+/* A daemon version as a number, to compare: TN_TS_VERSION(1, 102, 0). 0 means unknown (treated as newest). */
+#define TN_TS_VERSION(major, minor, patch) (((uint32_t)(major) << 24) | ((uint32_t)(minor) << 12) | (uint32_t)(patch))
+
+/* One name owner as the caller knows it. */
+struct tn_host_in {
+	enum tn_host_kind kind;
+	const char *name;         /* DNSName / ExtraRecords name as sent (may end in a dot) */
+	const char *const *addrs; /* address strings ("100.101.33.8", "fd7a:115c:a1e0::1"); NULL entries skipped */
+	size_t n_addrs;
+	bool self;              /* nodes: this node */
+	int64_t node_id;        /* nodes: the numeric NodeID (>= 1.100), 0 when unknown */
+	const char *stable_id;  /* nodes: the StableNodeID, NULL when unknown */
+	bool subdomains;        /* nodes: has the dns-subdomain-resolve capability */
+};
+
 struct tn_addr {
 	uint8_t b[16]; /* IPv4 as ::ffff:a.b.c.d */
 };
@@ -30,8 +56,10 @@ struct tn_host {
 	uint16_t bare_len; /* set by tn_hostset_finish(): first-label length when it is a bare name, else 0 */
 	enum tn_host_kind kind;
 	bool subdomains; /* dns-subdomain-resolve: names below this one answer its addresses */
-	int rank;       /* duplicate resolution among nodes: lower wins (Self 0, peers 1) */
-	char *tiebreak; /* e.g. the StableNodeID; may be NULL */
+	bool self;
+	bool fqdn_hidden; /* an ExtraRecord answers for this FQDN: only the bare name and reverse lookups lead here */
+	int64_t node_id;
+	char *stable_id; /* may be NULL */
 	struct tn_addr *addrs; /* IPv4 first, then IPv6, each in the order given, no duplicates */
 	uint16_t n4, n6;
 	size_t seq; /* order of arrival: the last tiebreak, so the winner never depends on qsort's stability */
@@ -44,6 +72,7 @@ struct tn_hostset {
 	bool magicdns; /* CurrentTailnet.MagicDNSEnabled */
 	bool tun;      /* Status.TUN */
 	bool paused;   /* tailscaled is Stopped or logged out on purpose: the cache keeps the names, serves none */
+	uint32_t ts_version; /* the daemon's version (TN_TS_VERSION), 0 when unknown */
 	size_t skipped_names, skipped_addrs; /* invalid input dropped on the way in */
 	bool finished;
 };
@@ -54,12 +83,13 @@ void tn_hostset_free(struct tn_hostset *hs);
 /* Records the tailnet's suffix (any case, dots around it tolerated); an invalid suffix is recorded as NULL. */
 int tn_hostset_set_suffix(struct tn_hostset *hs, const char *suffix, struct tn_error *err);
 
-/* Adds a name owner. `name` is a DNSName / ExtraRecords name as sent (may end in a dot). `addrs` are address
- * strings ("100.101.33.8", "fd7a:115c:a1e0::1"); unparseable ones are skipped. A name that is not a valid
- * host name, or that ends up with no address, is skipped (counted, not an error). `added` (may be NULL) tells
- * whether the host was kept. */
-int tn_hostset_add(struct tn_hostset *hs, enum tn_host_kind kind, const char *name, const char *const *addrs,
-		   size_t n_addrs, int rank, const char *tiebreak, bool *added, struct tn_error *err);
+/* Adds a name owner. Unparseable addresses are skipped; a name that is not a valid host name, or that ends up
+ * with no address, is skipped (counted, not an error). `added` (may be NULL) tells whether it was kept. More
+ * than TN_MAX_HOSTS owners is an error. */
+int tn_hostset_add(struct tn_hostset *hs, const struct tn_host_in *in, bool *added, struct tn_error *err);
+
+/* "1.102.3-t7dc695f92-g1a2b3c4d5" as TN_TS_VERSION(1, 102, 3); 0 when it does not start with a version. */
+uint32_t tn_ts_version_parse(const char *text);
 
 /* Sorts, removes duplicate owners and decides bare names. Call once, after the last add. */
 int tn_hostset_finish(struct tn_hostset *hs, struct tn_error *err);

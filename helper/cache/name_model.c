@@ -30,7 +30,7 @@ struct tn_model {
 	int64_t next_private;
 	struct extra *extras;
 	size_t n_extras;
-	char *suffix;
+	char *suffix, *version;
 	bool magicdns, tun, complete;
 };
 
@@ -204,6 +204,7 @@ void tn_model_free(struct tn_model *m)
 	free(m->self);
 	extras_free(m->extras, m->n_extras);
 	free(m->suffix);
+	free(m->version);
 	free(m);
 }
 
@@ -351,8 +352,10 @@ static int sink_end(void *ctx, const struct tn_status_tailnet *tailnet, struct t
 {
 	struct tn_model *m = ctx;
 	free(m->suffix);
+	free(m->version);
 	m->suffix = tailnet->suffix ? strdup(tailnet->suffix) : NULL;
-	if (tailnet->suffix && !m->suffix)
+	m->version = tailnet->version ? strdup(tailnet->version) : NULL;
+	if ((tailnet->suffix && !m->suffix) || (tailnet->version && !m->version))
 		return oom(err);
 	m->magicdns = tailnet->magicdns;
 	m->tun = tailnet->tun;
@@ -382,8 +385,8 @@ static bool extras_same(const struct tn_model *a, const struct tn_model *b)
 static bool settings_same(const struct tn_model *a, const struct tn_model *b)
 {
 	bool self_same = a->self && b->self ? node_same(&a->self->n, &b->self->n) : !a->self && !b->self;
-	return self_same && str_same(a->suffix, b->suffix) && a->magicdns == b->magicdns && a->tun == b->tun &&
-	       extras_same(a, b);
+	return self_same && str_same(a->suffix, b->suffix) && str_same(a->version, b->version) &&
+	       a->magicdns == b->magicdns && a->tun == b->tun && extras_same(a, b);
 }
 
 bool tn_model_equal(const struct tn_model *a, const struct tn_model *b)
@@ -419,7 +422,8 @@ int tn_model_take_settings(struct tn_model *m, const struct tn_model *from, stru
 	extras_free(m->extras, m->n_extras);
 	m->extras = copy.extras;
 	m->n_extras = copy.n_extras;
-	struct tn_status_tailnet t = {.suffix = from->suffix, .magicdns = from->magicdns, .tun = from->tun};
+	struct tn_status_tailnet t = {.suffix = from->suffix, .magicdns = from->magicdns, .tun = from->tun,
+				      .version = from->version};
 	return sink_end(m, &t, err) < 0 ? -1 : 1;
 }
 
@@ -435,6 +439,6 @@ int tn_model_build(const struct tn_model *m, bool paused, struct tn_hostset *hs,
 		if (s->extra(hs, m->extras[i].name, (const char *const *)m->extras[i].values, m->extras[i].n, err) < 0)
 			return -1;
 	hs->paused = paused;
-	struct tn_status_tailnet t = {.suffix = m->suffix, .magicdns = m->magicdns, .tun = m->tun};
+	struct tn_status_tailnet t = {.suffix = m->suffix, .magicdns = m->magicdns, .tun = m->tun, .version = m->version};
 	return s->end(hs, &t, err);
 }

@@ -3,7 +3,7 @@
  * tailscaled's IPN bus says changed instead of re-reading the whole status for every change.
  *
  * Contract: a model holds Self, the peers keyed by NodeID, the ExtraRecords and the tailnet's settings
- * (suffix, MagicDNS, TUN), every node exactly as the status parser's struct tn_status_node describes it
+ * (suffix, MagicDNS, TUN, the daemon's version, on which the name rules depend), every node exactly as the status parser's struct tn_status_node describes it
  * (deep copies, every field). It is filled from a status document through tn_model_sink (a
  * struct tn_status_sink whose ctx is the model; start from an empty one), and changed by the bus's deltas:
  * tn_model_upsert(), tn_model_remove(), tn_model_set_subdomains() and tn_model_sweep(), each of which says

@@ -15,16 +15,24 @@ static int parse_failed(struct tn_status_sync *s, struct tn_error *err)
 	return -1;
 }
 
-/* The status parser's sink: nodes and records into the hostset, Self ranked before peers. */
+/* The status parser's sink: nodes and records into the hostset, which decides between them. */
 static int sink_node(void *ctx, const struct tn_status_node *node, struct tn_error *err)
 {
-	return tn_hostset_add(ctx, TN_HOST_NODE, node->dns_name, node->addrs, node->n_addrs, node->self ? 0 : 1,
-			      node->id, NULL, err);
+	struct tn_host_in in = {.kind = TN_HOST_NODE,
+				.name = node->dns_name,
+				.addrs = node->addrs,
+				.n_addrs = node->n_addrs,
+				.self = node->self,
+				.node_id = node->node_id,
+				.stable_id = node->id,
+				.subdomains = node->subdomains};
+	return tn_hostset_add(ctx, &in, NULL, err);
 }
 
 static int sink_extra(void *ctx, const char *name, const char *const *values, size_t n, struct tn_error *err)
 {
-	return tn_hostset_add(ctx, TN_HOST_EXTRA, name, values, n, 0, NULL, NULL, err);
+	struct tn_host_in in = {.kind = TN_HOST_EXTRA, .name = name, .addrs = values, .n_addrs = n};
+	return tn_hostset_add(ctx, &in, NULL, err);
 }
 
 static int sink_end(void *ctx, const struct tn_status_tailnet *tailnet, struct tn_error *err)
@@ -32,6 +40,7 @@ static int sink_end(void *ctx, const struct tn_status_tailnet *tailnet, struct t
 	struct tn_hostset *hs = ctx;
 	hs->magicdns = tailnet->magicdns;
 	hs->tun = tailnet->tun;
+	hs->ts_version = tn_ts_version_parse(tailnet->version);
 	if (tn_hostset_set_suffix(hs, tailnet->suffix, err) < 0)
 		return -1;
 	return tn_hostset_finish(hs, err);

@@ -94,47 +94,56 @@ static void negative(const struct tn_cache *c, int rcode, const char *zone, size
 static void reverse(const struct tn_cache *c, const struct tn_name *n, const uint8_t key[16], size_t zone, int64_t now,
 		    struct tn_dns_msg *m)
 {
-	struct tn_hit hit;
-	enum tn_scope scope = tn_scope_addr(c, key, &hit);
+	struct tn_answer a;
+	const struct tn_hit *hit = &a.hit;
+	enum tn_scope scope = tn_scope_addr(c, key, &a);
 	if (scope == TN_NOT_OURS) {
 		tn_dns_set_rcode(m, TN_RCODE_REFUSED, 0);
 	} else if (scope == TN_NOT_FOUND) {
 		negative(c, TN_RCODE_NXDOMAIN, n->s + zone, n->len - zone, now, m);
 	} else {
 		tn_dns_set_rcode(m, TN_RCODE_NOERROR, 1);
-		tn_dns_add_ptr(m, (uint32_t)tn_scope_ttl(c, now, TN_TTL_POSITIVE), hit.fqdn, hit.fqdn_len);
+		tn_dns_add_ptr(m, (uint32_t)tn_scope_ttl(c, now, TN_TTL_POSITIVE), hit->fqdn, hit->fqdn_len);
 	}
 }
 
 static void forward(const struct tn_cache *c, const struct tn_dns_query *q, const struct tn_name *n, int64_t now,
 		    struct tn_dns_msg *m)
 {
-	struct tn_hit hit;
-	enum tn_scope scope = tn_scope_name(c, n, &hit);
+	struct tn_answer a;
+	enum tn_scope scope = tn_scope_name(c, n, &a);
 	if (scope == TN_NOT_OURS || scope == TN_INVALID) {
 		tn_dns_set_rcode(m, TN_RCODE_REFUSED, 0);
 		return;
 	}
-	int under = tn_name_under(n->s, n->len, c->suffix, c->suffix_len);
-	const char *zone = under ? c->suffix : NULL;
+	int own = tn_name_under(n->s, n->len, c->suffix, c->suffix_len) ||
+		  (c->suffix_len && n->len == c->suffix_len && memcmp(n->s, c->suffix, n->len) == 0);
+	const char *zone = own ? c->suffix : NULL;
 	if (scope == TN_NOT_FOUND) {
 		negative(c, TN_RCODE_NXDOMAIN, zone, c->suffix_len, now, m);
 		return;
 	}
-	int has = (q->qtype == TN_DNS_A && hit.n4) || (q->qtype == TN_DNS_AAAA && hit.n6) || q->qtype == TN_DNS_ANY;
+	/* A name that exists, asked for its zone's records or a host description: quad-100 says NOTIMP
+	 * (tsdns.go resolveLocal, TypeNS/SOA/AXFR/HINFO). */
+	if (q->qtype == TN_DNS_NS || q->qtype == TN_DNS_SOA || q->qtype == TN_DNS_HINFO) {
+		tn_dns_set_rcode(m, TN_RCODE_NOTIMP, 1);
+		return;
+	}
+	const struct tn_hit *hit = &a.hit;
+	int has = (q->qtype == TN_DNS_A && hit->n4) || (q->qtype == TN_DNS_AAAA && hit->n6) || q->qtype == TN_DNS_ANY;
 	if (!has) {
 		negative(c, TN_RCODE_NOERROR, zone, c->suffix_len, now, m);
 		return;
 	}
 	tn_dns_set_rcode(m, TN_RCODE_NOERROR, 1);
-	answer_addrs(&hit, q->qtype, (uint32_t)tn_scope_ttl(c, now, TN_TTL_POSITIVE), m);
+	answer_addrs(hit, q->qtype, (uint32_t)tn_scope_ttl(c, now, TN_TTL_POSITIVE), m);
 }
 
 void tn_dns_answer(const struct tn_cache *c, const struct tn_dns_query *q, int64_t now, struct tn_dns_msg *m)
 {
 	struct tn_name n;
 	if (q->qclass != TN_DNS_CLASS_IN || q->qtype == TN_DNS_AXFR || q->qtype == TN_DNS_IXFR || !q->host_ok ||
-	    tn_name_normalize(q->name, &n) < 0) {
+	    tn_name_fold(q->name, &n) < 0) {
 		tn_dns_set_rcode(m, TN_RCODE_REFUSED, 0);
 		return;
 	}

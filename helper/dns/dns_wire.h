@@ -30,8 +30,10 @@
 
 enum tn_dns_type {
 	TN_DNS_A = 1,
+	TN_DNS_NS = 2,
 	TN_DNS_SOA = 6,
 	TN_DNS_PTR = 12,
+	TN_DNS_HINFO = 13,
 	TN_DNS_AAAA = 28,
 	TN_DNS_OPT = 41,
 	TN_DNS_IXFR = 251,

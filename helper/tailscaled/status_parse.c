@@ -9,11 +9,17 @@
  *   netmap have an empty DNSName and InNetworkMap false. MagicDNS filters on nothing else, so offline,
  *   expired, tagged, shared-in, sharee and Mullvad nodes are all included.
  * - A node's addresses are its TailscaleIPs (null means none, and a node without addresses is dropped).
- * - Duplicate FQDNs: Self (rank 0) beats peers (rank 1); among peers the smaller StableNodeID `ID` wins, so
- *   the winner does not depend on the order of the Peer map.
- * - ExtraRecords entries with Type "", absent, "A" or "AAAA" and a parseable Value are served by value; an
- *   "A" record with an IPv6 Value or an "AAAA" record with an IPv4 Value is skipped, as are other types.
- *   Records with the same name are merged into one owner (A and AAAA of one service); nodes win over them.
+ * - Each node is handed on with its NodeID (numeric, from 1.100), its StableNodeID `ID` and whether its CapMap
+ *   holds dns-subdomain-resolve (quad-100 reads peers' CapMap and Self's caps, node_backend.go
+ *   magicDNSSubdomainHost; the status carries CapMap for Self and every peer, 1.98 to 1.103); the host model
+ *   decides between duplicates.
+ * - ExtraRecords entries with Type "", absent, "A" or "AAAA" and a parseable Value are served by value, the
+ *   family taken from the value whatever the type says (tsdns.go and node_backend.go dnsConfigForNetmap: the
+ *   three types are treated alike and the address is parsed as it comes); other types are dropped. quad-100
+ *   keys them by the name as sent (ToFQDN, not lower-cased) while every query is lower-cased, so a name with
+ *   an upper-case letter can never be asked for: it is dropped too. Records with the same name are merged
+ *   into one owner (A and AAAA of one service).
+ * - Version: the daemon's, so the host model can apply that version's rules.
  * - Suffix: CurrentTailnet.MagicDNSSuffix, else the deprecated top-level MagicDNSSuffix. Bare names need
  *   CurrentTailnet.MagicDNSEnabled (false when CurrentTailnet is null); the host model applies both.
  * - TUN is recorded as given (false means userspace networking).
@@ -42,15 +48,16 @@ struct name {
 #define NAME(text) {text, sizeof text - 1}
 
 /* The members of Self and of each peer that we keep. */
-enum field { F_DNSNAME, F_IPS, F_ID, F_IN_NETWORK_MAP, F_NODE_ID, F_CAPMAP };
-static const struct name node_fields[] = {NAME("DNSName"), NAME("TailscaleIPs"), NAME("ID"), NAME("InNetworkMap"),
-					  NAME("NodeID"),  NAME("CapMap")};
-#define CAP_SUBDOMAINS "dns-subdomain-resolve" /* tailcfg.NodeAttrDNSSubdomainResolve */
+enum field { F_DNSNAME, F_IPS, F_ID, F_IN_NETWORK_MAP, F_NODE_ID, F_CAP_MAP };
+static const struct name node_fields[] = {NAME("DNSName"),      NAME("TailscaleIPs"), NAME("ID"),
+					  NAME("InNetworkMap"), NAME("NodeID"),       NAME("CapMap")};
+/* tailcfg.NodeAttrDNSSubdomainResolve (tailcfg/nodecap at 1.103) */
+static const struct name subdomain_cap = NAME("dns-subdomain-resolve");
 
 /* The root members we parse with jansson; Self and Peer are entered instead. */
-enum root { R_BACKEND_STATE, R_TUN, R_SUFFIX, R_CURRENT_TAILNET, R_EXTRA_RECORDS };
-static const struct name root_fields[] = {NAME("BackendState"), NAME("TUN"), NAME("MagicDNSSuffix"),
-					  NAME("CurrentTailnet"), NAME("ExtraRecords")};
+enum root { R_BACKEND_STATE, R_TUN, R_SUFFIX, R_CURRENT_TAILNET, R_EXTRA_RECORDS, R_VERSION };
+static const struct name root_fields[] = {NAME("BackendState"),   NAME("TUN"),          NAME("MagicDNSSuffix"),
+					  NAME("CurrentTailnet"), NAME("ExtraRecords"), NAME("Version")};
 
 #define NONE SIZE_MAX
 #define MAX_IPS (2 * TN_MAX_ADDRS_PER_NODE) /* the host model looks at no more */
@@ -72,6 +79,7 @@ struct tn_status_parser {
 		int64_t node_id;
 	} node;
 	char *suffix, *tailnet_suffix; /* top-level MagicDNSSuffix, CurrentTailnet.MagicDNSSuffix */
+	char *version;
 	bool magicdns, tun;
 	bool have_state, have_self, self_not_object;
 	char backend_state[32];
@@ -97,7 +105,8 @@ static void node_reset(struct tn_status_parser *sp)
 	sp->node.len = 0;
 	sp->node.dns = sp->node.id = NONE;
 	sp->node.n_ips = 0;
-	sp->node.in_network_map = sp->node.subdomains = false;
+	sp->node.in_network_map = false;
+	sp->node.subdomains = false;
 	sp->node.node_id = 0;
 }
 
@@ -155,8 +164,12 @@ static int add_node(struct tn_status_parser *sp, int rank, struct tn_error *err)
 	const char *addrs[MAX_IPS];
 	for (size_t i = 0; i < sp->node.n_ips; i++)
 		addrs[i] = node_text(sp, sp->node.ips[i]); /* NULL: not a string, the sink skips it */
-	struct tn_status_node node = {.self = rank == 0, .dns_name = dns, .addrs = addrs, .n_addrs = sp->node.n_ips,
-				      .id = node_text(sp, sp->node.id), .node_id = sp->node.node_id,
+	struct tn_status_node node = {.self = rank == 0,
+				      .dns_name = dns,
+				      .addrs = addrs,
+				      .n_addrs = sp->node.n_ips,
+				      .id = node_text(sp, sp->node.id),
+				      .node_id = sp->node.node_id,
 				      .subdomains = sp->node.subdomains};
 	return sp->sink->node(sp->sink_ctx, &node, err);
 }
@@ -174,18 +187,17 @@ static int extra_cmp(const void *pa, const void *pb)
 	return c ? c : (a->order < b->order ? -1 : a->order > b->order);
 }
 
-/* True when `value` is an address the record's Type allows. */
-static int extra_value_ok(const char *type, const char *value)
+/* True for a record quad-100 serves: Type "", "A" or "AAAA" (exactly) and a Value that is an address of
+ * either family, and a name without upper-case letters. */
+static int extra_ok(const char *type, const char *name, const char *value)
 {
 	unsigned char buf[16];
-	int v4 = inet_pton(AF_INET, value, buf) == 1, v6 = !v4 && inet_pton(AF_INET6, value, buf) == 1;
-	if (!*type)
-		return v4 || v6;
-	if (!strcmp(type, "A"))
-		return v4;
-	if (!strcmp(type, "AAAA"))
-		return v6;
-	return 0;
+	if (strcmp(type, "") && strcmp(type, "A") && strcmp(type, "AAAA"))
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			return 0;
+	return inet_pton(AF_INET, value, buf) == 1 || inet_pton(AF_INET6, value, buf) == 1;
 }
 
 /* ExtraRecords: each usable record becomes an address of its name; one owner per name. */
@@ -208,7 +220,7 @@ static int add_extra_records(struct tn_status_parser *sp, const json_t *list, st
 		const char *name = json_string_value(json_object_get(r, "Name"));
 		const char *value = json_string_value(json_object_get(r, "Value"));
 		const char *t = type ? json_string_value(type) : "";
-		if (!name || !value || !t || !extra_value_ok(t, value) || tn_name_normalize(name, &e[kept].name) < 0) {
+		if (!name || !value || !t || !extra_ok(t, name, value) || tn_name_normalize(name, &e[kept].name) < 0) {
 			sp->stats.extra_skipped++;
 			continue;
 		}
@@ -282,6 +294,12 @@ static int root_value(struct tn_status_parser *sp, int which, const char *json, 
 	case R_EXTRA_RECORDS:
 		rc = json_is_array(v) ? add_extra_records(sp, v, err) : 0;
 		break;
+	case R_VERSION:
+		free(sp->version);
+		sp->version = json_is_string(v) ? strdup(json_string_value(v)) : NULL;
+		if (json_is_string(v) && !sp->version)
+			rc = oom(err);
+		break;
 	}
 	json_decref(v);
 	return rc;
@@ -308,12 +326,25 @@ static int node_member(struct tn_status_parser *sp, const char *key, size_t len,
 		sp->node.in_network_map = first == 't'; /* the only JSON value starting with 't' is true */
 		return TN_SCAN_SKIP;
 	case F_NODE_ID:
-		return first >= '1' && first <= '9' ? TN_SCAN_CAPTURE : TN_SCAN_SKIP; /* IDs are positive */
-	case F_CAPMAP:
-		return first == '{' ? TN_SCAN_ENTER : TN_SCAN_SKIP; /* its keys are the caps */
+		sp->node.node_id = 0;
+		return first >= '0' && first <= '9' ? TN_SCAN_CAPTURE : TN_SCAN_SKIP;
+	case F_CAP_MAP:
+		return first == '{' ? TN_SCAN_ENTER : TN_SCAN_SKIP; /* only its member names matter */
 	default:
 		return TN_SCAN_SKIP;
 	}
+}
+
+/* A NodeID: a JSON number that is a positive 64-bit integer; anything else counts as absent. */
+static int64_t node_id(const char *json, size_t len)
+{
+	int64_t v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (json[i] < '0' || json[i] > '9' || v > (INT64_MAX - 9) / 10)
+			return 0;
+		v = v * 10 + (json[i] - '0');
+	}
+	return v;
 }
 
 static int on_member(void *ctx, int depth, const char *key, size_t len, char first, struct tn_error *err)
@@ -351,8 +382,8 @@ static int on_member(void *ctx, int depth, const char *key, size_t len, char fir
 	}
 	if (depth == node_depth(sp))
 		return node_member(sp, key, len, first);
-	if (sp->field == F_CAPMAP) { /* a cap: only its name matters */
-		if (key && len == sizeof CAP_SUBDOMAINS - 1 && !memcmp(key, CAP_SUBDOMAINS, len))
+	if (sp->field == F_CAP_MAP) { /* a capability: its name is all we need */
+		if (key && len == subdomain_cap.len && !memcmp(key, subdomain_cap.s, len))
 			sp->node.subdomains = true;
 		return TN_SCAN_SKIP;
 	}
@@ -372,8 +403,7 @@ static int on_value(void *ctx, int depth, const char *key, size_t len, const cha
 	if (depth == 1)
 		return root_value(sp, FIND(key, len, root_fields), json, json_len, err);
 	if (depth == node_depth(sp) && sp->field == F_NODE_ID) {
-		if (tn_json_id(json, json_len, &sp->node.node_id) < 0)
-			sp->node.node_id = 0; /* not a plain positive integer: absent */
+		sp->node.node_id = node_id(json, json_len);
 		return 0;
 	}
 	if (depth == node_depth(sp))
@@ -412,6 +442,7 @@ void tn_status_free(struct tn_status_parser *sp)
 	free(sp->node.text);
 	free(sp->suffix);
 	free(sp->tailnet_suffix);
+	free(sp->version);
 	free(sp);
 }
 
@@ -441,6 +472,8 @@ int tn_status_finish(struct tn_status_parser *sp, struct tn_error *err)
 	if (sp->self_not_object)
 		return tn_error_set(err, TN_EXIT_BAD_ANSWER, "Self in the status is not an object");
 	struct tn_status_tailnet t = {.suffix = sp->tailnet_suffix ? sp->tailnet_suffix : sp->suffix,
-				      .magicdns = sp->magicdns, .tun = sp->tun};
+				      .magicdns = sp->magicdns,
+				      .tun = sp->tun,
+				      .version = sp->version};
 	return sp->sink->end(sp->sink_ctx, &t, err);
 }

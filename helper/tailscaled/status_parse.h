@@ -36,9 +36,9 @@ struct tn_status_node {
 	const char *dns_name;     /* as sent: any case, may end in a dot */
 	const char *const *addrs; /* TailscaleIPs as sent; NULL for an element that was not a string */
 	size_t n_addrs;
-	const char *id; /* the StableNodeID, NULL when absent */
-	int64_t node_id; /* NodeID (1.100+; tailcfg.Node.ID on the bus), 0 when absent */
-	bool subdomains; /* CapMap holds "dns-subdomain-resolve": names below this one answer its addresses */
+	const char *id;   /* the StableNodeID, NULL when absent */
+	int64_t node_id;  /* the numeric NodeID (1.100 and later), 0 when absent */
+	bool subdomains;  /* CapMap holds dns-subdomain-resolve */
 };
 
 /* What the status says about the tailnet as a whole. */
@@ -46,6 +46,7 @@ struct tn_status_tailnet {
 	const char *suffix; /* CurrentTailnet.MagicDNSSuffix, else the top-level MagicDNSSuffix; NULL if none */
 	bool magicdns;      /* CurrentTailnet.MagicDNSEnabled (false when CurrentTailnet is null) */
 	bool tun;           /* TUN: false means userspace networking */
+	const char *version; /* the daemon's Version ("1.102.3-t..."), NULL when absent */
 };
 
 /* Where parsed pieces go. Each callback returns 0, or -1 with err set, which ends the parse. */

@@ -77,7 +77,9 @@ tn_assert_contains "$(d grafana.$S AAAA)" "ANSWER: 0, AUTHORITY: 1" "... no data
 tn_assert_contains "$(d vault MX)" "ANSWER: 0," "other types of a known name: no data"
 
 # Outside the tailnet: REFUSED, never forwarded, never authoritative.
-for q in "example.org A" "nas A" "printer A" "grafana A" "nope.hedgehog-arcade.ts.net A" "$S SOA" "-x 10.0.0.1" \
+# The suffix itself is its zone's apex: NXDOMAIN, as quad-100 (tsdns.go: the authoritative zone contains it).
+tn_assert_eq "$(status $S SOA)" "NXDOMAIN qr aa rd" "the suffix's apex: NXDOMAIN"
+for q in "example.org A" "nas A" "printer A" "grafana A" "nope.hedgehog-arcade.ts.net A" "-x 10.0.0.1" \
 	"-x 100.128.0.1" "_ldap._tcp.$S SRV" "version.bind TXT CH"; do
 	# shellcheck disable=SC2086
 	tn_assert_eq "$(status $q)" "REFUSED qr rd" "REFUSED: $q"

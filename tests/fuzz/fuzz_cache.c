@@ -2,7 +2,8 @@
 /* fuzz_cache.c - the module's parser of hostile input: a cache image, whole (tn_cache_parse) and the way the
  * module reads a large file (tn_cache_parse_header, then pages fetched and checked as lookups touch them,
  * here from the input itself, every third fetch failing as a file changed under the reader would), and when
- * it is accepted, every lookup path over it; plus the query-name normaliser on the same bytes. Seeds are
+ * it is accepted, every lookup path over it and scope.c's rules; plus the query-name normaliser on the same
+ * bytes. Seeds are
  * real caches from the builder (tests/fuzz/corpus/cache/). Each input is tried as is and again with its
  * length and checksums fixed up, so mutations get past the checksums and reach the structural checks. */
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include "nss/cache_reader.h"
 #include "nss/crc32c.h"
 #include "nss/name.h"
+#include "nss/scope.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,6 +29,12 @@ static void exercise(const struct tn_cache *c, const uint8_t *data, size_t size)
 	q[qlen] = '\0';
 	if (tn_name_normalize(q, &n) > 0)
 		tn_cache_find_name(c, n.s, n.len, &h);
+	struct tn_answer a;
+	uint8_t key[16] = {0};
+	if (tn_name_fold(q, &n) > 0) /* every rule of scope.c: 4via6, subdomain walk, .onion, the apex */
+		tn_scope_name(c, &n, &a);
+	memcpy(key, data, size < 16 ? size : 16);
+	tn_scope_addr(c, key, &a);
 	tn_cache_find_name(c, "vault", 5, &h);
 	for (uint32_t i = 0; i < c->node_count && i < 4096; i++) {
 		if (!tn_cache_node(c, i, &h))

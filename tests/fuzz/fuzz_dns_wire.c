@@ -25,7 +25,8 @@ static uint8_t out[TN_DNS_MSG_MAX];
 static void add(struct tn_hostset *hs, enum tn_host_kind kind, const char *name, const char *const *addrs, size_t n)
 {
 	struct tn_error err;
-	if (tn_hostset_add(hs, kind, name, addrs, n, 1, name, NULL, &err) != 0)
+	struct tn_host_in in = {.kind = kind, .name = name, .addrs = addrs, .n_addrs = n, .stable_id = name};
+	if (tn_hostset_add(hs, &in, NULL, &err) != 0)
 		abort();
 }
 

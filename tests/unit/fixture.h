@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* fixture.h - a small tailnet shaped like ../shared/reference/status-examples/running.json, built straight
- * into a hostset (no JSON), and temp-directory helpers, for the cache and module unit tests. */
+/* fixture.h - a small tailnet shaped like tests/data/status-examples/running.json, built straight into a
+ * hostset (no JSON), and temp-directory helpers, for the cache and module unit tests. */
 #ifndef TAILNET_FIXTURE_H
 #define TAILNET_FIXTURE_H
 
@@ -26,7 +26,8 @@ static inline void fixture_add(struct tn_hostset *hs, enum tn_host_kind kind, co
 		addrs[n++] = a4;
 	if (a6)
 		addrs[n++] = a6;
-	ck_assert_int_eq(tn_hostset_add(hs, kind, name, addrs, n, 1, name, NULL, &err), 0);
+	struct tn_host_in in = {.kind = kind, .name = name, .addrs = addrs, .n_addrs = n, .stable_id = name};
+	ck_assert_int_eq(tn_hostset_add(hs, &in, NULL, &err), 0);
 }
 
 /* The running.json tailnet: Self, vault, vault-1 (offline), a shared-in printer, a Mullvad node, an
@@ -64,7 +65,8 @@ static inline void fixture_tailnet_many(struct tn_hostset *hs, bool magicdns)
 	}
 	for (int i = 0; i < 120; i++)
 		addrs[i] = text[i];
-	ck_assert_int_eq(tn_hostset_add(hs, TN_HOST_NODE, "many." SUFFIX, addrs, 120, 1, NULL, NULL, &err), 0);
+	struct tn_host_in in = {.kind = TN_HOST_NODE, .name = "many." SUFFIX, .addrs = addrs, .n_addrs = 120};
+	ck_assert_int_eq(tn_hostset_add(hs, &in, NULL, &err), 0);
 	ck_assert_int_eq(tn_hostset_finish(hs, &err), 0);
 }
 

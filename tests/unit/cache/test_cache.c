@@ -129,52 +129,115 @@ START_TEST(deterministic)
 }
 END_TEST
 
-START_TEST(owners_and_skips)
+static void add(struct tn_hostset *hs, const struct tn_host_in *in, bool want_added)
+{
+	struct tn_error err;
+	bool added = !want_added;
+	ck_assert_int_eq(tn_hostset_add(hs, in, &added, &err), 0);
+	ck_assert_msg(added == want_added, "%s: added %d", in->name ? in->name : "(null)", added);
+}
+
+/* One owner per name, as quad-100 picks it at `version` (hostset.h). Returns the cache, parsed. */
+static uint8_t *owners(uint32_t version, struct tn_cache *c)
 {
 	struct tn_hostset hs;
 	struct tn_error err;
-	struct tn_cache c;
-	struct tn_hit h;
 	size_t len;
-	const char *a1[] = {"100.64.0.1"}, *a2[] = {"100.64.0.2"}, *a3[] = {"100.64.0.1", "bogus", "100.64.0.1"};
+	const char *a1[] = {"100.64.0.1"}, *a2[] = {"100.64.0.2"}, *a3[] = {"100.64.0.3", "fd7a:115c:a1e0::3"},
+		   *a4[] = {"100.64.0.4"}, *a5[] = {"100.64.0.5", "bogus", "100.64.0.5", "fd7a:115c:a1e0::5"};
 	const char *bad[] = {"not-an-ip", "fe80::1%eth0", "::ffff:100.64.0.9"};
 	tn_hostset_init(&hs);
 	ck_assert_int_eq(tn_hostset_set_suffix(&hs, "." SUFFIX ".", &err), 0);
 	ck_assert_str_eq(hs.suffix, SUFFIX);
 	hs.magicdns = true;
-	/* Two peers claim one name: the lower rank wins, then the smaller tiebreak. */
-	ck_assert_int_eq(tn_hostset_add(&hs, TN_HOST_NODE, "db." SUFFIX ".", a2, 1, 1, "nB", NULL, &err), 0);
-	ck_assert_int_eq(tn_hostset_add(&hs, TN_HOST_NODE, "db." SUFFIX ".", a1, 1, 1, "nA", NULL, &err), 0);
-	/* An ExtraRecord with a node's name loses; one sharing a node's address does not take its PTR. */
-	ck_assert_int_eq(tn_hostset_add(&hs, TN_HOST_EXTRA, "db." SUFFIX, a2, 1, 0, NULL, NULL, &err), 0);
-	ck_assert_int_eq(tn_hostset_add(&hs, TN_HOST_EXTRA, "svc." SUFFIX, a3, 3, 0, NULL, NULL, &err), 0);
+	hs.ts_version = version;
+	/* db: Self and two peers; the peer with the higher NodeID wins (the last in the netmap's order). */
+	add(&hs, &(struct tn_host_in){TN_HOST_NODE, "db." SUFFIX ".", a1, 1, true, 9, "nSelf", false}, true);
+	add(&hs, &(struct tn_host_in){TN_HOST_NODE, "db." SUFFIX ".", a2, 1, false, 7, "nB", false}, true);
+	add(&hs, &(struct tn_host_in){TN_HOST_NODE, "db." SUFFIX ".", a3, 2, false, 5, "nA", false}, true);
+	/* web: no NodeIDs (1.98): the greater StableNodeID. */
+	add(&hs, &(struct tn_host_in){TN_HOST_NODE, "web." SUFFIX, a1, 1, false, 0, "nA", false}, true);
+	add(&hs, &(struct tn_host_in){TN_HOST_NODE, "web." SUFFIX, a4, 1, false, 0, "nZ", false}, true);
+	/* svc: a node and an ExtraRecord of the same name, with a shared address. */
+	add(&hs, &(struct tn_host_in){TN_HOST_NODE, "svc." SUFFIX, a3, 2, false, 3, "nS", true}, true);
+	add(&hs, &(struct tn_host_in){.kind = TN_HOST_EXTRA, .name = "svc." SUFFIX, .addrs = a5, .n_addrs = 4}, true);
 	ck_assert_uint_eq(hs.skipped_addrs, 1);
 	/* Invalid names, one-label FQDNs and address-less nodes are skipped, not errors. */
-	bool added = true;
-	ck_assert_int_eq(tn_hostset_add(&hs, TN_HOST_NODE, "bad_name." SUFFIX, a1, 1, 1, NULL, &added, &err), 0);
-	ck_assert(!added);
-	ck_assert_int_eq(tn_hostset_add(&hs, TN_HOST_NODE, "lonely", a1, 1, 1, NULL, &added, &err), 0);
-	ck_assert(!added);
-	ck_assert_int_eq(tn_hostset_add(&hs, TN_HOST_NODE, "noaddr." SUFFIX, bad, 3, 1, NULL, &added, &err), 0);
-	ck_assert(!added);
-	ck_assert_int_eq(tn_hostset_add(&hs, TN_HOST_NODE, "", a1, 1, 1, NULL, &added, &err), 0);
-	ck_assert(!added);
+	add(&hs, &(struct tn_host_in){.kind = TN_HOST_NODE, .name = "bad_name." SUFFIX, .addrs = a1, .n_addrs = 1}, false);
+	add(&hs, &(struct tn_host_in){.kind = TN_HOST_NODE, .name = "lonely", .addrs = a1, .n_addrs = 1}, false);
+	add(&hs, &(struct tn_host_in){.kind = TN_HOST_NODE, .name = "noaddr." SUFFIX, .addrs = bad, .n_addrs = 3}, false);
+	add(&hs, &(struct tn_host_in){.kind = TN_HOST_NODE, .name = "", .addrs = a1, .n_addrs = 1}, false);
 	ck_assert_uint_eq(hs.skipped_names, 4);
 	ck_assert_int_eq(tn_hostset_finish(&hs, &err), 0);
-	ck_assert_uint_eq(hs.n, 2);
-
+	ck_assert_uint_eq(hs.n, version == TN_TS_VERSION(1, 100, 0) ? 3 : 4); /* 1.102+: svc's node stays, hidden */
 	uint8_t *img = build(&hs, &len);
-	ck_assert_int_eq(tn_cache_parse(img, len, &c, NULL), 0);
-	ck_assert_int_eq(find(&c, "db", &h), 1);
-	ck_assert_uint_eq(h.n4, 1);
-	ck_assert_uint_eq(tn_hit_addr(&h, 0)[15], 1); /* nA's 100.64.0.1 */
-	ck_assert_int_eq(find(&c, "svc." SUFFIX, &h), 1);
-	ck_assert_uint_eq(h.n4, 1); /* duplicate address folded */
+	ck_assert_int_eq(tn_cache_parse(img, len, c, NULL), 0);
+	ck_assert_uint_eq(c->ts_version, version);
+	tn_hostset_free(&hs);
+	return img;
+}
+
+START_TEST(owners_and_skips)
+{
+	struct tn_cache c;
+	struct tn_hit h;
 	uint8_t key[16];
-	addr_key("100.64.0.1", key);
-	ck_assert_int_eq(tn_cache_find_addr(&c, key, &h), 1);
-	ck_assert_str_eq(h.fqdn, "db." SUFFIX);
-	free(img);
+	for (int v = 0; v < 3; v++) {
+		uint32_t version = v == 0 ? TN_TS_VERSION(1, 103, 0) : v == 1 ? TN_TS_VERSION(1, 100, 0) : 0;
+		bool records_first = version != TN_TS_VERSION(1, 100, 0);
+		uint8_t *img = owners(version, &c);
+		ck_assert_int_eq(find(&c, "db", &h), 1);
+		ck_assert_uint_eq(h.n4, 1);
+		ck_assert_uint_eq(tn_hit_addr(&h, 0)[15], 2); /* nB, NodeID 7: above nA's 5 and Self */
+		ck_assert_int_eq(find(&c, "web." SUFFIX, &h), 1);
+		ck_assert_uint_eq(tn_hit_addr(&h, 0)[15], 4); /* nZ */
+		ck_assert_int_eq(find(&c, "svc." SUFFIX, &h), 1);
+		addr_key("100.64.0.3", key);
+		if (records_first) { /* 1.102 and later: the record answers for the FQDN and names its address */
+			ck_assert_uint_eq(h.n4, 1);
+			ck_assert_uint_eq(tn_hit_addr(&h, 0)[15], 5);
+			ck_assert_uint_eq(h.flags, 0);
+			addr_key("100.64.0.5", key);
+			ck_assert_int_eq(tn_cache_find_addr(&c, key, &h), 1);
+			ck_assert_str_eq(h.fqdn, "svc." SUFFIX);
+			/* while the node keeps its bare name (nodeByName) and its own address's name (nodeByAddr) */
+			ck_assert_int_eq(find(&c, "svc", &h), 1);
+			ck_assert_uint_eq(tn_hit_addr(&h, 0)[15], 3);
+			ck_assert_uint_eq(h.flags, TN_NODE_F_SUBDOMAINS);
+			addr_key("100.64.0.3", key);
+			ck_assert_int_eq(tn_cache_find_addr(&c, key, &h), 1);
+			ck_assert_str_eq(h.fqdn, "svc." SUFFIX);
+		} else { /* before: one list, the node's addresses first, the node's name and flags */
+			ck_assert_uint_eq(h.n4, 2);
+			ck_assert_uint_eq(h.n6, 2);
+			ck_assert_uint_eq(tn_hit_addr(&h, 0)[15], 3);
+			ck_assert_uint_eq(tn_hit_addr(&h, 1)[15], 5);
+			ck_assert_uint_eq(h.flags, TN_NODE_F_SUBDOMAINS);
+			ck_assert_int_eq(tn_cache_find_addr(&c, key, &h), 1);
+			ck_assert_str_eq(h.fqdn, "svc." SUFFIX);
+		}
+		free(img);
+	}
+}
+END_TEST
+
+/* Past TN_MAX_HOSTS the status is refused, with the reason, before anything is built. */
+START_TEST(too_many_hosts)
+{
+	struct tn_hostset hs;
+	struct tn_error err = {0};
+	char name[64];
+	const char *a[] = {"100.64.0.1"};
+	tn_hostset_init(&hs);
+	int rc = 0;
+	for (unsigned i = 0; i <= TN_MAX_HOSTS && rc == 0; i++) {
+		snprintf(name, sizeof name, "h%u." SUFFIX, i);
+		rc = tn_hostset_add(&hs, &(struct tn_host_in){.kind = TN_HOST_NODE, .name = name, .addrs = a, .n_addrs = 1},
+				    NULL, &err);
+	}
+	ck_assert_int_eq(rc, -1);
+	ck_assert_uint_eq(hs.n, TN_MAX_HOSTS);
+	ck_assert_msg(strstr(err.msg, "500000") != NULL, "%s", err.msg);
 	tn_hostset_free(&hs);
 }
 END_TEST
@@ -580,6 +643,7 @@ static Suite *cache_suite(void)
 	tcase_add_test(tc, magicdns_off_has_no_bare_names);
 	tcase_add_test(tc, deterministic);
 	tcase_add_test(tc, owners_and_skips);
+	tcase_add_test(tc, too_many_hosts);
 	tcase_add_test(tc, every_bit_flip_is_refused);
 	tcase_add_test(tc, every_truncation_is_refused);
 	tcase_add_test(tc, structural_damage_with_valid_checksum);

@@ -119,12 +119,26 @@ START_TEST(forward)
 	expect_rcode("v4only." SUFFIX, TN_DNS_AAAA, 0, 0);
 	expect_rcode("vault", 15 /* MX */, 0, 0);
 	expect_rcode("vault." SUFFIX, TN_DNS_PTR, 0, 0);
+	/* A name that exists, asked for NS, SOA or HINFO: NOTIMP, as quad-100. */
+	expect_rcode("vault." SUFFIX, TN_DNS_NS, TN_RCODE_NOTIMP, 0);
+	expect_rcode("vault", TN_DNS_SOA, TN_RCODE_NOTIMP, 0);
+	expect_rcode("grafana." SUFFIX, TN_DNS_HINFO, TN_RCODE_NOTIMP, 0);
+	/* 4via6 names: AAAA from the name, A is NODATA; .onion is NXDOMAIN. */
+	ask("10-1-1-16-via-7." SUFFIX, TN_DNS_AAAA, 0, &r);
+	ck_assert_uint_eq(r.an, 1);
+	rdata_text(&r, 0, text);
+	ck_assert_str_eq(text, "fd7a:115c:a1e0:b1a:0:7:a01:110");
+	expect_rcode("10-1-1-16-via-7", TN_DNS_A, 0, 0);
+	expect_rcode("hidden.onion", TN_DNS_A, TN_RCODE_NXDOMAIN, 0);
 	ask("vault", 16 /* TXT */, 0, &r);
 	ck_assert_uint_eq(r.ns, 0); /* a bare name lies in no zone we own */
 	ask("printer.hedgehog-arcade.ts.net", 16, 0, &r);
 	ck_assert_uint_eq(r.ns, 0);
 
-	/* NXDOMAIN: unknown, strictly under our own suffix. */
+	/* NXDOMAIN: unknown, under our own suffix, or the suffix itself (its zone's apex, as quad-100 says). */
+	ask(SUFFIX, TN_DNS_A, 0, &r);
+	ck_assert_uint_eq(r.rcode, TN_RCODE_NXDOMAIN);
+	expect_soa(&r, SUFFIX, 10);
 	ask("nope." SUFFIX, TN_DNS_A, 0, &r);
 	ck_assert_uint_eq(r.rcode, TN_RCODE_NXDOMAIN);
 	expect_soa(&r, SUFFIX, 10);
@@ -138,7 +152,7 @@ START_TEST(forward)
 	expect_rcode("printer", TN_DNS_A, TN_RCODE_REFUSED, 0); /* shared-in: no bare name */
 	expect_rcode("grafana", TN_DNS_A, TN_RCODE_REFUSED, 0);
 	expect_rcode("nope.hedgehog-arcade.ts.net", TN_DNS_A, TN_RCODE_REFUSED, 0);
-	expect_rcode(SUFFIX, TN_DNS_A, TN_RCODE_REFUSED, 0); /* the suffix itself: the module's UNAVAIL */
+	expect_rcode("x.example." SUFFIX, 16, TN_RCODE_NXDOMAIN, 0);
 	expect_rcode("ts.net", TN_DNS_SOA, TN_RCODE_REFUSED, 0);
 	expect_rcode("_http._tcp.vault." SUFFIX, 33 /* SRV */, TN_RCODE_REFUSED, 0);
 	expect_rcode("100.101.33.8", TN_DNS_A, TN_RCODE_REFUSED, 0);

@@ -18,6 +18,7 @@
 
 #include "fixture.h"
 #include "nss/cache_current.h"
+#include "nss/scope.h"
 #include "unit.h"
 
 typedef enum nss_status (*by4_fn)(const char *, struct gaih_addrtuple **, char *, size_t, int *, int *, int32_t *);
@@ -149,7 +150,7 @@ START_TEST(forward_outcomes)
 
 	/* Not the tailnet's: UNAVAIL + NO_RECOVERY, so [NOTFOUND=return] never hides DNS. */
 	const char *foreign[] = {"example.com", "nope", "printer", "grafana", "lan-printer", "nope.hedgehog-arcade.ts.net",
-				 SUFFIX, "ts.net"};
+				 "ts.net"};
 	for (size_t i = 0; i < sizeof foreign / sizeof foreign[0]; i++) {
 		r = call3(foreign[i], AF_INET, 1024, &he, &buf, NULL, NULL, 0);
 		expect(r, NSS_STATUS_UNAVAIL, ENOENT, NO_RECOVERY, foreign[i]);
@@ -474,6 +475,106 @@ START_TEST(paused_cache_steps_aside)
 }
 END_TEST
 
+/* A cache whose "app" node has dns-subdomain-resolve, and a node literally named like a 4via6 name. */
+static void write_quad100_tailnet(bool magicdns, uint32_t version)
+{
+	struct tn_hostset hs;
+	struct tn_error err;
+	fixture_tailnet(&hs, magicdns);
+	hs.finished = false;
+	hs.ts_version = version;
+	const char *app[] = {"100.64.7.7", "fd7a:115c:a1e0::707"}, *odd[] = {"100.64.8.8"};
+	ck_assert_int_eq(tn_hostset_add(&hs, &(struct tn_host_in){.kind = TN_HOST_NODE, .name = "app." SUFFIX,
+								 .addrs = app, .n_addrs = 2, .subdomains = true},
+					NULL, &err),
+			 0);
+	ck_assert_int_eq(tn_hostset_add(&hs, &(struct tn_host_in){.kind = TN_HOST_NODE,
+								 .name = "10-1-1-16-via-7." SUFFIX, .addrs = odd, .n_addrs = 1},
+					NULL, &err),
+			 0);
+	ck_assert_int_eq(tn_hostset_finish(&hs, &err), 0);
+	fixture_write_cache(cache, &hs, 3600);
+	tn_hostset_free(&hs);
+	settle();
+}
+
+static struct result look(const char *name, int af, struct hostent *he, char *buf, size_t len)
+{
+	struct result r = {0};
+	r.st = m.by3(name, af, he, buf, len, &r.err, &r.herr, NULL, NULL);
+	return r;
+}
+
+/* What quad-100 answers besides the cache's names, and what it leaves to others (tsdns.go resolveLocal). */
+START_TEST(quad100_names)
+{
+	struct hostent he;
+	char buf[1024], text[INET6_ADDRSTRLEN];
+	struct result r;
+	write_quad100_tailnet(true, 0);
+
+	/* 4via6: AAAA from the name, an A question is "exists, no such data"; under our suffix, any *.ts.net,
+	 * or bare; and a node named like one is shadowed, as quad-100 tries 4via6 first. */
+	const char *vias[] = {"10-1-1-16-via-7", "10-1-1-16-via-7." SUFFIX, "10-1-1-16-via-7.other-tailnet.ts.net"};
+	for (size_t i = 0; i < 3; i++) {
+		r = look(vias[i], AF_INET6, &he, buf, sizeof buf);
+		expect(r, NSS_STATUS_SUCCESS, 0, NETDB_SUCCESS, vias[i]);
+		inet_ntop(AF_INET6, he.h_addr_list[0], text, sizeof text);
+		ck_assert_str_eq(text, "fd7a:115c:a1e0:b1a:0:7:a01:110");
+		r = look(vias[i], AF_INET, &he, buf, sizeof buf);
+		expect(r, NSS_STATUS_NOTFOUND, ENOENT, NO_DATA, vias[i]);
+	}
+	r = look("10-1-1-16-via-7.example.com", AF_INET6, &he, buf, sizeof buf);
+	expect(r, NSS_STATUS_UNAVAIL, ENOENT, NO_RECOVERY, "a via name under a foreign domain");
+
+	/* Subdomains of a node with dns-subdomain-resolve, at any depth, under the name asked; not of others. */
+	const char *subs[] = {"www.app." SUFFIX, "a.b.c.app." SUFFIX, "www.app"};
+	for (size_t i = 0; i < 3; i++) {
+		r = look(subs[i], AF_INET, &he, buf, sizeof buf);
+		expect(r, NSS_STATUS_SUCCESS, 0, NETDB_SUCCESS, subs[i]);
+		ck_assert_mem_eq(he.h_addr_list[0], "\x64\x40\x07\x07", 4);
+	}
+	r = look("www.vault." SUFFIX, AF_INET, &he, buf, sizeof buf);
+	expect(r, NSS_STATUS_NOTFOUND, ENOENT, HOST_NOT_FOUND, "below a node without the capability");
+
+	/* .onion is NXDOMAIN (RFC 7686); quad-100's own name answers its addresses; the suffix itself is its
+	 * zone's apex: no such host. */
+	r = look("secret.onion", AF_INET, &he, buf, sizeof buf);
+	expect(r, NSS_STATUS_NOTFOUND, ENOENT, HOST_NOT_FOUND, ".onion");
+	r = look(TN_SYMBOLIC_NAME, AF_INET, &he, buf, sizeof buf);
+	expect(r, NSS_STATUS_SUCCESS, 0, NETDB_SUCCESS, TN_SYMBOLIC_NAME);
+	ck_assert_mem_eq(he.h_addr_list[0], "\x64\x64\x64\x64", 4);
+	r = look(SUFFIX, AF_INET, &he, buf, sizeof buf);
+	expect(r, NSS_STATUS_NOTFOUND, ENOENT, HOST_NOT_FOUND, "the suffix itself");
+	char *rbuf;
+	r = call_addr("100.100.100.100", AF_INET, 4, 512, &he, &rbuf);
+	expect(r, NSS_STATUS_SUCCESS, 0, NETDB_SUCCESS, "PTR 100.100.100.100");
+	ck_assert_str_eq(he.h_name, TN_SYMBOLIC_NAME);
+	free(rbuf);
+	r = call_addr("fd7a:115c:a1e0:ab12:4843:cd96:6265:2108", AF_INET6, 16, 512, &he, &rbuf); /* 4to6 of vault */
+	expect(r, NSS_STATUS_SUCCESS, 0, NETDB_SUCCESS, "PTR of a 4to6 address");
+	ck_assert_str_eq(he.h_name, "vault." SUFFIX);
+	free(rbuf);
+
+	/* With MagicDNS off quad-100 is authoritative for nothing: unknown names and addresses go to DNS. */
+	write_quad100_tailnet(false, 0);
+	r = look("nope." SUFFIX, AF_INET, &he, buf, sizeof buf);
+	expect(r, NSS_STATUS_UNAVAIL, ENOENT, NO_RECOVERY, "unknown name, MagicDNS off");
+	r = call_addr("100.64.9.9", AF_INET, 4, 512, &he, &rbuf);
+	expect(r, NSS_STATUS_UNAVAIL, ENOENT, NO_RECOVERY, "unknown address, MagicDNS off");
+	free(rbuf);
+
+	/* Before 1.102 a bare name does not lead to a subdomain host, and the older 4via6 forms work. */
+	write_quad100_tailnet(true, (1u << 24) | (100u << 12));
+	r = look("www.app", AF_INET, &he, buf, sizeof buf);
+	expect(r, NSS_STATUS_UNAVAIL, ENOENT, NO_RECOVERY, "www.app before 1.102");
+	r = look("www.app." SUFFIX, AF_INET, &he, buf, sizeof buf);
+	expect(r, NSS_STATUS_SUCCESS, 0, NETDB_SUCCESS, "www.app.<suffix> before 1.102");
+	r = look("10.1.1.16.via-7", AF_INET6, &he, buf, sizeof buf);
+	expect(r, NSS_STATUS_SUCCESS, 0, NETDB_SUCCESS, "10.1.1.16.via-7 before 1.102");
+}
+END_TEST
+
 /* A writer's rename is seen within the re-check interval, both ways. */
 START_TEST(replacement_is_seen_within_the_recheck)
 {
@@ -639,6 +740,7 @@ static Suite *module_suite(void)
 	tcase_add_test(tc, expired_cache);
 	tcase_add_test(tc, ttl_follows_valid_until);
 	tcase_add_test(tc, paused_cache_steps_aside);
+	tcase_add_test(tc, quad100_names);
 	tcase_add_test(tc, replacement_is_seen_within_the_recheck);
 	tcase_add_test(tc, replacement_without_flag);
 	tcase_add_test(tc, threads_while_rewriting);

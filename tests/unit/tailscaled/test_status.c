@@ -42,7 +42,7 @@ static char *hostset_text(const struct tn_hostset *hs)
 			fprintf(f, "%.*s", (int)h->bare_len, h->fqdn);
 		else
 			fputc('-', f);
-		fprintf(f, " %s", h->kind == TN_HOST_NODE ? "node" : "extra");
+		fprintf(f, " %s%s", h->kind == TN_HOST_NODE ? "node" : "extra", h->subdomains ? "+subdomains" : "");
 		for (unsigned a = 0; a < (unsigned)h->n4 + h->n6; a++) {
 			char text[INET6_ADDRSTRLEN];
 			const uint8_t *b = h->addrs[a].b;
@@ -52,7 +52,7 @@ static char *hostset_text(const struct tn_hostset *hs)
 				inet_ntop(AF_INET6, b, text, sizeof text);
 			fprintf(f, " %s", text);
 		}
-		fputc('\n', f);
+		fputs(h->fqdn_hidden ? " (fqdn hidden)\n" : "\n", f);
 	}
 	fclose(f);
 	return buf;
@@ -360,19 +360,27 @@ START_TEST(extra_records)
 		"{'Name':'bad_name.tn.ts.net','Value':'100.64.0.8'},"
 		"{'Name':null,'Value':'100.64.0.9'},{'Name':'g.tn.ts.net','Type':7,'Value':'100.64.0.10'},"
 		"'not a record',null]}");
-	/* d merges its three records in document order (IPv4 first); vault stays the node's; no bare names
-	 * for records. */
+	/* The family comes from the value whatever the type says (a, b); D.tn.ts.net has an upper-case letter,
+	 * which quad-100 keys as sent and no lower-cased query can match; d merges its two records in document
+	 * order; with no Version (so the newest rules) the vault record answers for the FQDN and the node keeps
+	 * its bare name; no bare names for records. */
 	assert_ok(&r, "suffix=tn.ts.net magicdns=1 tun=0\n"
-		      "d.tn.ts.net - extra 100.64.0.6 100.64.0.7 fd7a:115c:a1e0::6\n"
+		      "a.tn.ts.net - extra fd7a:115c:a1e0::1\n"
+		      "b.tn.ts.net - extra 100.64.0.5\n"
+		      "d.tn.ts.net - extra 100.64.0.6 100.64.0.7\n"
 		      "f.tn.ts.net - extra fd7a:115c:a1e0::f\n"
-		      "vault.tn.ts.net vault node 100.64.0.1\n");
+		      "vault.tn.ts.net - extra 100.64.0.99\n"
+		      "vault.tn.ts.net vault node 100.64.0.1 (fqdn hidden)\n");
 	ck_assert_uint_eq(r.stats.extra_records, 14);
-	ck_assert_uint_eq(r.stats.extra_skipped, 9);
+	ck_assert_uint_eq(r.stats.extra_skipped, 8);
 	result_free(&r);
 }
 END_TEST
 
 /* Duplicate DNSNames: Self beats peers, and among peers the smaller ID wins whatever the order. */
+/* Duplicate DNSNames, as quad-100 from 1.102 resolves them (the last writer of the netmap's NodeID order in
+ * node_backend.go nodeByName, Self written first): a peer beats Self, then the highest NodeID; without NodeIDs
+ * (1.98) the greatest StableNodeID. The Peer map's order never matters. */
 START_TEST(duplicate_names_deterministic)
 {
 	const char *orders[] = {
@@ -389,9 +397,35 @@ START_TEST(duplicate_names_deterministic)
 			 "['100.64.0.4'],'InNetworkMap':true}}}",
 			 orders[i]);
 		expect_hosts(doc, "suffix=- magicdns=0 tun=0\n"
-				  "dup.tn.ts.net - node 100.64.0.3\n"
-				  "me.tn.ts.net - node 100.64.0.1\n");
+				  "dup.tn.ts.net - node 100.64.0.2\n"
+				  "me.tn.ts.net - node 100.64.0.4\n");
 	}
+	/* With NodeIDs (1.100 and later) the higher one wins, whatever the StableNodeIDs say. */
+	expect_hosts("{'BackendState':'Running','Self':{'DNSName':'me.tn.ts.net.','TailscaleIPs':['100.64.0.1']},"
+		     "'Peer':{'k1':{'ID':'nZ','NodeID':7,'DNSName':'dup.tn.ts.net.','TailscaleIPs':['100.64.0.2'],"
+		     "'InNetworkMap':true},'k2':{'ID':'nA','NodeID':12,'DNSName':'dup.tn.ts.net','TailscaleIPs':"
+		     "['100.64.0.3'],'InNetworkMap':true}}}",
+		     "suffix=- magicdns=0 tun=0\n"
+		     "dup.tn.ts.net - node 100.64.0.3\n"
+		     "me.tn.ts.net - node 100.64.0.1\n");
+}
+END_TEST
+
+/* dns-subdomain-resolve in CapMap, for Self and for peers (node_backend.go magicDNSSubdomainHost); any other
+ * capability, or the deprecated Capabilities list, does not count. Version decides the ExtraRecords rule. */
+START_TEST(caps_and_version)
+{
+	expect_hosts("{'BackendState':'Running','Version':'1.100.0-t1234','CurrentTailnet':{'MagicDNSSuffix':"
+		     "'tn.ts.net','MagicDNSEnabled':true},'Self':{'DNSName':'me.tn.ts.net.','TailscaleIPs':"
+		     "['100.64.0.1'],'CapMap':{'dns-subdomain-resolve':null,'https':null}},'Peer':{'k1':{'DNSName':"
+		     "'web.tn.ts.net.','TailscaleIPs':['100.64.0.2'],'InNetworkMap':true,'CapMap':{'funnel':null},"
+		     "'Capabilities':['dns-subdomain-resolve']},'k2':{'DNSName':'app.tn.ts.net.','TailscaleIPs':"
+		     "['100.64.0.3'],'InNetworkMap':true,'CapMap':{'dns-subdomain-resolve':[{'x':1}]}}},"
+		     "'ExtraRecords':[{'Name':'web.tn.ts.net','Value':'100.64.0.9'}]}",
+		     "suffix=tn.ts.net magicdns=1 tun=0\n"
+		     "app.tn.ts.net app node+subdomains 100.64.0.3\n"
+		     "me.tn.ts.net me node+subdomains 100.64.0.1\n"
+		     "web.tn.ts.net web node 100.64.0.2 100.64.0.9\n");
 }
 END_TEST
 
@@ -615,6 +649,7 @@ static Suite *quirks_suite(void)
 	tcase_add_test(tc, escapes_in_strings_and_keys);
 	tcase_add_test(tc, extra_records);
 	tcase_add_test(tc, duplicate_names_deterministic);
+	tcase_add_test(tc, caps_and_version);
 	tcase_add_test(tc, huge_numbers);
 	tcase_add_test(tc, deep_nesting);
 	tcase_add_test(tc, oversized_values);
