@@ -7,7 +7,8 @@
 # - an online/last-seen storm changes nothing: no status read, no rewrite (same file, same generation), and
 #   the test fails if either happens; on 1.98 the same storm arrives as PeerChanges and costs nothing either;
 # - a full netmap (a DNS change: MagicDNS off, ExtraRecords) re-reads status?peers=false and rewrites once;
-# - a patch with a member the watcher does not know makes it subscribe anew;
+# - the dns-subdomain-resolve cap from a full netmap and from a CapMap patch; a patch with a member the watcher
+#   does not know makes it subscribe anew;
 # - 1.102+ closing a lagging watch, and a daemon restart (NoState, Starting, a full netmap, Running): names
 #   keep resolving, what changed meanwhile arrives;
 # - a daemon without InitialStatus (1.98): the whole status after each change, as before.
@@ -96,6 +97,18 @@ for version in 1.100.0 1.102.3 1.103.0; do
 		"http://local-tailscaled.sock/double/extra-records" >/dev/null
 	tn_wait_until 2 "$version: a new ExtraRecord" resolves "loki.$SUFFIX"
 	tn_ok "$version: ExtraRecords through status?peers=false"
+
+	# The dns-subdomain-resolve cap: a CapMap change is a full netmap (patchifyPeer cannot patch it); a CapMap
+	# that arrives in a PeerChangedPatch all the same (tailcfg.PeerChange has the member) is applied too.
+	tn_ctl "cap?name=vault&on=1" >/dev/null
+	tn_wait_until 2 "$version: a subdomain of a node given the cap" resolves "ci.vault.$SUFFIX"
+	tn_ctl "cap?name=vault&on=0" >/dev/null
+	tn_wait_until 2 "$version: the cap taken away" unresolved "ci.vault.$SUFFIX"
+	emit '{"Version":"'$version'","PeerChangedPatch":[{"NodeID":4410982231170054,"CapMap":{"dns-subdomain-resolve":null}}]}'
+	tn_wait_until 2 "$version: the cap from a patch" resolves "ci.vault.$SUFFIX"
+	emit '{"Version":"'$version'","PeerChangedPatch":[{"NodeID":4410982231170054,"CapMap":{"other-cap":null}}]}'
+	tn_wait_until 2 "$version: a patch's CapMap without it" unresolved "ci.vault.$SUFFIX"
+	tn_ok "$version: dns-subdomain-resolve from full netmaps and from patches"
 
 	# A patch with a member the watcher does not know (tailcfg.PeerChange may grow): it subscribes anew, the
 	# re-fetch that PeerChangedPatch's doc asks for (ipn/backend.go v1.102.3), and so catches up.
