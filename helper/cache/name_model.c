@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* name_model.c - see name_model.h. Peers sit in a dense array (so a build walks memory in order) indexed by
- * an open-addressing table on the NodeID; a removal swaps the last peer into the hole. Each node is one
- * allocation: the struct, its address pointers and its strings. */
+/* name_model.c - see name_model.h. Peers sit in a dense array indexed by an open-addressing table on the
+ * NodeID; a removal swaps the last peer into the hole. Each node is one allocation (the struct, its address
+ * pointers and its strings) plus its host prepared for the host model (hostset.h tn_host_prepare), made when
+ * the node arrives or changes; `order` keeps the peers whose host was kept sorted by name. A build lends
+ * those prepared hosts, in that order, to the hostset: no name or address is parsed again and the sort finds
+ * nothing to do, so a build costs a few words per host and what changed costs the parsing. */
 #include "cache/name_model.h"
 
 #include <stdlib.h>
@@ -13,18 +16,26 @@ struct mnode {
 	int64_t key; /* the NodeID, or a private key below zero when the status had none */
 	unsigned stamp;
 	struct tn_status_node n; /* every pointer into this allocation */
+	struct tn_host host;     /* prepared from n; `kept` false when the host model skips it */
+	bool kept;
+	size_t bad_addrs;
 };
 
 struct extra {
 	char *name;
 	char **values;
 	size_t n;
+	struct tn_host host;
+	bool kept;
+	size_t bad_addrs;
 };
 
 struct tn_model {
 	struct mnode *self;
 	struct mnode **peers;
 	size_t n, cap;
+	struct mnode **order; /* the peers with a kept host, by host.fqdn */
+	size_t n_order, cap_order;
 	uint32_t *tab; /* peer index + 1, 0 = empty; tab_size a power of two, at most half full */
 	size_t tab_size;
 	int64_t next_private;
@@ -56,14 +67,24 @@ static char *str_put(char **at, const char *s)
 	return d;
 }
 
-static struct mnode *node_copy(const struct tn_status_node *n, int64_t key)
+static void node_free(struct mnode *c)
+{
+	if (c)
+		tn_host_release(&c->host);
+	free(c);
+}
+
+/* A deep copy of the node, and its host prepared. */
+static struct mnode *node_copy(const struct tn_status_node *n, int64_t key, struct tn_error *err)
 {
 	size_t size = sizeof(struct mnode) + n->n_addrs * sizeof(char *) + str_size(n->dns_name) + str_size(n->id);
 	for (size_t i = 0; i < n->n_addrs; i++)
 		size += str_size(n->addrs[i]);
 	struct mnode *c = malloc(size);
-	if (!c)
+	if (!c) {
+		oom(err);
 		return NULL;
+	}
 	char **addrs = (char **)(c + 1);
 	char *at = (char *)(addrs + n->n_addrs);
 	c->key = key;
@@ -74,6 +95,11 @@ static struct mnode *node_copy(const struct tn_status_node *n, int64_t key)
 	for (size_t i = 0; i < n->n_addrs; i++)
 		addrs[i] = str_put(&at, n->addrs[i]);
 	c->n.addrs = (const char *const *)addrs;
+	struct tn_host_in in = tn_host_in_node(&c->n);
+	if (tn_host_prepare(&in, &c->host, &c->kept, &c->bad_addrs, err) < 0) {
+		free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -92,6 +118,54 @@ static bool node_same(const struct tn_status_node *a, const struct tn_status_nod
 		if (!str_same(a->addrs[i], b->addrs[i]))
 			return false;
 	return true;
+}
+
+/* ---- the peers in name order ----------------------------------------------------------------------------- */
+
+/* The first position whose name is not before `fqdn` (equal names: the first of them). */
+static size_t order_find(const struct tn_model *m, const char *fqdn)
+{
+	size_t lo = 0, hi = m->n_order;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(m->order[mid]->host.fqdn, fqdn) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int order_insert(struct tn_model *m, struct mnode *c, struct tn_error *err)
+{
+	if (!c->kept)
+		return 0;
+	if (m->n_order == m->cap_order) {
+		size_t cap = m->cap_order ? m->cap_order * 2 : 64;
+		struct mnode **grown = realloc(m->order, cap * sizeof *grown);
+		if (!grown)
+			return oom(err);
+		m->order = grown;
+		m->cap_order = cap;
+	}
+	size_t i = order_find(m, c->host.fqdn);
+	memmove(m->order + i + 1, m->order + i, (m->n_order - i) * sizeof *m->order);
+	m->order[i] = c;
+	m->n_order++;
+	return 0;
+}
+
+static void order_remove(struct tn_model *m, const struct mnode *c)
+{
+	if (!c->kept)
+		return;
+	size_t i = order_find(m, c->host.fqdn);
+	while (i < m->n_order && m->order[i] != c)
+		i++; /* among peers of the same name */
+	if (i == m->n_order)
+		return;
+	memmove(m->order + i, m->order + i + 1, (m->n_order - i - 1) * sizeof *m->order);
+	m->n_order--;
 }
 
 /* ---- the NodeID table ----------------------------------------------------------------------------------- */
@@ -144,6 +218,8 @@ static int peer_add(struct tn_model *m, struct mnode *c, struct tn_error *err)
 		m->peers = grown;
 		m->cap = cap;
 	}
+	if (order_insert(m, c, err) < 0)
+		return -1;
 	m->peers[m->n] = c;
 	m->tab[slot_of(m, c->key)] = (uint32_t)++m->n;
 	return 0;
@@ -168,7 +244,8 @@ static void peer_delete(struct tn_model *m, int64_t key)
 {
 	size_t i = slot_of(m, key);
 	size_t p = m->tab[i] - 1;
-	free(m->peers[p]);
+	order_remove(m, m->peers[p]);
+	node_free(m->peers[p]);
 	tab_delete(m, i);
 	if (p != --m->n) { /* the last peer fills the hole */
 		m->peers[p] = m->peers[m->n];
@@ -188,8 +265,10 @@ struct tn_model *tn_model_new(struct tn_error *err)
 
 static void extras_free(struct extra *e, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		tn_host_release(&e[i].host);
 		free(e[i].name); /* one allocation: name, then the value pointers and texts */
+	}
 	free(e);
 }
 
@@ -198,10 +277,11 @@ void tn_model_free(struct tn_model *m)
 	if (!m)
 		return;
 	for (size_t i = 0; i < m->n; i++)
-		free(m->peers[i]);
+		node_free(m->peers[i]);
 	free(m->peers);
+	free(m->order);
 	free(m->tab);
-	free(m->self);
+	node_free(m->self);
 	extras_free(m->extras, m->n_extras);
 	free(m->suffix);
 	free(m->version);
@@ -225,10 +305,10 @@ bool tn_model_has_node_ids(const struct tn_model *m)
 
 static int self_put(struct tn_model *m, const struct tn_status_node *node, struct tn_error *err)
 {
-	struct mnode *c = node_copy(node, node->node_id);
+	struct mnode *c = node_copy(node, node->node_id, err);
 	if (!c)
-		return oom(err);
-	free(m->self);
+		return -1;
+	node_free(m->self);
 	m->self = c;
 	return 0;
 }
@@ -240,7 +320,7 @@ int tn_model_upsert(struct tn_model *m, const struct tn_status_node *node, unsig
 		if (named ? m->self && node_same(&m->self->n, node) : !m->self)
 			return 0;
 		if (!named) {
-			free(m->self);
+			node_free(m->self);
 			m->self = NULL;
 			return 1;
 		}
@@ -255,17 +335,23 @@ int tn_model_upsert(struct tn_model *m, const struct tn_status_node *node, unsig
 		old->stamp = stamp;
 		return 0;
 	}
-	struct mnode *c = node_copy(node, node->node_id);
+	struct mnode *c = node_copy(node, node->node_id, err);
 	if (!c)
-		return oom(err);
+		return -1;
 	c->stamp = stamp;
 	if (old) {
+		order_remove(m, old);
+		if (order_insert(m, c, err) < 0) {
+			order_insert(m, old, err); /* cannot fail: the space is there */
+			node_free(c);
+			return -1;
+		}
 		m->peers[m->tab[slot_of(m, node->node_id)] - 1] = c;
-		free(old);
+		node_free(old);
 		return 1;
 	}
 	if (peer_add(m, c, err) < 0) {
-		free(c);
+		node_free(c);
 		return -1;
 	}
 	return 1;
@@ -285,6 +371,7 @@ int tn_model_set_subdomains(struct tn_model *m, int64_t node_id, bool on)
 	if (!c || c->n.subdomains == on)
 		return 0;
 	c->n.subdomains = on;
+	c->host.subdomains = on && c->host.kind == TN_HOST_NODE; /* as tn_host_prepare() decides it */
 	return 1;
 }
 
@@ -313,11 +400,11 @@ static int sink_node(void *ctx, const struct tn_status_node *node, struct tn_err
 	struct mnode *old = peer_find(m, key);
 	if (old) /* a NodeID twice in one status: the later entry wins */
 		peer_delete(m, key);
-	struct mnode *c = node_copy(node, key);
+	struct mnode *c = node_copy(node, key, err);
 	if (!c)
-		return oom(err);
+		return -1;
 	if (peer_add(m, c, err) < 0) {
-		free(c);
+		node_free(c);
 		return -1;
 	}
 	return 0;
@@ -337,7 +424,7 @@ static int sink_extra(void *ctx, const char *name, const char *const *values, si
 		free(block);
 		return oom(err);
 	}
-	struct extra *e = &m->extras[m->n_extras++];
+	struct extra *e = &m->extras[m->n_extras];
 	size_t name_len = strlen(name) + 1;
 	e->name = memcpy(block, name, name_len);
 	e->values = (char **)(block + (name_len + sizeof(char *) - 1) / sizeof(char *) * sizeof(char *));
@@ -345,6 +432,12 @@ static int sink_extra(void *ctx, const char *name, const char *const *values, si
 	e->n = n;
 	for (size_t i = 0; i < n; i++)
 		e->values[i] = str_put(&at, values[i]);
+	struct tn_host_in in = tn_host_in_extra(e->name, (const char *const *)e->values, n);
+	if (tn_host_prepare(&in, &e->host, &e->kept, &e->bad_addrs, err) < 0) {
+		free(block);
+		return -1;
+	}
+	m->n_extras++;
 	return 0;
 }
 
@@ -409,7 +502,7 @@ int tn_model_take_settings(struct tn_model *m, const struct tn_model *from, stru
 		if (self_put(m, &from->self->n, err) < 0)
 			return -1;
 	} else {
-		free(m->self);
+		node_free(m->self);
 		m->self = NULL;
 	}
 	struct tn_model copy = {0};
@@ -427,18 +520,47 @@ int tn_model_take_settings(struct tn_model *m, const struct tn_model *from, stru
 	return sink_end(m, &t, err) < 0 ? -1 : 1;
 }
 
+static int by_fqdn(const void *a, const void *b)
+{
+	return strcmp((*(const struct tn_host *const *)a)->fqdn, (*(const struct tn_host *const *)b)->fqdn);
+}
+
 int tn_model_build(const struct tn_model *m, bool paused, struct tn_hostset *hs, struct tn_error *err)
 {
-	const struct tn_status_sink *s = &tn_hostset_sink;
-	if (m->self && s->node(hs, &m->self->n, err) < 0)
+	/* Self and the ExtraRecords, few, sorted here and merged with the peers, already in name order. */
+	const struct tn_host **few = calloc(m->n_extras + 1, sizeof *few);
+	size_t n_few = 0, skipped = 0, bad = 0;
+	if (!few)
+		return oom(err);
+	if (m->self) {
+		skipped += !m->self->kept;
+		bad += m->self->bad_addrs;
+		if (m->self->kept)
+			few[n_few++] = &m->self->host;
+	}
+	for (size_t i = 0; i < m->n_extras; i++) {
+		skipped += !m->extras[i].kept;
+		bad += m->extras[i].bad_addrs;
+		if (m->extras[i].kept)
+			few[n_few++] = &m->extras[i].host;
+	}
+	qsort(few, n_few, sizeof *few, by_fqdn);
+	for (size_t i = 0; i < m->n; i++) {
+		skipped += !m->peers[i]->kept;
+		bad += m->peers[i]->bad_addrs;
+	}
+	int rc = 0;
+	for (size_t p = 0, f = 0; rc == 0 && (p < m->n_order || f < n_few);) {
+		bool peer = f == n_few || (p < m->n_order && strcmp(m->order[p]->host.fqdn, few[f]->fqdn) <= 0);
+		rc = tn_hostset_lend(hs, peer ? &m->order[p++]->host : few[f++], err);
+	}
+	free(few);
+	if (rc < 0)
 		return -1;
-	for (size_t i = 0; i < m->n; i++)
-		if (s->node(hs, &m->peers[i]->n, err) < 0)
-			return -1;
-	for (size_t i = 0; i < m->n_extras; i++)
-		if (s->extra(hs, m->extras[i].name, (const char *const *)m->extras[i].values, m->extras[i].n, err) < 0)
-			return -1;
+	hs->borrowed = true; /* even when there was nothing to lend */
+	hs->skipped_names = skipped;
+	hs->skipped_addrs = bad;
 	hs->paused = paused;
 	struct tn_status_tailnet t = {.suffix = m->suffix, .magicdns = m->magicdns, .tun = m->tun, .version = m->version};
-	return s->end(hs, &t, err);
+	return tn_hostset_sink.end(hs, &t, err);
 }

@@ -16,22 +16,32 @@ static int parse_failed(struct tn_status_sync *s, struct tn_error *err)
 }
 
 /* The status parser's sink: nodes and records into the hostset, which decides between them. */
+struct tn_host_in tn_host_in_node(const struct tn_status_node *node)
+{
+	return (struct tn_host_in){.kind = TN_HOST_NODE,
+				   .name = node->dns_name,
+				   .addrs = node->addrs,
+				   .n_addrs = node->n_addrs,
+				   .self = node->self,
+				   .node_id = node->node_id,
+				   .stable_id = node->id,
+				   .subdomains = node->subdomains};
+}
+
+struct tn_host_in tn_host_in_extra(const char *name, const char *const *values, size_t n)
+{
+	return (struct tn_host_in){.kind = TN_HOST_EXTRA, .name = name, .addrs = values, .n_addrs = n};
+}
+
 static int sink_node(void *ctx, const struct tn_status_node *node, struct tn_error *err)
 {
-	struct tn_host_in in = {.kind = TN_HOST_NODE,
-				.name = node->dns_name,
-				.addrs = node->addrs,
-				.n_addrs = node->n_addrs,
-				.self = node->self,
-				.node_id = node->node_id,
-				.stable_id = node->id,
-				.subdomains = node->subdomains};
+	struct tn_host_in in = tn_host_in_node(node);
 	return tn_hostset_add(ctx, &in, NULL, err);
 }
 
 static int sink_extra(void *ctx, const char *name, const char *const *values, size_t n, struct tn_error *err)
 {
-	struct tn_host_in in = {.kind = TN_HOST_EXTRA, .name = name, .addrs = values, .n_addrs = n};
+	struct tn_host_in in = tn_host_in_extra(name, values, n);
 	return tn_hostset_add(ctx, &in, NULL, err);
 }
 

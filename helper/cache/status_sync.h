@@ -30,6 +30,10 @@ struct tn_status_sync {
 
 /* The parser's sink that fills a struct tn_hostset (the ctx) and finishes it at the end of the document. */
 extern const struct tn_status_sink tn_hostset_sink;
+/* What that sink hands the host model for a node and for an ExtraRecords name (the watcher's model prepares
+ * the same, name_model.h). */
+struct tn_host_in tn_host_in_node(const struct tn_status_node *node);
+struct tn_host_in tn_host_in_extra(const char *name, const char *const *values, size_t n);
 
 int tn_status_sync_begin(struct tn_status_sync *s, struct tn_error *err);
 /* ctx is the struct tn_status_sync. */

@@ -3,6 +3,7 @@
  * cache bytes as the status sync does; deltas report a change exactly when an answer can change (an online
  * flip is no change); removals, sweeps, caps, settings; the NodeID table under churn; daemons without
  * NodeIDs; and the paused flag set on the cache that is there (cache_pause.c). */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -96,6 +97,108 @@ START_TEST(same_bytes_as_a_status_sync)
 	free(b);
 	free(text);
 	tn_status_sync_end(&s);
+	tn_model_free(m);
+}
+END_TEST
+
+static struct tn_status_node peer(const char *name, int64_t id, const char *const *addrs, size_t n);
+
+/* The same bytes through the tricky rules too: duplicate names (NodeID decides), an ExtraRecord on a node's
+ * name (1.102: the record hides the node's FQDN; 1.98: the addresses merge, which in a build from the model
+ * must not touch the model's own copy), an invalid name, a bad address; and a second build from the same
+ * model gives the same bytes again. */
+START_TEST(same_bytes_with_duplicates_and_records)
+{
+	static const char *const versions[] = {"1.102.3-t53a0d659a", "1.98.0-tb2f8e2f4e"};
+	for (size_t v = 0; v < 2; v++) {
+		char doc[2048];
+		snprintf(doc, sizeof doc,
+			 "{\"Version\":\"%s\",\"BackendState\":\"Running\",\"TUN\":true,"
+			 "\"CurrentTailnet\":{\"MagicDNSSuffix\":\"t.ts.net\",\"MagicDNSEnabled\":true},"
+			 "\"Self\":{\"DNSName\":\"me.t.ts.net.\",\"TailscaleIPs\":[\"100.64.0.1\"],\"NodeID\":1},"
+			 "\"ExtraRecords\":[{\"Name\":\"db.t.ts.net.\",\"Value\":\"100.99.0.9\"},"
+			 "{\"Name\":\"x.t.ts.net.\",\"Value\":\"fd7a:115c:a1e0::99\"}],"
+			 "\"Peer\":{\"k1\":{\"DNSName\":\"db.t.ts.net.\",\"TailscaleIPs\":[\"100.64.0.2\"],\"NodeID\":7,"
+			 "\"ID\":\"nA\",\"InNetworkMap\":true},"
+			 "\"k2\":{\"DNSName\":\"DB.t.ts.net\",\"TailscaleIPs\":[\"100.64.0.3\",\"junk\"],\"NodeID\":9,"
+			 "\"ID\":\"nB\",\"InNetworkMap\":true},"
+			 "\"k3\":{\"DNSName\":\"bad_name.t.ts.net.\",\"TailscaleIPs\":[\"100.64.0.4\"],\"NodeID\":11,"
+			 "\"InNetworkMap\":true},"
+			 "\"k4\":{\"DNSName\":\"a.t.ts.net.\",\"TailscaleIPs\":[\"100.64.0.5\"],\"NodeID\":12,"
+			 "\"CapMap\":{\"dns-subdomain-resolve\":null},\"InNetworkMap\":true}}}",
+			 versions[v]);
+		struct tn_status_sync s;
+		struct tn_error err = {0};
+		size_t a_len, b_len, c_len;
+		ck_assert_int_eq(tn_status_sync_begin(&s, &err), 0);
+		ck_assert_int_eq(tn_status_sync_feed(&s, doc, strlen(doc), &err), 0);
+		ck_assert_msg(tn_status_finish(s.parser, &err) == 0, "%s", err.msg);
+		uint8_t *a = image(&s.hs, &a_len);
+		struct tn_model *m = model_from(doc, strlen(doc));
+		uint8_t *b = model_image(m, false, &b_len), *c = model_image(m, false, &c_len);
+		ck_assert_msg(a_len == b_len && memcmp(a, b, a_len) == 0, "%s: model and status builds differ", versions[v]);
+		ck_assert_msg(b_len == c_len && memcmp(b, c, b_len) == 0, "%s: a second build differs", versions[v]);
+		free(a);
+		free(b);
+		free(c);
+		tn_status_sync_end(&s);
+		tn_model_free(m);
+	}
+}
+END_TEST
+
+/* After any sequence of deltas (adds, renames, removals, readdressing), a build from the model - its hosts
+ * prepared once and lent in its own name order - gives what the same hosts added the ordinary way, in another
+ * order, give. */
+START_TEST(deltas_build_what_a_fresh_build_builds)
+{
+	struct tn_error err = {0};
+	struct tn_model *m = model_of("running.json");
+	unsigned seed = 7;
+	char names[64][48];
+	static const char *const a[] = {"100.64.3.3", "fd7a:115c:a1e0::3:3"};
+	for (int round = 0; round < 400; round++) {
+		int k = rand_r(&seed) % 64;
+		if (rand_r(&seed) % 4 == 0) {
+			tn_model_remove(m, 100 + k);
+			continue;
+		}
+		snprintf(names[k], sizeof names[k], "%c%d.magellanic-gondola.ts.net.", 'a' + rand_r(&seed) % 26, k);
+		struct tn_status_node n = peer(names[k], 100 + k, a, 1 + (size_t)(rand_r(&seed) % 2));
+		ck_assert_int_ge(tn_model_upsert(m, &n, 1, &err), 0);
+	}
+	size_t len, fresh_len;
+	uint8_t *img = model_image(m, false, &len);
+	/* The same nodes, through the sink, in the model's own (arbitrary) order. */
+	struct tn_hostset hs;
+	tn_hostset_init(&hs);
+	ck_assert_int_eq(tn_model_build(m, false, &hs, &err), 0);
+	struct tn_host_in in;
+	struct tn_hostset fresh;
+	tn_hostset_init(&fresh);
+	for (size_t i = 0; i < hs.n; i++) { /* every host the build kept, added the ordinary way, backwards */
+		const struct tn_host *h = &hs.hosts[hs.n - 1 - i];
+		char a4[64], a6[64];
+		const char *addrs[2];
+		size_t n = 0;
+		for (unsigned j = 0; j < (unsigned)h->n4 + h->n6; j++)
+			addrs[n++] = inet_ntop(j < h->n4 ? AF_INET : AF_INET6, j < h->n4 ? h->addrs[j].b + 12 : h->addrs[j].b,
+					       j < h->n4 ? a4 : a6, 64);
+		in = (struct tn_host_in){.kind = h->kind, .name = h->fqdn, .addrs = addrs, .n_addrs = n, .self = h->self,
+					 .node_id = h->node_id, .stable_id = h->stable_id, .subdomains = h->subdomains};
+		ck_assert_int_eq(tn_hostset_add(&fresh, &in, NULL, &err), 0);
+	}
+	fresh.magicdns = hs.magicdns;
+	fresh.tun = hs.tun;
+	fresh.ts_version = hs.ts_version;
+	ck_assert_int_eq(tn_hostset_set_suffix(&fresh, hs.suffix, &err), 0);
+	ck_assert_int_eq(tn_hostset_finish(&fresh, &err), 0);
+	uint8_t *other = image(&fresh, &fresh_len);
+	ck_assert(len == fresh_len && memcmp(img, other, len) == 0);
+	free(img);
+	free(other);
+	tn_hostset_free(&hs);
+	tn_hostset_free(&fresh);
 	tn_model_free(m);
 }
 END_TEST
@@ -295,6 +398,8 @@ static Suite *model_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, same_bytes_as_a_status_sync);
+	tcase_add_test(tc, same_bytes_with_duplicates_and_records);
+	tcase_add_test(tc, deltas_build_what_a_fresh_build_builds);
 	tcase_add_test(tc, deltas_report_answer_changes_only);
 	tcase_add_test(tc, sweep_after_a_full_peer_list);
 	tcase_add_test(tc, settings_and_equality);
