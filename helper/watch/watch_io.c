@@ -78,7 +78,7 @@ static void write_now(struct watch *w, int64_t now)
 		return write_done(w);
 	}
 	struct tn_hostset hs;
-	struct tn_update_opts opts = {.max_age = w->cfg->max_age, .skip_if_unchanged = true};
+	struct tn_update_opts opts = {.max_age = w->cfg->max_age, .skip_if_unchanged = true, .keep = &w->last};
 	struct tn_update_result res = {0};
 	tn_hostset_init(&hs);
 	int rc = tn_model_build(w->model, w->paused, &hs, &err);
@@ -262,6 +262,7 @@ void watch_io_done(struct watch *w, CURLcode rc)
 void watch_io_stop(struct watch *w)
 {
 	req_clear(w);
+	tn_cache_image_free(&w->last);
 }
 
 /* ---- what is due ---------------------------------------------------------------------------------------- */

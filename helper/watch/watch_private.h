@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cache/cache_writer.h"
 #include "cache/name_model.h"
 #include "tailscaled/ipn_bus.h"
 #include "tailscaled/localapi.h"
@@ -77,6 +78,7 @@ struct watch {
 	bool refresh_failing, check_disagreed;
 
 	/* Cache writes. */
+	struct tn_cache_image last; /* the image written last: stands for the file while it is still that one */
 	bool write_wanted, written_paused, write_failing;
 	int64_t last_write, write_retry_at;
 	int write_failures;

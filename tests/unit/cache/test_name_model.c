@@ -392,6 +392,48 @@ START_TEST(pausing_the_cache_that_is_there)
 }
 END_TEST
 
+/* The watcher's kept image: compared with instead of the file while the file is still the one it wrote; a
+ * file someone else replaced is read back, so the generation never goes backwards. */
+START_TEST(a_kept_image_stands_for_the_file)
+{
+	char dir[] = "/tmp/tn-keep-XXXXXX", path[64];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/hosts.cache", dir);
+	struct tn_error err = {0};
+	struct tn_model *m = model_of("running.json");
+	struct tn_hostset one, two;
+	tn_hostset_init(&one);
+	tn_hostset_init(&two);
+	ck_assert_int_eq(tn_model_build(m, false, &one, &err), 0);
+	ck_assert_int_eq(tn_model_remove(m, 4410982231170054), 1);
+	ck_assert_int_eq(tn_model_build(m, false, &two, &err), 0);
+	struct tn_cache_image keep = {0};
+	struct tn_update_opts opts = {.max_age = 3600, .skip_if_unchanged = true, .keep = &keep}, plain = opts;
+	plain.keep = NULL;
+	struct tn_update_result res;
+	ck_assert_int_eq(tn_cache_update(path, &one, &opts, &res, &err), 0);
+	ck_assert(res.written && res.generation == 1 && keep.bytes);
+	ck_assert_int_eq(tn_cache_update(path, &one, &opts, &res, &err), 0);
+	ck_assert(!res.written && res.generation == 1);
+	ck_assert_int_eq(tn_cache_update(path, &two, &opts, &res, &err), 0);
+	ck_assert(res.written && res.changed && res.generation == 2);
+	ck_assert_int_eq(tn_cache_update(path, &one, &plain, &res, &err), 0); /* someone else: generation 3 */
+	ck_assert_int_eq(res.generation, 3);
+	ck_assert_int_eq(tn_cache_update(path, &two, &opts, &res, &err), 0);
+	ck_assert_msg(res.written && res.generation == 4, "the kept image of generation 2 was taken for the file");
+	struct tn_cache_file f;
+	ck_assert_int_eq(tn_cache_open(path, &f, NULL), 0);
+	ck_assert_uint_eq(f.c.generation, 4);
+	tn_cache_close(&f);
+	tn_cache_image_free(&keep);
+	tn_hostset_free(&one);
+	tn_hostset_free(&two);
+	tn_model_free(m);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *model_suite(void)
 {
 	Suite *s = suite_create("name_model");
@@ -405,6 +447,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, settings_and_equality);
 	tcase_add_test(tc, table_under_churn);
 	tcase_add_test(tc, pausing_the_cache_that_is_there);
+	tcase_add_test(tc, a_kept_image_stands_for_the_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
