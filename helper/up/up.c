@@ -79,9 +79,9 @@ static int while_another_runs(const struct tn_up_config *cfg, long holder)
 	return 0;
 }
 
-/* The second shell's case: a watcher that follows this daemon was already running, and the cache is there,
- * trusted and serving. Then the full status (66 ms at 10,000 peers) is not read again: the cost stays flat
- * in the tailnet's size. *names gets the cache's name count. */
+/* The second shell's case, with a watcher that follows this daemon running: the cache is there, trusted and
+ * serving. Then the full status (66 ms at 10,000 peers) is not read again: the cost stays flat in the
+ * tailnet's size. *names gets the cache's name count. */
 static bool cache_kept(const char *cache, uint32_t *names)
 {
 	struct tn_cache_file f;
@@ -178,7 +178,12 @@ static int bring_up(const struct tn_up_config *cfg, int *watch_fd, char *sock, s
 	uint32_t names = 0;
 	pid_t watcher = getpid(), dns = 0;
 	bool started = false;
-	if (cfg->foreground) {
+	bool kept = !cfg->foreground && tn_up_watcher_follows(cfg, sock, &watcher) && cache_kept(cfg->cache, &names);
+	if (!kept && sync_cache(cfg, sock, &peers, err) != 0)
+		return -1;
+	if (kept) {
+		/* the watcher runs and keeps the cache */
+	} else if (cfg->foreground) {
 		char pidfile[PATH_MAX];
 		tn_up_path(cfg->state_dir, TN_UP_WATCH_PID, pidfile);
 		if (tn_pidfile_claim(pidfile, "a watcher for this state directory", watch_fd, err) != 0)
@@ -188,8 +193,6 @@ static int bring_up(const struct tn_up_config *cfg, int *watch_fd, char *sock, s
 	} else if (started) {
 		tn_info("started tailnet-helper watch (pid %ld) for %s", (long)watcher, cfg->cache);
 	}
-	if ((cfg->foreground || started || !cache_kept(cfg->cache, &names)) && sync_cache(cfg, sock, &peers, err) != 0)
-		return -1;
 	if (cfg->dns && tn_up_ensure_dns(cfg, b.suffix, &dns, &started, err) != 0)
 		return -1;
 	if (!cfg->quiet)

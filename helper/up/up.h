@@ -9,8 +9,8 @@
  * The steps, each skipped when already done, so that a run on a node that is fully up costs one small
  * LocalAPI read (status?peers=false), whatever the tailnet's size: find a tailscaled that answers, else start
  * one (up_daemon.c); only when it says NeedsLogin, mint a key and run `tailscale up` with it (up_login.c);
- * make sure one watcher (and with --dns one responder) runs (up_services.c); sync the cache, unless a watcher
- * that was already running keeps it and it serves; print the summary. Errors follow err.h; the exit codes are the helper's:
+ * sync the cache, unless a watcher that follows this daemon already keeps it and it serves; make sure one
+ * watcher (and with --dns one responder) runs (up_services.c); print the summary. Errors follow err.h; the exit codes are the helper's:
  * 3 tailscaled did not come up or does not answer, 5 it is not Running (and `up` will not force it), 6
  * credentials, 1 anything local.
  */
@@ -79,6 +79,8 @@ int tn_up_login(const struct tn_up_config *cfg, const char *sock, struct tn_brie
  * when this call started it. */
 int tn_up_ensure_watcher(const struct tn_up_config *cfg, const char *sock, pid_t *pid, bool *started,
 			 struct tn_error *err);
+/* Whether the watcher of the state directory runs and follows `sock` (its pid then in *pid). */
+bool tn_up_watcher_follows(const struct tn_up_config *cfg, const char *sock, pid_t *pid);
 /* The same for `tailnet-helper dns`, then the responder first in cfg->resolv_conf with `suffix` searched. */
 int tn_up_ensure_dns(const struct tn_up_config *cfg, const char *suffix, pid_t *pid, bool *started,
 		     struct tn_error *err);
