@@ -23,10 +23,6 @@ SUFFIX=magellanic-gondola.ts.net
 TICKS=$(getconf CLK_TCK)
 : >"$RESULTS"
 
-generation() {
-	"$HELPER" hosts | sed -n 's/.*generation \([0-9]*\),.*/\1/p'
-}
-
 cpu_ticks() {
 	sed 's/.*) //' "/proc/$TN_WATCH_PID/stat" | awk '{ print $12 + $13 }'
 }
@@ -55,16 +51,16 @@ for n in $SIZES; do
 	done
 
 	sleep 0.5
-	reads0=$(full_reads) gen0=$(generation) inode0=$(stat -c %i "$TN_CACHE") cpu0=$(cpu_ticks)
+	reads0=$(full_reads) gen0=$(tn_generation) inode0=$(stat -c %i "$TN_CACHE") cpu0=$(cpu_ticks)
 	storm=$(tn_ctl "online?count=1000&interval_ms=2") || tn_fail "the storm"
 	sleep 1
-	reads1=$(full_reads) gen1=$(generation) inode1=$(stat -c %i "$TN_CACHE") cpu1=$(cpu_ticks)
+	reads1=$(full_reads) gen1=$(tn_generation) inode1=$(stat -c %i "$TN_CACHE") cpu1=$(cpu_ticks)
 	span_ms=$((($(tn_json_field "$storm" last_ns) - $(tn_json_field "$storm" emitted_ns)) / 1000000))
 	echo "storm $n $((reads1 - reads0)) $((gen1 - gen0)) $([ "$inode0" = "$inode1" ] && echo 0 || echo 1) \
 $(((cpu1 - cpu0) * 1000 / TICKS)) $span_ms" >>"$RESULTS"
 
 	sleep 0.5
-	gen0=$(generation)
+	gen0=$(tn_generation)
 	out="$TN_TMP/burst.out"
 	"$TN_BUILD/tests/resolve_probe" wait "burst-1000.$SUFFIX" present 20000 >"$out" &
 	probe=$!
@@ -75,7 +71,7 @@ $(((cpu1 - cpu0) * 1000 / TICKS)) $span_ms" >>"$RESULTS"
 	names=$("$HELPER" hosts | grep -o "burst-[0-9]*\.$SUFFIX" | sort -u | wc -l)
 	[ "$names" = 1000 ] || tn_fail "only $names of the burst's 1,000 names resolve once the last does"
 	first_ns=$(tn_json_field "$burst" emitted_ns) last_ns=$(tn_json_field "$burst" last_ns)
-	echo "burst $n $(((at - last_ns) / 1000)) $(($(generation) - gen0)) $(((last_ns - first_ns) / 1000)) \
+	echo "burst $n $(((at - last_ns) / 1000)) $(($(tn_generation) - gen0)) $(((last_ns - first_ns) / 1000)) \
 $(((at - first_ns) / 1000))" >>"$RESULTS"
 
 	tn_watch_stop

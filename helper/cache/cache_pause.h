@@ -6,7 +6,7 @@
  * fault us), and when it is a valid cache whose paused flag differs from `paused`, writes it again through
  * tn_cache_write() with only that flag changed and the generation moved on: its names are kept, so
  * unpausing serves them again at once. A missing or invalid cache is left alone (the module answers nothing
- * from it anyway): *changed false, 0. Errors follow err.h: TN_EXIT_FAIL for a cache that cannot be read or
+ * from it anyway): *changed false, 0. Errors follow err.h: TN_EXIT_FAIL for a cache that cannot be
  * written.
  */
 #ifndef TAILNET_CACHE_PAUSE_H

@@ -374,7 +374,7 @@ int tn_cache_write(const char *path, const uint8_t *img, size_t len, struct tn_e
 
 /* Reads the current cache for comparison, with read(2) into our own memory: someone truncating it meanwhile
  * cannot fault us. Its structure is checked, its ownership is not (it is ours). NULL when there is none. */
-static uint8_t *read_old(const char *path, size_t *len)
+uint8_t *tn_cache_read(const char *path, size_t *len)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
@@ -451,7 +451,7 @@ int tn_cache_update(const char *path, const struct tn_hostset *hs, const struct 
 		old = opts->keep->bytes;
 		old_len = opts->keep->len;
 		old_ok = tn_cache_parse_header(old, old_len, &oc, NULL) == 0;
-	} else if ((old = read = read_old(path, &old_len))) {
+	} else if ((old = read = tn_cache_read(path, &old_len))) {
 		old_ok = tn_cache_parse(old, old_len, &oc, NULL) == 0;
 	}
 	/* Built as the next generation, which it is unless nothing changed. */

@@ -39,6 +39,10 @@ int tn_cache_build(const struct tn_hostset *hs, const struct tn_cache_meta *meta
  * and how tests and fuzzers give damaged images valid checksums. */
 void tn_cache_checksum_all(uint8_t *img, size_t len);
 
+/* The file's bytes (read(2), so one truncated meanwhile cannot fault us), or NULL when it is missing, not a
+ * regular file, or not a size a cache can have. The caller frees them. */
+uint8_t *tn_cache_read(const char *path, size_t *len);
+
 /* Replaces `path` with the image (creating its directory, mode 0755, when missing). */
 int tn_cache_write(const char *path, const uint8_t *img, size_t len, struct tn_error *err);
 

@@ -38,27 +38,41 @@ void watch_want_settings(struct watch *w)
 	w->settings_wanted = true;
 }
 
+/* ---- retries -------------------------------------------------------------------------------------------- */
+
+/* One failure may be the daemon going away under us; a second in a row, after a retry, is a state: said once,
+ * then retried on the backoff.h schedule. */
+static void retry_failed(struct retry *r, int64_t now, const char *what, const struct tn_error *err)
+{
+	r->failures++;
+	if (r->failures >= 2 && !r->failing) {
+		tn_warn("cannot %s: %s; keeping the last good cache and retrying", what, err->msg);
+		r->failing = true;
+	} else {
+		tn_debug("cannot %s (%d in a row): %s", what, r->failures, err->msg);
+	}
+	r->at = now + (int64_t)(tn_backoff_delay(r->failures, tn_jitter01()) * 1000);
+}
+
+static void retry_succeeded(struct retry *r, const char *what)
+{
+	if (r->failing)
+		tn_info("%s works again", what);
+	r->failing = false;
+	r->failures = 0;
+}
+
 /* ---- writes --------------------------------------------------------------------------------------------- */
 
 static void write_failed(struct watch *w, int64_t now, const struct tn_error *err)
 {
-	w->write_failures++;
-	if (w->write_failures >= 2 && !w->write_failing) {
-		tn_warn("cannot write the cache: %s; keeping the last good cache and retrying", err->msg);
-		w->write_failing = true;
-	} else {
-		tn_debug("cache write failed (%d in a row): %s", w->write_failures, err->msg);
-	}
+	retry_failed(&w->write_retry, now, "write the cache", err);
 	w->write_wanted = true;
-	w->write_retry_at = now + (int64_t)(tn_backoff_delay(w->write_failures, tn_jitter01()) * 1000);
 }
 
 static void write_done(struct watch *w)
 {
-	if (w->write_failing)
-		tn_info("writing the cache works again");
-	w->write_failing = false;
-	w->write_failures = 0;
+	retry_succeeded(&w->write_retry, "writing the cache");
 	w->written_paused = w->paused;
 }
 
@@ -136,15 +150,7 @@ static void req_failed(struct watch *w, int64_t now, enum req_kind kind, const s
 		tn_debug("status read: %s", err->msg); /* the bus's state and connection lines say it already */
 		return;
 	}
-	/* One failure may be the daemon going away under us; a second one, after a retry, is a state. */
-	w->req_failures++;
-	if (w->req_failures >= 2 && !w->refresh_failing) {
-		tn_warn("cannot refresh the cache: %s; keeping the last good cache and retrying", err->msg);
-		w->refresh_failing = true;
-	} else {
-		tn_debug("status read failed (%d in a row): %s", w->req_failures, err->msg);
-	}
-	w->req_retry_at = now + (int64_t)(tn_backoff_delay(w->req_failures, tn_jitter01()) * 1000);
+	retry_failed(&w->read_retry, now, "refresh the cache", err);
 	if (kind == REQ_RESYNC)
 		watch_want_resync(w, now, "retry");
 	else if (kind == REQ_SETTINGS)
@@ -182,14 +188,6 @@ static void req_start(struct watch *w, int64_t now, enum req_kind kind)
 	curl_multi_add_handle(w->multi, tn_localapi_req_easy(w->req));
 }
 
-static void req_succeeded(struct watch *w)
-{
-	if (w->refresh_failing)
-		tn_info("refreshing the cache works again");
-	w->refresh_failing = false;
-	w->req_failures = 0;
-}
-
 /* The model gives way to `fresh` (a whole status): a change when they differ. */
 static void take_model(struct watch *w, struct tn_model *fresh)
 {
@@ -221,7 +219,7 @@ void watch_io_done(struct watch *w, CURLcode rc)
 		req_failed(w, now, kind, &err);
 		return;
 	}
-	req_succeeded(w);
+	retry_succeeded(&w->read_retry, "refreshing the cache");
 	switch (kind) {
 	case REQ_RESYNC:
 		take_model(w, fresh);
@@ -281,7 +279,7 @@ static void start_due(struct watch *w, int64_t now)
 {
 	if (now >= w->next_check && (!w->socket || !check_possible(w)))
 		w->next_check = now + w->cfg->poll_ms; /* not now: next turn */
-	if (w->req || !w->socket || now < w->req_retry_at)
+	if (w->req || !w->socket || now < w->read_retry.at)
 		return;
 	if (now >= w->next_check && w->mode == MODE_LEGACY)
 		watch_want_resync(w, now, "periodic resync");
@@ -298,15 +296,15 @@ static bool writes_held(const struct watch *w)
 {
 	if (w->req_kind == REQ_SETTINGS)
 		return true;
-	return w->settings_wanted && w->mode == MODE_INCREMENTAL && w->stream && w->answered && !w->req_failures;
+	return w->settings_wanted && w->mode == MODE_INCREMENTAL && w->stream && w->answered && !w->read_retry.failures;
 }
 
 int64_t watch_io_step(struct watch *w, int64_t now, int64_t idle)
 {
 	start_due(w, now);
 	int64_t write_at = w->last_write ? w->last_write + w->cfg->debounce_ms : now;
-	if (w->write_retry_at > write_at)
-		write_at = w->write_retry_at;
+	if (w->write_retry.at > write_at)
+		write_at = w->write_retry.at;
 	if (w->write_wanted && !writes_held(w) && now >= write_at)
 		write_now(w, now);
 	int64_t next = idle;
@@ -316,8 +314,8 @@ int64_t watch_io_step(struct watch *w, int64_t now, int64_t idle)
 		int64_t start = w->next_check;
 		if (w->resync_wanted && w->resync_at < start)
 			start = w->resync_at;
-		if (start < w->req_retry_at)
-			start = w->req_retry_at;
+		if (start < w->read_retry.at)
+			start = w->read_retry.at;
 		if (start < next)
 			next = start;
 	}

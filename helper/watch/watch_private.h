@@ -18,6 +18,14 @@
 
 enum link { LINK_START, LINK_UP, LINK_DOWN };
 
+/* Retries of one kind of work (status reads, cache writes): failures in a row, whether that is said, and when
+ * to try again. */
+struct retry {
+	int failures;
+	bool failing;
+	int64_t at;
+};
+
 /* How this connection's changes arrive: decided by its first line. */
 enum mode {
 	MODE_UNKNOWN,
@@ -72,16 +80,16 @@ struct watch {
 	struct tn_model *req_model;
 	unsigned long req_changes; /* model_changes when the read started */
 	bool resync_wanted, settings_wanted;
-	int64_t resync_at, next_check, last_resync, req_retry_at;
+	int64_t resync_at, next_check, last_resync;
 	const char *resync_why;
-	int req_failures;
-	bool refresh_failing, check_disagreed;
+	struct retry read_retry;
+	bool check_disagreed;
 
 	/* Cache writes. */
 	struct tn_cache_image last; /* the image written last: stands for the file while it is still that one */
-	bool write_wanted, written_paused, write_failing;
-	int64_t last_write, write_retry_at;
-	int write_failures;
+	bool write_wanted, written_paused;
+	int64_t last_write;
+	struct retry write_retry;
 
 	unsigned long lines_seen, full_reads, writes, changes;
 };

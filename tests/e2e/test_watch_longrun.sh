@@ -30,19 +30,15 @@ cpu_ticks() {
 	sed 's/.*) //' "/proc/$TN_WATCH_PID/stat" | awk '{ print $12 + $13 }'
 }
 
-generation() {
-	"$HELPER" hosts | sed -n 's/.*generation \([0-9]*\),.*/\1/p'
-}
-
 # churn N: N change notifications, then waits until the watcher has caught up (the cache stops changing).
 churn() {
 	tn_ctl "churn?count=$1&interval_ms=1" >/dev/null || tn_fail "churn of $1 events"
 	local before after
-	after=$(generation)
+	after=$(tn_generation)
 	while :; do
 		sleep 0.5
 		before=$after
-		after=$(generation)
+		after=$(tn_generation)
 		[ "$before" = "$after" ] && break
 	done
 }
@@ -54,10 +50,10 @@ tn_wait_until 10 "the first cache" getent hosts vault
 tn_wait_until 5 "the watcher's stream" tn_watchers 1
 
 churn "$WARMUP"
-rss0=$(rss_kb) fds0=$(fd_count) gen0=$(generation)
+rss0=$(rss_kb) fds0=$(fd_count) gen0=$(tn_generation)
 start=$(date +%s)
 churn "$EVENTS"
-rss1=$(rss_kb) fds1=$(fd_count) gen1=$(generation)
+rss1=$(rss_kb) fds1=$(fd_count) gen1=$(tn_generation)
 echo "after $WARMUP warm-up events: RSS $rss0 kB, $fds0 fds; after $EVENTS more events ($(($(date +%s) - start)) s, \
 $((gen1 - gen0)) cache changes): RSS $rss1 kB, $fds1 fds; growth $((rss1 - rss0)) kB"
 [ $((gen1 - gen0)) -ge $((EVENTS / 20)) ] || tn_fail "only $((gen1 - gen0)) cache changes for $EVENTS events"
