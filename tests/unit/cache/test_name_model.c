@@ -15,6 +15,7 @@
 #include "nss/cache_format.h"
 #include "nss/cache_file.h"
 #include "nss/cache_reader.h"
+#include "fixture.h"
 #include "unit.h"
 
 static char *slurp(const char *name, size_t *len)
@@ -349,9 +350,7 @@ END_TEST
 
 START_TEST(pausing_the_cache_that_is_there)
 {
-	char dir[] = "/tmp/tn-model-XXXXXX", path[64];
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/hosts.cache", dir);
+	char *dir = fixture_dir(), *path = fixture_path(dir, "hosts.cache");
 	struct tn_error err = {0};
 	bool changed;
 	ck_assert_int_eq(tn_cache_mark_paused(path, true, &changed, &err), 0); /* no cache: nothing to pause */
@@ -385,8 +384,8 @@ START_TEST(pausing_the_cache_that_is_there)
 	fclose(fp);
 	ck_assert_int_eq(tn_cache_mark_paused(path, true, &changed, &err), 0);
 	ck_assert(!changed);
-	unlink(path);
-	rmdir(dir);
+	free(path);
+	fixture_rmdir(dir);
 	tn_hostset_free(&hs);
 	tn_model_free(m);
 }
@@ -396,9 +395,7 @@ END_TEST
  * file someone else replaced is read back, so the generation never goes backwards. */
 START_TEST(a_kept_image_stands_for_the_file)
 {
-	char dir[] = "/tmp/tn-keep-XXXXXX", path[64];
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/hosts.cache", dir);
+	char *dir = fixture_dir(), *path = fixture_path(dir, "hosts.cache");
 	struct tn_error err = {0};
 	struct tn_model *m = model_of("running.json");
 	struct tn_hostset one, two;
@@ -429,8 +426,8 @@ START_TEST(a_kept_image_stands_for_the_file)
 	tn_hostset_free(&one);
 	tn_hostset_free(&two);
 	tn_model_free(m);
-	unlink(path);
-	rmdir(dir);
+	free(path);
+	fixture_rmdir(dir);
 }
 END_TEST
 
