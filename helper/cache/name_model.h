@@ -55,7 +55,8 @@ bool tn_model_equal(const struct tn_model *a, const struct tn_model *b);
 size_t tn_model_peers(const struct tn_model *m);
 bool tn_model_has_node_ids(const struct tn_model *m); /* every peer came with its NodeID (1.100+) */
 
-/* A finished hostset of the model's names (paused as given). `hs` must be freshly initialised. */
+/* A finished hostset of the model's names (paused as given). `hs` must be freshly initialised; it borrows the
+ * model's prepared hosts (hostset.h tn_hostset_lend), so use it and free it before the model changes. */
 int tn_model_build(const struct tn_model *m, bool paused, struct tn_hostset *hs, struct tn_error *err);
 
 #endif
