@@ -92,8 +92,9 @@ static int root_member(struct tn_ipn_bus *b, const char *key, size_t len, char f
 		if (b->list == L_SELF)
 			tn_bus_node_begin(&b->node, true);
 		if (b->list == L_INITIAL_STATUS) {
-			if (!b->sink->status || b->status)
+			if (!b->sink->status || b->status_seen)
 				return TN_SCAN_SKIP; /* a second InitialStatus in one line: only the first counts */
+			b->status_seen = true;
 			b->status = tn_status_new(b->sink->status, b->sink->status_ctx, err);
 			if (!b->status)
 				return -1;
@@ -213,7 +214,7 @@ static void line_start(struct tn_ipn_bus *b)
 	b->line.status_rc = -1;
 	tn_error_set(&b->line.status_err, TN_EXIT_BAD_ANSWER, "no InitialStatus");
 	b->list = L_NONE;
-	b->nonblank = b->failed = b->status_open = false;
+	b->nonblank = b->failed = b->status_open = b->status_seen = false;
 }
 
 void tn_ipn_bus_init(struct tn_ipn_bus *b, const struct tn_bus_sink *sink, void *ctx)

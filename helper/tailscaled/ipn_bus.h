@@ -101,7 +101,7 @@ struct tn_ipn_bus {
 	struct tn_status_parser *status; /* while InitialStatus streams */
 	uint64_t status_from, status_to; /* its first byte's offset in the line, and one past its last */
 	int list, field, patch_field;    /* what the scanner is inside */
-	bool nonblank, failed, status_open;
+	bool nonblank, failed, status_open, status_seen;
 };
 
 void tn_ipn_bus_init(struct tn_ipn_bus *b, const struct tn_bus_sink *sink, void *ctx);
