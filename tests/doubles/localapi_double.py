@@ -62,6 +62,7 @@ Routes live in ROUTES (LocalAPI) and CONTROL (/double/), every status document i
 Requests are logged to stderr; each connection is served by its own thread.
 """
 import argparse
+import gc
 import json
 import os
 import select
@@ -113,6 +114,7 @@ class StatusSource:
         if key != self.key:
             with open(self.path, "rb") as f:
                 self.doc = json.load(f)
+            gc.freeze()  # a 100,000-peer document is millions of objects: no cyclic-GC pass should walk them
             self.key, self.rendered, self.pieces = key, {}, {}
         return self.doc
 
