@@ -7,6 +7,7 @@ import sys
 
 warm, cold, sync, sizes = {}, collections.defaultdict(list), {}, {}
 threads = collections.defaultdict(list)
+faults = collections.defaultdict(list)
 for line in open(sys.argv[1]):
     f = line.split()
     if f[0] == "warm":
@@ -14,6 +15,8 @@ for line in open(sys.argv[1]):
         warm[(n, backend, op, name)] = [int(x) for x in f[5:]]
     elif f[0] == "cold":
         cold[(int(f[1]), f[2])].append(int(f[3]))
+        if len(f) > 5:
+            faults[(int(f[1]), f[2])].append(int(f[5]))
     elif f[0] == "sync":
         sync[int(f[1])] = (float(f[2]), int(f[3]), int(f[4]))
     elif f[0] == "sync-bytes":
@@ -65,10 +68,13 @@ def cold_ratio(n):
 print()
 print("Cold first lookup in a fresh process (getaddrinfo AF_INET, nsswitch parsing and module loading included),")
 print("median of %d turns, microseconds:" % len(cold[(peers[0], "tailnet")]))
-print("%7s %10s %10s %10s %10s %10s" % ("peers", "tailnet", "files", "dns", "floor", "t/floor"))
+print("%7s %10s %10s %10s %10s %10s %16s" % ("peers", "tailnet", "files", "dns", "floor", "t/floor",
+                                             "page faults t/f"))
 for n in peers:
-    print("%7d %10s %10s %10s %10s %9.2fx" % (n, *[us(statistics.median(cold[(n, b)])) for b in ["tailnet", "files", "dns", "floor"]],
-                                            cold_ratio(n)))
+    pf = "%d/%d" % (statistics.median(faults[(n, "tailnet")]), statistics.median(faults[(n, "floor")])) \
+        if faults[(n, "tailnet")] else "-"
+    print("%7d %10s %10s %10s %10s %9.2fx %16s" % (n, *[us(statistics.median(cold[(n, b)])) for b in ["tailnet", "files", "dns", "floor"]],
+                                                 cold_ratio(n), pf))
 
 tcounts = sorted({k[2] for k in threads})
 if tcounts:

@@ -54,6 +54,21 @@ int tn_name_fold(const char *in, struct tn_name *out)
 	return (int)len;
 }
 
+int tn_name_copy(const char *in, struct tn_name *out)
+{
+	if (!in || !out)
+		return -EINVAL;
+	size_t len = strnlen(in, TN_NAME_MAX + 2);
+	if (len > 0 && in[len - 1] == '.')
+		len--;
+	if (len == 0 || len > TN_NAME_MAX)
+		return -EINVAL;
+	memcpy(out->s, in, len);
+	memset(out->s + len, 0, 8); /* the NUL and the padding up to the next multiple of 8 */
+	out->len = len;
+	return (int)len;
+}
+
 int tn_name_labels_ok(const struct tn_name *n)
 {
 	const char *label = n->s, *end = n->s + n->len;

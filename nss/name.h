@@ -32,6 +32,12 @@ int tn_name_normalize(const char *in, struct tn_name *out);
  * dot is dropped. The length (> 0) or -EINVAL; first_label_len is not set. */
 int tn_name_fold(const char *in, struct tn_name *out);
 
+/* The name exactly as given, one trailing dot dropped, zero-padded like tn_name_fold's: no byte is checked,
+ * only the length. The module looks such a name up first: an exact match with a cache key (all lower-case and
+ * valid) needs no folding and no checking, and most names come lower-case. Anything else misses and is then
+ * folded and checked. The length, or -EINVAL. */
+int tn_name_copy(const char *in, struct tn_name *out);
+
 /* The label rules on a folded name (labels of 1..63 bytes, no '-' at either end, the last not all digits):
  * 1 when valid, else 0. */
 int tn_name_labels_ok(const struct tn_name *n);

@@ -28,7 +28,8 @@
 enum { R_NOTFOUND = 1, R_NODATA = 2, R_NOT_OURS = 3 };
 
 struct forward {
-	const struct tn_name *name;
+	const char *asked;            /* the name as the caller gave it */
+	const struct tn_name *name;   /* the same, copied and padded (tn_name_copy) */
 	int af; /* AF_INET / AF_INET6, or AF_UNSPEC for gaih tuples */
 	struct hostent *he;
 	struct gaih_addrtuple **pat;
@@ -62,17 +63,26 @@ static int forward_query(const struct tn_cache *c, void *vctx)
 {
 	struct forward *f = vctx;
 	struct tn_answer a;
+	struct tn_name folded;
 	const struct tn_hit *hit = &a.hit;
-	enum tn_scope scope = tn_scope_name(c, f->name, &a);
-	if (scope != TN_FOUND)
-		return scope == TN_NOT_FOUND ? R_NOTFOUND : scope == TN_INVALID ? -EINVAL : R_NOT_OURS;
+	const struct tn_name *name = f->name;
+	/* The name as asked first: a match is a valid name. Only a miss is folded, checked and sent through the
+	 * rest of quad-100's rules. */
+	if ((c->flags & TN_FLAG_PAUSED) || !tn_cache_find_key(c, name, &a.hit)) {
+		if (tn_name_fold(f->asked, &folded) < 0)
+			return -EINVAL; /* not a host name: never ours */
+		name = &folded;
+		enum tn_scope scope = tn_scope_name(c, name, &a);
+		if (scope != TN_FOUND)
+			return scope == TN_NOT_FOUND ? R_NOTFOUND : scope == TN_INVALID ? -EINVAL : R_NOT_OURS;
+	}
 	int rc;
 	if (f->af == AF_UNSPEC) {
 		rc = tn_pack_tuples(hit, f->pat, f->buf, f->buflen);
 	} else {
 		if ((f->af == AF_INET ? hit->n4 : hit->n6) == 0)
 			return R_NODATA;
-		const char *alias = hit->via_bare ? f->name->s : NULL;
+		const char *alias = hit->via_bare ? name->s : NULL;
 		rc = tn_pack_hostent(hit, f->af, alias, f->he, f->buf, f->buflen, f->canonp);
 	}
 	if (rc == 0)
@@ -129,8 +139,9 @@ static enum nss_status forward(const char *name, struct forward *f, int *errnop,
 {
 	int saved = errno;
 	struct tn_name n;
-	if (tn_name_fold(name, &n) < 0)
-		return finish(-EINVAL, saved, errnop, h_errnop); /* not a host name: never ours, no I/O */
+	if (tn_name_copy(name, &n) < 0)
+		return finish(-EINVAL, saved, errnop, h_errnop); /* too long or empty: never ours, no I/O */
+	f->asked = name;
 	f->name = &n;
 	return finish(tn_current_query(forward_query, f), saved, errnop, h_errnop);
 }

@@ -124,6 +124,19 @@ tn_enter_ns() {
 	tn_sanitizer_env
 }
 
+# tn_private_run_tmp: private /run and /tmp, so that a test may put sockets at tailscaled's default paths
+# (/var/run/tailscale/tailscaled.sock, /tmp/tailscaled.sock) without touching the machine's; the test's own
+# files, the build and the sources stay where they are when they live under /tmp.
+tn_private_run_tmp() {
+	mount -t tmpfs -o mode=0755 tailnet-run /run || tn_fail "cannot mount a private /run"
+	mkdir -p /run/tn-oldtmp && mount --bind /tmp /run/tn-oldtmp
+	mount -t tmpfs -o mode=1777 tailnet-tmp /tmp || tn_fail "cannot mount a private /tmp"
+	local keep
+	for keep in "$TN_TMP" "$TN_BUILD" "$TN_SRCDIR"; do
+		case "$keep" in /tmp/*) mkdir -p "$keep" && mount --bind "/run/tn-oldtmp/${keep#/tmp/}" "$keep" ;; esac
+	done
+}
+
 # tn_sync_example NAME: writes the default cache from one of the reference status documents.
 tn_sync_example() {
 	"$HELPER" sync --status-file "$EXAMPLES/$1.json" || tn_fail "sync from $1.json"

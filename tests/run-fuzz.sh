@@ -11,7 +11,7 @@ mkdir -p "$out"
 # Library code only: the commands (helper/cli/cmd_*.c) are command-line glue, not what a target fuzzes.
 srcs=$(ls nss/*.c helper/*/*.c | grep -v -e '^helper/cli/main.c$' -e '^helper/cli/cmd_')
 libs=$(pkg-config --libs libcurl jansson)
-flags="-g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Ihelper -I."
+flags="-g -O1 -std=c11 -D_GNU_SOURCE -DTN_PACKAGE_VERSION=\"$(scripts/version.sh)\" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Ihelper -I."
 for t in "$@"; do
 	name=$(basename "$t" .c)
 	echo "== $name: building"

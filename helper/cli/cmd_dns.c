@@ -16,12 +16,14 @@
 #include "nss/cache_file.h"
 #include "shared/log.h"
 #include "shared/pidfile.h"
+#include "shared/sd_notify.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: tailnet-helper dns [--listen ADDR[:PORT]] [--cache PATH] [--user USER]\n"
-		"                          [--allow-non-loopback] [--pidfile PATH] [--verbose] [--quiet]\n\n"
+		"                          [--allow-non-loopback] [--pidfile PATH] [--timestamps | --no-timestamps]\n"
+		"                          [--verbose] [--quiet]\n\n"
 		"Answers DNS queries (UDP and TCP) for tailnet names from the cache, as the NSS module does, for\n"
 		"programs that never call NSS: static Go binaries, musl (Alpine), dig. Names outside the tailnet get\n"
 		"REFUSED, so resolvers ask the next nameserver in /etc/resolv.conf; nothing is ever forwarded.\n"
@@ -29,11 +31,16 @@ static void usage(FILE *out)
 		"  --listen ADDR[:PORT]  where to answer (default " TN_DNS_DEFAULT_ADDR ":%d; [IPv6]:PORT for IPv6).\n"
 		"                        Loopback only (127.0.0.0/8, ::1) unless --allow-non-loopback is given\n"
 		"  --cache PATH          cache file (default " TN_DEFAULT_CACHE_PATH ")\n"
-		"  --user USER           once listening, run as USER (default nobody; 'root' keeps root). The\n"
-		"                        cache and its directory must be readable by USER (0644/0755 are)\n"
+		"  --user USER           once listening, run as USER (default " TN_DNS_USER ", the package's system\n"
+		"                        user; nobody, with a warning, where it does not exist; 'root' keeps root).\n"
+		"                        The cache and its directory must be readable by USER (0644/0755 are).\n"
+		"                        Started as another user than root (systemd's DynamicUser=), it stays that\n"
+		"                        user and drops every capability once listening\n"
 		"  --allow-non-loopback  accept a --listen address other hosts can reach\n"
 		"  --pidfile PATH        write \"PID STARTTIME\" to PATH and hold a lock on it while running;\n"
 		"                        a second responder given the same PATH refuses to start (exit 1)\n"
+		"  --timestamps          prefix log lines with the UTC time (the default unless stderr is journald's)\n"
+		"  --no-timestamps       never (e.g. when a container runtime stamps lines itself)\n"
 		"  --verbose             also log every change of the cache (new generation, unusable, usable again)\n"
 		"  --quiet               errors only\n\n"
 		"Runs until SIGTERM or SIGINT (exit 0).\n"
@@ -80,9 +87,8 @@ static void refresh(struct watch *w)
 	w->rc = tn_current_query(look, w);
 }
 
-static void tick(void *ctx)
+static void look_again(struct watch *w)
 {
-	struct watch *w = ctx;
 	struct watch before = *w;
 	refresh(w);
 	if (w->rc == before.rc && (w->rc != 0 || w->generation == before.generation))
@@ -90,6 +96,14 @@ static void tick(void *ctx)
 	char text[400];
 	describe(w, text, sizeof text);
 	tn_debug("cache %s: %s", w->path, text);
+	tn_notify_status(0, "%s", text);
+}
+
+/* Between packets, at least once a second. */
+static void tick(void *ctx)
+{
+	tn_notify_watchdog();
+	look_again(ctx);
 }
 
 /* Binds, drops root, and answers until SIGTERM or SIGINT. */
@@ -98,15 +112,23 @@ static int serve(const struct tn_dns_listen *l, const char *cache, const char *u
 	struct tn_dns_server *s = tn_dns_server_open(l, err);
 	if (!s)
 		return -1;
-	/* Port 53 needed root; answering from a world-readable file does not. */
-	int rc = tn_drop_privileges(user, err);
+	/* Port 53 needed root (or CAP_NET_BIND_SERVICE); answering from a world-readable file needs neither. */
+	const char *as = NULL;
+	int fallback = 0, rc = tn_drop_privileges(user, &as, &fallback, err);
+	if (fallback)
+		tn_warn("no user " TN_DNS_USER " (the package creates it): running as the shared user nobody, whose "
+			"other processes can signal this one; create it with 'useradd --system --no-create-home "
+			"--home-dir /nonexistent --shell /usr/sbin/nologin " TN_DNS_USER "' or give --user");
 	if (rc == 0) {
+		tn_debug("running as %s", as);
 		struct watch w = {.path = cache};
 		char text[400];
 		refresh(&w);
 		describe(&w, text, sizeof text);
 		tn_info("answering on %s (UDP, TCP) from %s: %s", l->text, cache, text);
-		rc = tn_dns_server_run(s, tick, &w, err);
+		tn_notify_status(1, "answering on %s from %s: %s", l->text, cache, text);
+		rc = tn_dns_server_run(s, tn_notify_watchdog_ms(), tick, &w, err);
+		tn_notify_stopping();
 	}
 	tn_dns_server_close(s);
 	tn_current_reset();
@@ -120,8 +142,11 @@ int cmd_dns(int argc, char **argv)
 					     {"allow-non-loopback", no_argument, NULL, 'A'},
 					     {"user", required_argument, NULL, 'u'},
 					     {"pidfile", required_argument, NULL, 'P'},
+					     {"timestamps", no_argument, NULL, 'T'},
+					     {"no-timestamps", no_argument, NULL, 'N'},
 					     {NULL, 0, NULL, 0}};
-	const char *listen_text = TN_DNS_DEFAULT_ADDR, *cache = TN_DEFAULT_CACHE_PATH, *user = "nobody";
+	const char *listen_text = TN_DNS_DEFAULT_ADDR, *cache = TN_DEFAULT_CACHE_PATH, *user = NULL;
+	int timestamps = tn_log_timestamps_env(!tn_log_to_journal());
 	const char *pidfile = NULL;
 	int allow_any = 0, c;
 	struct tn_error err = {0};
@@ -143,12 +168,14 @@ int cmd_dns(int argc, char **argv)
 		case 'P':
 			pidfile = optarg;
 			break;
+		case 'T':
+		case 'N':
+			timestamps = c == 'T';
+			break;
 		}
 	}
 	if (c == CMD_EXIT)
 		return p.exit;
-	tn_log_setup("dns", p.level, tn_log_timestamps_env(0));
-
 	struct tn_dns_listen l;
 	if (tn_dns_listen_parse(listen_text, &l, &err) < 0)
 		return cmd_fail("dns", &err);
@@ -163,6 +190,7 @@ int cmd_dns(int argc, char **argv)
 		tn_error_set(&err, TN_EXIT_USAGE, "--cache %s: want an absolute path", cache);
 		return cmd_fail("dns", &err);
 	}
+	tn_log_setup("dns", p.level, timestamps); /* after the usage errors, which carry no time stamp */
 	/* Claimed as root, before the address: a second responder is told who runs, not "address in use". */
 	int pidfile_fd = -1;
 	if (pidfile && tn_pidfile_claim(pidfile, "tailnet-helper dns", &pidfile_fd, &err) != 0)

@@ -64,11 +64,8 @@ int cmd_down(int argc, char **argv)
 			state_option = optarg;
 			break;
 		case 't':
-			if (tn_parse_seconds(optarg, WAIT_LIMIT_S, &wait_s) < 0) {
-				fprintf(stderr, "tailnet-helper down: --timeout wants whole seconds from 1 to %ld\n",
-					WAIT_LIMIT_S);
-				return TN_EXIT_USAGE;
-			}
+			if (tn_parse_seconds(optarg, WAIT_LIMIT_S, &wait_s) < 0)
+				return cmd_usage_error(&p, "--timeout wants whole seconds from 1 to %ld", WAIT_LIMIT_S);
 			break;
 		}
 	}

@@ -7,6 +7,11 @@
 
 int cmd_fail(const char *cmd, const struct tn_error *err)
 {
-	fprintf(stderr, "tailnet-helper %s: %s\n", cmd, err->msg[0] ? err->msg : "failed");
+	const char *msg = err->msg[0] ? err->msg : "failed";
+	if (err->code == TN_EXIT_USAGE) {
+		tn_log_fatal("tailnet-helper %s: %s. Try 'tailnet-helper %s --help'.", cmd, msg, cmd);
+		return TN_EXIT_USAGE;
+	}
+	tn_log_fatal("tailnet-helper %s: %s", cmd, msg);
 	return err->code ? err->code : TN_EXIT_FAIL;
 }

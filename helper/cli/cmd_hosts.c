@@ -9,6 +9,7 @@
 
 #include "cache/cache_open.h"
 #include "cli/commands.h"
+#include "shared/version.h"
 
 static void usage(FILE *out)
 {
@@ -49,7 +50,8 @@ int cmd_hosts(int argc, char **argv)
 	struct tn_cache_file f;
 	if (tn_cache_open_usable(path, &f, &err) != 0)
 		return cmd_fail("hosts", &err);
-	printf("# tailnet cache %s, generation %llu, suffix %s, MagicDNS %s\n", path,
+	printf("# tailnet cache %s, generation %llu, suffix %s, MagicDNS %s (tailnet-helper " TN_PACKAGE_VERSION ")\n",
+	       path,
 	       (unsigned long long)f.c.generation, f.c.suffix_len ? f.c.suffix : "(none)",
 	       (f.c.flags & TN_FLAG_MAGICDNS) ? "on" : "off");
 	if (f.c.flags & TN_FLAG_PAUSED)

@@ -81,7 +81,7 @@ int cmd_resolv_conf(int argc, char **argv)
 		case 'a':
 		case 'r':
 			if (mode && mode != c)
-				return cmd_usage_error(&p);
+				return cmd_usage_error(&p, "--apply and --revert exclude each other");
 			mode = c;
 			break;
 		case 'f':
@@ -104,7 +104,7 @@ int cmd_resolv_conf(int argc, char **argv)
 	if (c == CMD_EXIT)
 		return p.exit;
 	if (!mode)
-		return cmd_usage_error(&p);
+		return cmd_usage_error(&p, "give --apply or --revert");
 	tn_log_setup("resolv-conf", p.level, tn_log_timestamps_env(0));
 	struct tn_error err = {0};
 	char backup_buf[4096], suffix[TN_NAME_MAX + 1];

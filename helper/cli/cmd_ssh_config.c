@@ -106,9 +106,10 @@ int cmd_ssh_config(int argc, char **argv)
 	if (tn_up_state_dir(state_dir, cfg.state_dir, &err) != 0)
 		return cmd_fail("ssh-config", &err);
 
-	char sock[PATH_MAX];
+	struct tn_up_daemon d;
 	struct tn_brief b;
-	int found = tn_up_locate(&cfg, TN_UP_PROBE_MS, sock, &b, &err);
+	int found = tn_up_locate(&cfg, TN_UP_PROBE_MS, &d, &b, &err);
+	const char *sock = d.sock;
 	if (found <= 0) {
 		if (found == 0)
 			tn_error_set(&err, TN_EXIT_UNREACHABLE, "no tailscaled answers%s%s; is 'tailnet-helper up' done?",

@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "nss/cache_format.h"
+#include "nss/cache_file.h"
 #include "shared/log.h"
 #include "tailscaled/localapi.h"
 
@@ -40,10 +41,28 @@ static void usage(FILE *out)
 		"  --verbose           one summary line on success\n"
 		"  --quiet             nothing but the error line\n\n"
 		"exit codes: 0 cache written; 1 local failure (cache not writable, status file unreadable, out of\n"
-		"memory); 2 usage; 3 tailscaled unreachable (no socket, refused, timed out, connection lost); 4 bad\n"
-		"answer (HTTP error status, not JSON, truncated, no BackendState or Self); 5 tailscaled is not\n"
-		"Running (NeedsLogin, Stopped, ...)\n",
+		"memory, or a cache the module would refuse: written by another user than root); 2 usage;\n"
+		"3 tailscaled unreachable (no socket, refused, timed out, connection lost); 4 bad answer (HTTP\n"
+		"error status, not JSON, truncated, no BackendState or Self); 5 tailscaled is not Running\n"
+		"(NeedsLogin, Stopped, ...)\n",
 		TN_MAX_AGE_DEFAULT, (double)TN_LOCALAPI_TIMEOUT_MS / 1000, (double)TN_LOCALAPI_CONNECT_TIMEOUT_MS / 1000);
+}
+
+/* A cache the module would refuse (written by a user it does not trust, or into a directory others may
+ * write) is no success: the user would be left wondering why names do not resolve. */
+static int module_takes(const char *path, struct tn_error *err)
+{
+	struct tn_cache_file f;
+	const char *why = NULL;
+	int rc = tn_cache_open(path, &f, &why);
+	if (rc == 0) {
+		tn_cache_close(&f);
+		return 0;
+	}
+	return tn_error_set(err, TN_EXIT_FAIL,
+			    "wrote %s, but the NSS module refuses it: %s (it trusts only caches written by root%s, "
+			    "in a directory only root may write; run sync as root)",
+			    path, why ? why : strerror(-rc), TN_CACHE_UID ? " or the build's CACHE_UID" : "");
 }
 
 static int read_file(struct tn_status_sync *src, const char *path, struct tn_error *err)
@@ -94,25 +113,19 @@ int cmd_sync(int argc, char **argv)
 			file = optarg;
 			break;
 		case 'm':
-			if (tn_parse_seconds(optarg, TN_MAX_AGE_LIMIT, &max_age) < 0) {
-				fprintf(stderr, "tailnet-helper sync: --max-age wants whole seconds from 1 to %ld\n",
-					TN_MAX_AGE_LIMIT);
-				return TN_EXIT_USAGE;
-			}
+			if (tn_parse_seconds(optarg, TN_MAX_AGE_LIMIT, &max_age) < 0)
+				return cmd_usage_error(&p, "--max-age wants whole seconds from 1 to %ld", TN_MAX_AGE_LIMIT);
 			break;
 		case 't':
-			if (tn_parse_duration_ms(optarg, TIMEOUT_LIMIT_S, &api.timeout_ms) < 0) {
-				fprintf(stderr, "tailnet-helper sync: --timeout wants seconds above 0, at most %g\n",
-					TIMEOUT_LIMIT_S);
-				return TN_EXIT_USAGE;
-			}
+			if (tn_parse_duration_ms(optarg, TIMEOUT_LIMIT_S, &api.timeout_ms) < 0)
+				return cmd_usage_error(&p, "--timeout wants seconds above 0, at most %g", TIMEOUT_LIMIT_S);
 			break;
 		}
 	}
 	if (c == CMD_EXIT)
 		return p.exit;
 	if (file && api.socket)
-		return cmd_usage_error(&p);
+		return cmd_usage_error(&p, "--socket and --status-file exclude each other");
 	tn_log_setup("sync", p.level, tn_log_timestamps_env(0));
 	if (api.connect_timeout_ms > api.timeout_ms)
 		api.connect_timeout_ms = api.timeout_ms;
@@ -126,6 +139,8 @@ int cmd_sync(int argc, char **argv)
 	struct tn_update_result res = {0};
 	if (rc == 0)
 		rc = tn_status_sync_commit(&src, cache, &uopts, &res, &err);
+	if (rc == 0)
+		rc = module_takes(cache, &err);
 	if (rc == 0)
 		tn_status_sync_report(&src, cache, &res, TN_LOG_INFO);
 	else

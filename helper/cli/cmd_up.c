@@ -23,18 +23,23 @@ static void usage(FILE *out)
 		"Brings this machine onto the tailnet, doing only what is not done yet, so it is safe to run from\n"
 		"every shell: starts tailscaled when none answers (kernel TUN mode when the TUN device opens and\n"
 		"CAP_NET_ADMIN is held, userspace networking otherwise); only when it needs a login, mints a\n"
-		"short-lived auth key (as mint-key does) and runs 'tailscale up' with it; writes the cache; makes\n"
-		"sure one 'tailnet-helper watch' keeps it current; prints a summary. A second 'up' while one is\n"
-		"busy only syncs the cache and returns.\n\n"
+		"short-lived single-use auth key (as mint-key does) and runs 'tailscale up' with it, keeping every\n"
+		"setting the node has; writes the cache; makes sure one 'tailnet-helper watch' keeps it current;\n"
+		"prints a summary. A second 'up' while one is busy only syncs the cache and returns.\n\n"
 		"  --state-dir DIR     where tailscaled's state, its log and socket (userspace mode) and the\n"
 		"                      pidfiles live (default %s for root, else ~/.local/state/tailnet)\n"
-		"  --socket PATH       tailscaled's socket (default $TAILSCALE_SOCKET, else the first that answers\n"
-		"                      of <state-dir>/tailscaled.sock and the system ones; a tailscaled we start\n"
-		"                      listens on %s in TUN mode, <state-dir>/tailscaled.sock in\n"
-		"                      userspace mode)\n"
+		"  --socket PATH       tailscaled's socket (default $TAILSCALE_SOCKET or $TS_SOCKET, else the first\n"
+		"                      of <state-dir>/tailscaled.sock and the system ones with a daemon behind it,\n"
+		"                      which must run as root (or as you); a tailscaled we start listens on\n"
+		"                      %s in TUN mode, <state-dir>/tailscaled.sock\n"
+		"                      in userspace mode)\n"
 		"  --mode MODE         auto (default), tun or userspace, for a tailscaled we start\n"
-		"  --hostname NAME     the node's name (default this machine's hostname)\n"
-		"  --tags LIST         tags for the minted key and --advertise-tags (default " TN_DEFAULT_TAGS ")\n"
+		"  --hostname NAME     the node's name (default: the node's own, else this machine's hostname)\n"
+		"  --tags LIST         tags for the minted key and --advertise-tags (default: the node's own, else\n"
+		"                      " TN_DEFAULT_TAGS ")\n"
+		"  --ephemeral, --no-ephemeral\n"
+		"                      whether the node leaves the tailnet when it goes offline (default: yes for a\n"
+		"                      tailscaled we start, no for one we find running)\n"
 		"  --log-file PATH     tailscaled's output (default <state-dir>/tailscaled.log)\n"
 		"  --foreground        run the watcher in this process after the summary, until SIGTERM (for\n"
 		"                      systemd units and container entrypoints)\n"
@@ -52,8 +57,9 @@ static void usage(FILE *out)
 		"  --oauth-client-secret-file FILE, --api-key-file FILE\n"
 		"  --verbose, --quiet (errors only, no summary), --help\n\n"
 		"exit codes: 0 up; 1 local failure (state directory, cache, a service that would not start); 2 usage;\n"
-		"3 tailscaled did not come up or does not answer; 4 bad answer (tailscaled or the API); 5 not Running\n"
-		"(Stopped, awaiting approval, or 'tailscale up' failed); 6 credentials missing, unsafe or refused\n",
+		"3 tailscaled did not come up, does not answer or is not trusted; 4 bad answer (tailscaled or the API);\n"
+		"5 not Running (Stopped, awaiting approval, or 'tailscale up' failed); 6 credentials missing, unsafe or\n"
+		"refused, or no right to change tailscaled's settings\n",
 		TN_STATE_DIR_ROOT, TN_SYSTEM_SOCKET, TN_UP_TIMEOUT_MS / 1000);
 }
 
@@ -81,7 +87,9 @@ int cmd_up(int argc, char **argv)
 		O_CA,
 		O_OID,
 		O_OSECRET,
-		O_APIKEY
+		O_APIKEY,
+		O_EPH,
+		O_NOEPH
 	};
 	static const struct option opts[] = {{"state-dir", required_argument, NULL, O_STATE},
 					     {"socket", required_argument, NULL, O_SOCKET},
@@ -105,8 +113,11 @@ int cmd_up(int argc, char **argv)
 					     {"oauth-client-id-file", required_argument, NULL, O_OID},
 					     {"oauth-client-secret-file", required_argument, NULL, O_OSECRET},
 					     {"api-key-file", required_argument, NULL, O_APIKEY},
+					     {"ephemeral", no_argument, NULL, O_EPH},
+					     {"no-ephemeral", no_argument, NULL, O_NOEPH},
 					     {NULL, 0, NULL, 0}};
 	struct tn_up_config cfg = {.mode = TN_MODE_AUTO,
+				   .ephemeral = -1,
 				   .cache = TN_DEFAULT_CACHE_PATH,
 				   .tailscaled = "tailscaled",
 				   .tailscale = "tailscale",
@@ -136,8 +147,7 @@ int cmd_up(int argc, char **argv)
 							      : TN_MODE_USERSPACE;
 				break;
 			}
-			fprintf(stderr, "tailnet-helper up: --mode wants auto, tun or userspace\n");
-			return TN_EXIT_USAGE;
+			return cmd_usage_error(&p, "--mode wants auto, tun or userspace");
 		case O_HOSTNAME:
 			cfg.hostname = optarg;
 			break;
@@ -160,11 +170,8 @@ int cmd_up(int argc, char **argv)
 			cfg.cache = optarg;
 			break;
 		case O_TIMEOUT:
-			if (tn_parse_seconds(optarg, TIMEOUT_LIMIT_S, &seconds) < 0) {
-				fprintf(stderr, "tailnet-helper up: --timeout wants whole seconds from 1 to %ld\n",
-					TIMEOUT_LIMIT_S);
-				return TN_EXIT_USAGE;
-			}
+			if (tn_parse_seconds(optarg, TIMEOUT_LIMIT_S, &seconds) < 0)
+				return cmd_usage_error(&p, "--timeout wants whole seconds from 1 to %ld", TIMEOUT_LIMIT_S);
 			cfg.timeout_ms = seconds * 1000;
 			break;
 		case O_TAILSCALED:
@@ -200,14 +207,16 @@ int cmd_up(int argc, char **argv)
 		case O_APIKEY:
 			cfg.mint.api_key = optarg;
 			break;
+		case O_EPH:
+		case O_NOEPH:
+			cfg.ephemeral = c == O_EPH;
+			break;
 		}
 	}
 	if (c == CMD_EXIT)
 		return p.exit;
-	if (cfg.cache[0] != '/' || cfg.resolv_conf[0] != '/') {
-		fprintf(stderr, "tailnet-helper up: --cache and --resolv-conf want absolute paths\n");
-		return TN_EXIT_USAGE;
-	}
+	if (cfg.cache[0] != '/' || cfg.resolv_conf[0] != '/')
+		return cmd_usage_error(&p, "--cache and --resolv-conf want absolute paths");
 	tn_log_setup("up", p.level, tn_log_timestamps_env(0));
 	cfg.quiet = p.level == TN_LOG_ERROR;
 	if (tn_up_state_dir(state_dir, cfg.state_dir, &err) != 0)

@@ -55,10 +55,9 @@ static void usage(FILE *out)
 		(double)TN_WATCH_HEADER_MS / 1000);
 }
 
-static int bad_value(const char *option, const char *want, double limit)
+static int bad_value(struct cmd_parser *p, const char *option, const char *want, double limit)
 {
-	fprintf(stderr, "tailnet-helper watch: %s wants %s, at most %.0f\n", option, want, limit);
-	return TN_EXIT_USAGE;
+	return cmd_usage_error(p, "%s wants %s, at most %.0f", option, want, limit);
 }
 
 int cmd_watch(int argc, char **argv)
@@ -90,19 +89,19 @@ int cmd_watch(int argc, char **argv)
 			break;
 		case 'p':
 			if (tn_parse_duration_ms(optarg, POLL_LIMIT_S, &cfg.poll_ms) < 0)
-				return bad_value("--poll", "seconds above 0", POLL_LIMIT_S);
+				return bad_value(&p, "--poll", "seconds above 0", POLL_LIMIT_S);
 			break;
 		case 'm':
 			if (tn_parse_seconds(optarg, TN_MAX_AGE_LIMIT, &cfg.max_age) < 0)
-				return bad_value("--max-age", "whole seconds from 1", (double)TN_MAX_AGE_LIMIT);
+				return bad_value(&p, "--max-age", "whole seconds from 1", (double)TN_MAX_AGE_LIMIT);
 			break;
 		case 'd':
 			if (tn_parse_duration_ms(optarg, DEBOUNCE_LIMIT_S, &cfg.debounce_ms) < 0)
-				return bad_value("--debounce", "seconds above 0", DEBOUNCE_LIMIT_S);
+				return bad_value(&p, "--debounce", "seconds above 0", DEBOUNCE_LIMIT_S);
 			break;
 		case 'a':
 			if (tn_parse_duration_ms(optarg, ANSWER_LIMIT_S, &cfg.header_ms) < 0)
-				return bad_value("--answer-timeout", "seconds above 0", ANSWER_LIMIT_S);
+				return bad_value(&p, "--answer-timeout", "seconds above 0", ANSWER_LIMIT_S);
 			break;
 		case 'P':
 			pidfile = optarg;
@@ -115,10 +114,8 @@ int cmd_watch(int argc, char **argv)
 	}
 	if (c == CMD_EXIT)
 		return p.exit;
-	if (cfg.cache[0] != '/') {
-		fprintf(stderr, "tailnet-helper watch: --cache wants an absolute path\n");
-		return TN_EXIT_USAGE;
-	}
+	if (cfg.cache[0] != '/')
+		return cmd_usage_error(&p, "--cache wants an absolute path");
 	tn_log_setup("watch", p.level, timestamps);
 	struct tn_error err = {0};
 	int pidfile_fd = -1;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "shared/sd_notify.h"
 
 struct command {
 	const char *name;
@@ -16,11 +17,14 @@ static const struct command commands[] = {
 	{"down", cmd_down, "stop what up started (the watcher, the DNS responder, tailscaled); keep the state"},
 	{"sync", cmd_sync, "read tailscaled's status once and rewrite the cache from it"},
 	{"watch", cmd_watch, "keep the cache current from tailscaled's IPN bus, until stopped"},
+	{"status", cmd_status, "what this node serves: node, tailnet, names, cache age, watcher (--json for scripts)"},
+	{"doctor", cmd_doctor, "check everything a tailnet name needs to resolve, with the fix for each problem"},
 	{"hosts", cmd_hosts, "print the cache as /etc/hosts lines, as the NSS module sees it"},
 	{"dns", cmd_dns, "answer tailnet names over DNS on loopback, for programs that never call NSS"},
 	{"resolv-conf", cmd_resolv_conf, "put the DNS responder first in /etc/resolv.conf (--apply), or undo it"},
 	{"ssh-config", cmd_ssh_config, "print ssh_config blocks for the tailnet's hosts (via tailscale nc in userspace mode)"},
 	{"mint-key", cmd_mint_key, "mint a short-lived, tagged auth key through the Tailscale API"},
+	{"version", cmd_version, "print the version and the build's paths (also --version)"},
 };
 
 static void usage(FILE *out)
@@ -33,18 +37,21 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	tn_notify_init(); /* before anything can start a child that would inherit NOTIFY_SOCKET */
 	if (argc < 2) {
-		usage(stderr);
+		tn_log_fatal("tailnet-helper: no command given. Try 'tailnet-helper --help'.");
 		return TN_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return TN_EXIT_OK;
 	}
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "tailnet-helper: unknown command '%s'\n", argv[1]);
-	usage(stderr);
+	tn_log_fatal("tailnet-helper: unknown %s '%s'. Try 'tailnet-helper --help'.",
+		     argv[1][0] == '-' ? "option" : "command", argv[1]);
 	return TN_EXIT_USAGE;
 }

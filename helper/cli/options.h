@@ -12,9 +12,10 @@
 
 /* Help lines shared word for word by the commands that read tailscaled and write the cache. */
 #define TN_HELP_SOCKET                                                                                     \
-	"  --socket PATH       tailscaled's LocalAPI socket (default: $TAILSCALE_SOCKET,\n"                     \
-	"                      /var/run/tailscale/tailscaled.sock, /run/tailscale/tailscaled.sock,\n"         \
-	"                      /tmp/tailscaled.sock: the first that exists)\n"
+	"  --socket PATH       tailscaled's LocalAPI socket (default: $TAILSCALE_SOCKET, $TS_SOCKET, else\n"   \
+	"                      the first that exists of /var/run/tailscale/tailscaled.sock,\n"                \
+	"                      /run/tailscale/tailscaled.sock, tailscaled's Synology, Gokrazy and QNAP\n"     \
+	"                      paths, /tmp/tailscaled.sock); served by root (or by you), or refused\n"
 #define TN_HELP_CACHE "  --cache PATH        cache file (default " TN_DEFAULT_CACHE_PATH ")\n"
 
 /* A whole number of seconds in [1, limit]. */

@@ -23,10 +23,12 @@
 #define UDP_QUERY_MAX 4096 /* a longer datagram is no query of ours: dropped */
 #define UDP_RCVBUF (2 << 20)
 #define TICK_MS 1000
+#define ACCEPT_BATCH 16 /* connections taken per wake-up, so a flood of them never starves UDP */
 
 struct conn {
 	int fd;
 	int64_t deadline; /* ms, CLOCK_MONOTONIC: the next query must be answered by then */
+	struct sockaddr_storage peer;
 	size_t in_len, out_len, out_off;
 	uint8_t in[2 + TN_DNS_TCP_QUERY_MAX];
 	uint8_t out[2 + TN_DNS_MSG_MAX];
@@ -181,20 +183,54 @@ static void conn_close(struct tn_dns_server *s, size_t i)
 	s->conns[i] = s->conns[--s->n_conns];
 }
 
-static void serve_accept(struct tn_dns_server *s, int64_t now)
+static int same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
-	int fd = accept4(s->tcp, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	struct conn *c = s->n_conns < TN_DNS_TCP_CLIENTS ? malloc(sizeof *c) : NULL;
-	if (!c) {
-		close(fd); /* full (or out of memory): the client sees EOF and tries elsewhere */
-		return;
+	if (a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr == ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr, &((const struct sockaddr_in6 *)b)->sin6_addr,
+		       sizeof(struct in6_addr));
+}
+
+/* Makes room for a connection from `peer`: past the per-address limit, the least recently active connection
+ * of that address goes; past the total, the least recently active of all. (Activity moves the deadline.) */
+static void make_room(struct tn_dns_server *s, const struct sockaddr_storage *peer)
+{
+	size_t mine = 0, oldest_mine = 0, oldest = 0;
+	for (size_t i = 0; i < s->n_conns; i++) {
+		if (same_host(&s->conns[i]->peer, peer) &&
+		    (mine++ == 0 || s->conns[i]->deadline < s->conns[oldest_mine]->deadline))
+			oldest_mine = i;
+		if (s->conns[i]->deadline < s->conns[oldest]->deadline)
+			oldest = i;
 	}
+	if (mine >= TN_DNS_TCP_PER_CLIENT)
+		conn_close(s, oldest_mine);
+	else if (s->n_conns >= TN_DNS_TCP_CLIENTS)
+		conn_close(s, oldest);
+}
+
+/* Takes one connection off the queue: 0, or -1 when there is none. */
+static int serve_accept(struct tn_dns_server *s, int64_t now)
+{
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof peer;
+	int fd = accept4(s->tcp, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	struct conn *c = malloc(sizeof *c);
+	if (!c) {
+		close(fd); /* out of memory: the client sees EOF and tries elsewhere */
+		return 0;
+	}
+	make_room(s, &peer);
+	c->peer = peer;
 	c->fd = fd;
 	c->deadline = now + TN_DNS_TCP_IDLE_MS;
 	c->in_len = c->out_len = c->out_off = 0;
 	s->conns[s->n_conns++] = c;
+	return 0;
 }
 
 /* Sends what is pending. -1: the connection is dead. */
@@ -261,16 +297,16 @@ static int poll_timeout(const struct tn_dns_server *s, int64_t now, int64_t next
 	return t <= now ? 0 : (int)(t - now);
 }
 
-static int loop(struct tn_dns_server *s, void (*tick)(void *ctx), void *ctx, struct tn_error *err)
+static int loop(struct tn_dns_server *s, long tick_ms, void (*tick)(void *ctx), void *ctx, struct tn_error *err)
 {
 	struct pollfd pfd[3 + TN_DNS_TCP_CLIENTS];
-	int64_t next_tick = tn_now_ms() + TICK_MS;
+	int64_t next_tick = tn_now_ms() + tick_ms;
 	for (;;) {
 		int64_t now = tn_now_ms();
 		if (now >= next_tick) {
 			if (tick)
 				tick(ctx);
-			next_tick = now + TICK_MS;
+			next_tick = now + tick_ms;
 		}
 		for (size_t i = s->n_conns; i-- > 0;)
 			if (s->conns[i]->deadline <= now)
@@ -300,8 +336,8 @@ static int loop(struct tn_dns_server *s, void (*tick)(void *ctx), void *ctx, str
 				conn_close(s, i);
 		if (pfd[1].revents)
 			serve_udp(s);
-		if (pfd[2].revents)
-			serve_accept(s, now);
+		for (int k = 0; pfd[2].revents && k < ACCEPT_BATCH && serve_accept(s, now) == 0; k++) {
+		}
 	}
 }
 
@@ -329,9 +365,10 @@ struct tn_dns_server *tn_dns_server_open(const struct tn_dns_listen *l, struct t
 	return NULL;
 }
 
-int tn_dns_server_run(struct tn_dns_server *s, void (*tick)(void *ctx), void *ctx, struct tn_error *err)
+int tn_dns_server_run(struct tn_dns_server *s, long tick_ms, void (*tick)(void *ctx), void *ctx,
+		      struct tn_error *err)
 {
-	return loop(s, tick, ctx, err);
+	return loop(s, tick_ms > 0 && tick_ms < TICK_MS ? tick_ms : TICK_MS, tick, ctx, err);
 }
 
 void tn_dns_server_close(struct tn_dns_server *s)

@@ -211,11 +211,30 @@ static int open_locked(const char *path, char *buf, size_t *len, struct tn_error
 	return fd;
 }
 
-/* In place: the same inode, so a bind mount (Docker's /etc/resolv.conf) sees the change. */
-static int write_in_place(int fd, const char *path, const char *data, size_t len, struct tn_error *err)
+/* In place: the same inode, so a bind mount (Docker's /etc/resolv.conf) sees the change. Resolvers read the
+ * file at any moment and take no lock, so its size never changes while its bytes do, and never before they
+ * are right: a reader must not find it empty (truncate first, and it resolves with no nameserver at all), nor
+ * the new bytes cut at the old size (write past the end, and for a moment the size is the old one). So:
+ * 1. when it grows, blank lines (which every resolver skips) are appended first: the old content, longer;
+ * 2. the new content, padded with blank lines to the size the file has now, goes over it in one write;
+ * 3. the file is cut to the new content's size: only blank lines go.
+ * A reader sees the old or the new content, with or without trailing blank lines. (What no in-place write
+ * can rule out is a read that overlaps step 2's copy into the page cache itself; the test counts those.) */
+static int write_in_place(int fd, const char *path, const char *data, size_t len, size_t old_len,
+			  struct tn_error *err)
 {
-	if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0 || tn_write_all(fd, data, len) != 0 || fsync(fd) != 0)
-		return tn_error_set(err, TN_EXIT_FAIL, "cannot rewrite %s in place: %s", path, strerror(errno));
+	static char padded[TN_RESOLV_MAX_BYTES * 2 + 2];
+	size_t n = len < old_len ? old_len : len;
+	if (n > sizeof padded)
+		return tn_error_set(err, TN_EXIT_FAIL, "cannot rewrite %s: too large", path);
+	memset(padded, '\n', n);
+	if (len > old_len && pwrite(fd, padded, len - old_len, (off_t)old_len) != (ssize_t)(len - old_len))
+		return tn_error_set(err, TN_EXIT_FAIL, "cannot grow %s: %s", path, strerror(errno));
+	memcpy(padded, data, len);
+	ssize_t w = pwrite(fd, padded, n, 0);
+	if (w != (ssize_t)n || ftruncate(fd, (off_t)len) != 0 || fsync(fd) != 0)
+		return tn_error_set(err, TN_EXIT_FAIL, "cannot rewrite %s in place: %s", path,
+				    w >= 0 && w != (ssize_t)n ? "short write" : strerror(errno));
 	return 0;
 }
 
@@ -260,7 +279,7 @@ int tn_resolv_apply(const char *path, const char *backup, const char *nameserver
 	if (rc == 0 && !applied)
 		rc = tn_error_set(err, TN_EXIT_FAIL, "out of memory");
 	if (rc == 0 && (new_len != cur_len || memcmp(applied, cur, cur_len) != 0)) {
-		rc = write_in_place(fd, path, applied, new_len, err);
+		rc = write_in_place(fd, path, applied, new_len, cur_len, err);
 		*changed = rc == 0;
 	}
 	free(applied);
@@ -278,7 +297,7 @@ int tn_resolv_revert(const char *path, const char *backup, int *changed, struct 
 	if (tn_resolv_applied(cur, cur_len)) {
 		rc = read_backup(backup, orig, &orig_len, err);
 		if (rc == 0)
-			rc = write_in_place(fd, path, orig, orig_len, err);
+			rc = write_in_place(fd, path, orig, orig_len, cur_len, err);
 		*changed = rc == 0;
 		if (rc == 0 && unlink(backup) != 0)
 			rc = tn_error_set(err, TN_EXIT_FAIL, "%s is restored, but its backup %s cannot be removed: %s",

@@ -9,8 +9,9 @@
  * back on revert. A `options rotate` line is kept but noted (with it the responder is not always asked first).
  *
  * tn_resolv_apply() saves the original next to the file (the backup: temp file, fsync, rename) and then
- * rewrites the file IN PLACE (truncate, write, fsync; never a rename) because in a container
- * /etc/resolv.conf is a bind mount that cannot be replaced. Applying again is a no-op when the result would
+ * rewrites the file IN PLACE (never a rename) because in a container /etc/resolv.conf is a bind mount that
+ * cannot be replaced: the new bytes in one write over the old, padded with blank lines to the old length,
+ * then cut to size, so that a concurrent reader never finds the file empty or without nameservers. Applying again is a no-op when the result would
  * be the same, and re-derives from the backup when the nameserver or suffix changed; a file someone else
  * rewrote since (no marker) is taken as the new original. tn_resolv_revert() writes the backup back in place,
  * byte for byte, and removes it; without the marker there is nothing to revert. Both refuse a symbolic link

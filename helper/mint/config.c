@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "shared/safe_path.h"
 #include "shared/secrets.h"
 
 /* Every key any command reads; add yours here so that a misspelt key stays an error. */
@@ -135,12 +137,13 @@ int tn_config_load(struct tn_config *cfg, const char *option, struct tn_error *e
 	int optional = !option && !(env && *env);
 	memset(cfg, 0, sizeof *cfg);
 
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		if (optional && errno == ENOENT)
-			return 0;
-		return tn_error_set(err, TN_EXIT_USAGE, "cannot open config file %s: %s", path, strerror(errno));
-	}
+	struct stat st;
+	if (optional && lstat(path, &st) != 0 && errno == ENOENT)
+		return 0;
+	/* It says where credentials are read from and sent to: nobody else may have put it there. */
+	int fd = tn_safe_open(path, "config file", TN_EXIT_USAGE, err);
+	if (fd < 0)
+		return -1;
 	if (tn_check_private_file(fd, path, "config file", 1, err) != 0) {
 		close(fd);
 		return -1;

@@ -81,15 +81,23 @@ static int load_credentials(const struct tn_mint_settings *o, const struct tn_co
 	cred->kind = oauth ? TN_CRED_OAUTH : TN_CRED_API_KEY;
 	if (oauth) {
 		tn_debug("credentials: OAuth client (secret file %s, from %s)", secret_path, secret.origin);
-		if (tn_secret_read(id_path, "OAuth client id file", &cred->client_id, err) != 0 ||
-		    tn_secret_read(secret_path, "OAuth client secret file", &cred->client_secret, err) != 0)
+		if (tn_secret_read(secret_path, "OAuth client secret file", &cred->client_secret, err) != 0)
 			return -1;
-	} else {
-		tn_debug("credentials: API access token (file %s, from %s)", key_path, key.origin);
-		if (tn_secret_read(key_path, "API access token file", &cred->api_key, err) != 0)
-			return -1;
+		/* The id is optional, as for `tailscale up --auth-key=tskey-client-...`: the API knows the client
+		 * from a tskey-client- secret alone, and the CLI sends a placeholder id (ts:feature/oauthkey/
+		 * oauthkey.go resolveAuthKey, ClientID "some-client-id" // ignored; v1.98.0 to 1.103). */
+		if (id.is_explicit || access(id_path, F_OK) == 0)
+			return tn_secret_read(id_path, "OAuth client id file", &cred->client_id, err);
+		if (strncmp(cred->client_secret.data, TN_OAUTH_SECRET_PREFIX, strlen(TN_OAUTH_SECRET_PREFIX)) != 0)
+			return tn_error_set(err, TN_EXIT_CREDENTIALS,
+					    "no OAuth client id file %s, and the secret in %s does not begin with "
+					    "\"" TN_OAUTH_SECRET_PREFIX "\", which would name its client",
+					    id_path, secret_path);
+		tn_debug("credentials: no client id file; the tskey-client- secret names its client");
+		return tn_secret_set(&cred->client_id, TN_OAUTH_PLACEHOLDER_ID, strlen(TN_OAUTH_PLACEHOLDER_ID), err);
 	}
-	return 0;
+	tn_debug("credentials: API access token (file %s, from %s)", key_path, key.origin);
+	return tn_secret_read(key_path, "API access token file", &cred->api_key, err);
 }
 
 static void join_tags(char **tags, size_t ntags, char *out, size_t size)

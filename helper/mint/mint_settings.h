@@ -6,7 +6,8 @@
  * (TAILNET_API_URL, TAILNET_OAUTH_CLIENT_ID_FILE, TAILNET_OAUTH_CLIENT_SECRET_FILE, TAILNET_API_KEY_FILE),
  * the config file (config.h) and the built-in default. Credentials are only ever read from files
  * (secrets.h rules); an explicitly configured credential wins over a default file that merely exists, and
- * OAuth wins when both are explicit. tn_mint_with_settings() resolves, reads the credentials, mints
+ * OAuth wins when both are explicit. An OAuth client is a secret file, and an id file unless the secret is a
+ * tskey-client- secret (then the id file may be absent, as for the tailscale CLI). tn_mint_with_settings() resolves, reads the credentials, mints
  * (mint.h), and reports which credential it used and the key's tags, comma-separated, as they must be
  * advertised by `tailscale up --advertise-tags`. It initialises libcurl and jansson with the wiping
  * allocators itself, unless the caller already did (tn_api_global_init() first is what a caller that also
@@ -24,6 +25,9 @@
 #define TN_DEFAULT_OAUTH_SECRET_FILE "~/secrets/tailscale-oauth-client-secret"
 #define TN_DEFAULT_API_KEY_FILE "~/secrets/tailscale-api-key"
 #define TN_DEFAULT_TAGS "tag:tazpod"
+/* An OAuth client secret of this form names its client: no id file is needed with it. */
+#define TN_OAUTH_SECRET_PREFIX "tskey-client-"
+#define TN_OAUTH_PLACEHOLDER_ID "some-client-id" /* what `tailscale up` sends in its place */
 
 struct tn_mint_settings {
 	const char *config, *api_url, *ca_file, *oauth_id, *oauth_secret, *api_key, *tags;

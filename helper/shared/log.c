@@ -11,7 +11,7 @@
 
 static const char *log_command = "tailnet-helper";
 static enum tn_log_level log_threshold = TN_LOG_INFO;
-static int log_timestamps, log_journal;
+static int log_timestamps, log_journal = -1; /* -1: not looked at yet */
 
 int tn_log_to_journal(void)
 {
@@ -38,28 +38,50 @@ enum tn_log_level tn_log_level(void)
 	return log_threshold;
 }
 
+/* "<N>" when stderr is journald's (it reads that as the line's priority and strips it), then the time stamp
+ * when they are on. */
+static void line_start(int syslog_priority, char *out, size_t size)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	if (log_journal < 0)
+		log_journal = tn_log_to_journal();
+	if (log_journal)
+		n = (size_t)snprintf(out, size, "<%d>", syslog_priority);
+	if (log_timestamps && n < size) {
+		struct timespec ts;
+		struct tm tm;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		n += strftime(out + n, size - n, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(out + n, size - n, ".%03ldZ ", ts.tv_nsec / 1000000);
+	}
+}
+
 void tn_log(enum tn_log_level level, const char *fmt, ...)
 {
 	static const char *names[] = {"error", "warning", "info", "debug"};
 	static const int syslog_priority[] = {3, 4, 6, 7}; /* LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG */
 	if (level > log_threshold)
 		return;
-	char text[1024], stamp[40] = "", prefix[8] = "";
+	char text[1024], start[48];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
-	if (log_timestamps) {
-		struct timespec ts;
-		struct tm tm;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		gmtime_r(&ts.tv_sec, &tm);
-		size_t n = strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(stamp + n, sizeof stamp - n, ".%03ldZ ", ts.tv_nsec / 1000000);
-	}
-	if (log_journal) /* journald reads "<N>" as the line's priority and strips it */
-		snprintf(prefix, sizeof prefix, "<%d>", syslog_priority[level]);
-	fprintf(stderr, "%s%stailnet-helper[%s]: %s: %s\n", prefix, stamp, log_command, names[level], text);
+	line_start(syslog_priority[level], start, sizeof start);
+	fprintf(stderr, "%stailnet-helper[%s]: %s: %s\n", start, log_command, names[level], text);
+}
+
+void tn_log_fatal(const char *fmt, ...)
+{
+	char text[1024], start[48];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	line_start(3, start, sizeof start);
+	fprintf(stderr, "%s%s\n", start, text);
 }
 
 int tn_log_timestamps_env(int fallback)

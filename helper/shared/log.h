@@ -20,6 +20,10 @@ int tn_log_to_journal(void);
 int tn_log_timestamps_env(int fallback);
 enum tn_log_level tn_log_level(void);
 void tn_log(enum tn_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The line that ends a command ("tailnet-helper sync: <why>"), whatever the level: with the timestamp when
+ * they are on, and "<3>" (LOG_ERR) when stderr is journald's, so `journalctl -p err` shows why a unit failed.
+ * Works before tn_log_setup() too (usage errors come first). */
+void tn_log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define tn_error_log(...) tn_log(TN_LOG_ERROR, __VA_ARGS__)
 #define tn_warn(...) tn_log(TN_LOG_WARN, __VA_ARGS__)

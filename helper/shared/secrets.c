@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "shared/safe_path.h"
+
 static size_t mapping_size(size_t cap)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
@@ -108,9 +110,9 @@ static int trim_secret(struct tn_secret *s, const char *what, const char *path, 
 
 int tn_secret_read(const char *path, const char *what, struct tn_secret *out, struct tn_error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd = tn_safe_open(path, what, TN_EXIT_CREDENTIALS, err);
 	if (fd < 0)
-		return tn_error_set(err, TN_EXIT_CREDENTIALS, "cannot open %s %s: %s", what, path, strerror(errno));
+		return -1;
 	if (tn_check_private_file(fd, path, what, 0, err) != 0 || tn_secret_alloc(out, TN_SECRET_MAX, err) != 0) {
 		close(fd);
 		return -1;

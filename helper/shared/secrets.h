@@ -4,8 +4,10 @@
  * Contract: a secret lives only in a struct tn_secret: a page of its own, locked in RAM when the limit allows,
  * excluded from core dumps, and wiped by tn_secret_free(). tn_secret_read() refuses, as ssh does with private
  * keys, a file that group or others may read or write, or that belongs to someone other than the caller or
- * root; it trims surrounding whitespace (a trailing newline is the usual) and refuses an empty file. Messages
- * name the file, never its content. tn_secret_write_file() replaces a file atomically with mode 0600.
+ * root, and, as sshd's StrictModes does, a file someone else could have put there: a directory on the way
+ * that others may write, or that belongs to someone else, or a link in such a place (safe_path.h). It trims
+ * surrounding whitespace (a trailing newline is the usual) and refuses an empty file. Messages name the
+ * file, never its content. tn_secret_write_file() replaces a file atomically with mode 0600.
  *
  * The tn_wipe_* functions are a malloc family that zeroes every block before giving it back, so copies that
  * libraries make of secrets (libcurl's Authorization header, jansson's strings) do not outlive their use.

@@ -12,26 +12,99 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
-#define DEFAULT_SOCKETS "/var/run/tailscale/tailscaled.sock", "/run/tailscale/tailscaled.sock", "/tmp/tailscaled.sock"
+const char *const tn_localapi_default_sockets[] = {
+    "/var/run/tailscale/tailscaled.sock",       "/run/tailscale/tailscaled.sock",
+    "/var/packages/Tailscale/var/tailscaled.sock", /* Synology DSM 7 */
+    "/var/packages/Tailscale/etc/tailscaled.sock", /* Synology DSM 6 */
+    "/perm/tailscaled/tailscaled.sock",            /* Gokrazy */
+    "/tmp/tailscale/tailscaled.sock",              /* QNAP */
+    "/tmp/tailscaled.sock",                        /* the container image (containerboot) */
+    NULL};
+
+const char *tn_localapi_env_socket(void)
+{
+	const char *names[] = {"TAILSCALE_SOCKET", "TS_SOCKET"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		const char *v = getenv(names[i]);
+		if (v && *v)
+			return v;
+	}
+	return NULL;
+}
 
 int tn_localapi_find_socket(const char **path, struct tn_error *err)
 {
-	const char *env = getenv("TAILSCALE_SOCKET");
-	const char *candidates[] = {env && *env ? env : NULL, DEFAULT_SOCKETS};
-	for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
+	const char *env = tn_localapi_env_socket();
+	if (env) {
+		*path = env; /* named: that one or none, as with --socket */
+		return 0;
+	}
+	for (size_t i = 0; tn_localapi_default_sockets[i]; i++) {
 		struct stat st;
-		if (candidates[i] && stat(candidates[i], &st) == 0 && S_ISSOCK(st.st_mode)) {
-			*path = candidates[i];
+		if (stat(tn_localapi_default_sockets[i], &st) == 0 && S_ISSOCK(st.st_mode)) {
+			*path = tn_localapi_default_sockets[i];
 			return 0;
 		}
 	}
-	char from_env[200] = "";
-	if (candidates[0])
-		snprintf(from_env, sizeof from_env, "$TAILSCALE_SOCKET (%s), ", env);
 	return tn_error_set(err, TN_EXIT_UNREACHABLE,
-			    "no tailscaled socket at %s%s, %s or %s: is tailscaled running? Name it with --socket",
-			    from_env, DEFAULT_SOCKETS);
+			    "no tailscaled socket at %s, %s, %s or the Synology, Gokrazy and QNAP paths: is tailscaled "
+			    "running? Name it with --socket or $TAILSCALE_SOCKET",
+			    tn_localapi_default_sockets[0], tn_localapi_default_sockets[1], tn_localapi_default_sockets[6]);
+}
+
+bool tn_localapi_trusted(uid_t uid)
+{
+	uid_t me = geteuid();
+	return uid == 0 || (me != 0 && uid == me);
+}
+
+int tn_localapi_untrusted(const char *path, const struct tn_peer *peer, struct tn_error *err)
+{
+	char who[64] = "";
+	if (geteuid() != 0)
+		snprintf(who, sizeof who, " or by uid %u (the helper's own)", (unsigned)geteuid());
+	return tn_error_set(err, TN_EXIT_UNREACHABLE,
+			    "refusing the socket %s: it is served by uid %u (pid %ld), and the helper trusts only a "
+			    "tailscaled run by root%s",
+			    path, (unsigned)peer->uid, (long)peer->pid, who);
+}
+
+static int peer_of(int fd, struct tn_peer *peer)
+{
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof cred)
+		return -1;
+	peer->uid = cred.uid;
+	peer->pid = cred.pid;
+	return 0;
+}
+
+int tn_localapi_probe_peer(const char *path, struct tn_peer *peer, struct tn_error *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof sa.sun_path)
+		return tn_error_set(err, TN_EXIT_UNREACHABLE, "socket path %.200s... is too long for a socket", path);
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return tn_error_set(err, TN_EXIT_FAIL, "cannot create a socket: %s", strerror(errno));
+	int rc;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		int e = errno;
+		rc = e == ENOENT ? 0 : e == ECONNREFUSED ? TN_PEER_DOWN : -1;
+		tn_error_set(err, TN_EXIT_UNREACHABLE, "%s %s: %s",
+			     e == ECONNREFUSED ? "tailscaled is down: nothing listens on" : "cannot connect to", path,
+			     strerror(e));
+	} else if (peer_of(fd, peer) != 0) {
+		rc = tn_error_set(err, TN_EXIT_FAIL, "cannot ask who serves %s: %s", path, strerror(errno));
+	} else {
+		rc = 1;
+	}
+	close(fd);
+	return rc;
 }
 
 struct tn_localapi_req {
@@ -47,6 +120,10 @@ struct tn_localapi_req {
 	size_t body_len;
 	char version[64];       /* the Tailscale-Version header */
 	char detail[CURL_ERROR_SIZE];
+	struct tn_peer peer;    /* who serves the socket, once connected */
+	int untrusted;          /* the peer check stopped the request */
+	int peer_errno;         /* why SO_PEERCRED failed, when it did */
+	int fd;                 /* the socket libcurl connects (open_socket) */
 };
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
@@ -157,6 +234,33 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 	return len;
 }
 
+/* libcurl creates the socket through us and we keep its number, because libcurl 7.88 cannot show it to the
+ * check below (CURLINFO_ACTIVESOCKET is set only once a transfer is done). Every request gets a connection
+ * of its own (FRESH_CONNECT, FORBID_REUSE), so the socket checked is the socket used. */
+static curl_socket_t open_socket(void *userp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct tn_localapi_req *t = userp;
+	if (purpose != CURLSOCKTYPE_IPCXN || a->family != AF_UNIX)
+		return CURL_SOCKET_BAD;
+	t->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	return t->fd < 0 ? CURL_SOCKET_BAD : t->fd;
+}
+
+/* Between connect and the first byte sent (CURLOPT_PREREQFUNCTION, libcurl 7.80+): who serves the socket? */
+static int on_connected(void *userp, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+	(void)primary_ip, (void)local_ip, (void)primary_port, (void)local_port;
+	struct tn_localapi_req *t = userp;
+	if (t->fd < 0 || peer_of(t->fd, &t->peer) != 0) {
+		t->peer_errno = t->fd < 0 ? EBADF : errno;
+		t->peer.uid = (uid_t)-1;
+		t->untrusted = 1;
+	} else if (!tn_localapi_trusted(t->peer.uid)) {
+		t->untrusted = 1;
+	}
+	return t->untrusted ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
+}
+
 struct tn_localapi_req *tn_localapi_req_new(const struct tn_localapi *api, const char *path, tn_localapi_body_fn fn,
 					    void *ctx, struct tn_error *err)
 {
@@ -183,7 +287,7 @@ struct tn_localapi_req *tn_localapi_req_new(const struct tn_localapi *api, const
 		tn_error_set(err, TN_EXIT_FAIL, "cannot initialise libcurl");
 		return NULL;
 	}
-	*t = (struct tn_localapi_req){.api = *api, .curl = t->curl, .fn = fn, .ctx = ctx};
+	*t = (struct tn_localapi_req){.api = *api, .curl = t->curl, .fn = fn, .ctx = ctx, .peer = {(uid_t)-1, 0}, .fd = -1};
 	CURL *c = t->curl;
 	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, api->socket);
 	curl_easy_setopt(c, CURLOPT_URL, url); /* libcurl copies both strings */
@@ -200,12 +304,23 @@ struct tn_localapi_req *tn_localapi_req_new(const struct tn_localapi *api, const
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, t);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, t->detail);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, t);
+	curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_connected);
+	curl_easy_setopt(c, CURLOPT_PREREQDATA, t);
+	curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
 	return t;
 }
 
 void *tn_localapi_req_easy(struct tn_localapi_req *t)
 {
 	return t->curl;
+}
+
+struct tn_peer tn_localapi_req_peer(const struct tn_localapi_req *t)
+{
+	return t->peer;
 }
 
 long tn_localapi_req_status(struct tn_localapi_req *t)
@@ -226,6 +341,12 @@ int tn_localapi_req_finish(struct tn_localapi_req *t, int curl_code, struct tn_e
 	if (!t->detail[0])
 		snprintf(t->detail, sizeof t->detail, "%s", curl_easy_strerror(rc));
 	t->status = tn_localapi_req_status(t);
+	if (t->untrusted) {
+		if (t->peer.uid == (uid_t)-1)
+			return tn_error_set(err, TN_EXIT_FAIL, "cannot ask who serves %s: %s", t->api.socket,
+					    strerror(t->peer_errno));
+		return tn_localapi_untrusted(t->api.socket, &t->peer, err);
+	}
 	if (t->callback_failed) {
 		*err = t->cb_err; /* the callback's message stands */
 		return -1;
@@ -248,10 +369,67 @@ void tn_localapi_req_free(struct tn_localapi_req *t)
 int tn_localapi_get(const struct tn_localapi *api, const char *path, tn_localapi_body_fn fn, void *ctx,
 		    struct tn_error *err)
 {
-	struct tn_localapi_req *t = tn_localapi_req_new(api, path, fn, ctx, err);
+	return tn_localapi_send(api, NULL, path, NULL, 0, fn, ctx, err);
+}
+
+static int drop(void *ctx, const char *data, size_t len, struct tn_error *err)
+{
+	(void)ctx, (void)data, (void)len, (void)err;
+	return 0;
+}
+
+int tn_localapi_send(const struct tn_localapi *api, const char *method, const char *path, const char *json,
+		     size_t len, tn_localapi_body_fn fn, void *ctx, struct tn_error *err)
+{
+	struct tn_localapi_req *t = tn_localapi_req_new(api, path, fn ? fn : drop, ctx, err);
 	if (!t)
 		return -1;
+	struct curl_slist *headers = NULL;
+	if (method) {
+		headers = curl_slist_append(NULL, "Content-Type: application/json");
+		curl_easy_setopt(t->curl, CURLOPT_CUSTOMREQUEST, method);
+		curl_easy_setopt(t->curl, CURLOPT_POSTFIELDS, json);
+		curl_easy_setopt(t->curl, CURLOPT_POSTFIELDSIZE, (long)len);
+		curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, headers);
+	}
 	int rc = tn_localapi_req_finish(t, curl_easy_perform(t->curl), err);
 	tn_localapi_req_free(t);
+	curl_slist_free_all(headers);
 	return rc;
+}
+
+struct body {
+	char *data;
+	size_t len, max;
+	const char *path;
+};
+
+static int collect(void *ctx, const char *data, size_t len, struct tn_error *err)
+{
+	struct body *b = ctx;
+	if (b->len + len > b->max)
+		return tn_error_set(err, TN_EXIT_BAD_ANSWER, "%s is larger than %zu bytes", b->path, b->max);
+	char *p = realloc(b->data, b->len + len + 1);
+	if (!p)
+		return tn_error_set(err, TN_EXIT_FAIL, "out of memory");
+	memcpy(p + b->len, data, len);
+	b->data = p;
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int tn_localapi_get_body(const struct tn_localapi *api, const char *path, size_t max, char **body, size_t *len,
+			 struct tn_error *err)
+{
+	struct body b = {.max = max, .path = path};
+	if (tn_localapi_get(api, path, collect, &b, err) != 0) {
+		free(b.data);
+		return -1;
+	}
+	if (!b.data && !(b.data = calloc(1, 1)))
+		return tn_error_set(err, TN_EXIT_FAIL, "out of memory");
+	*body = b.data;
+	*len = b.len;
+	return 0;
 }

@@ -48,32 +48,15 @@ out:
 	return rc;
 }
 
-struct buffer {
-	char *data;
-	size_t len;
-};
-
-static int collect(void *ctx, const char *data, size_t len, struct tn_error *err)
-{
-	struct buffer *b = ctx;
-	if (b->len + len > TN_BRIEF_MAX_BYTES)
-		return tn_error_set(err, TN_EXIT_BAD_ANSWER, "status without peers is larger than %d bytes",
-				    TN_BRIEF_MAX_BYTES);
-	char *p = realloc(b->data, b->len + len);
-	if (!p)
-		return tn_error_set(err, TN_EXIT_FAIL, "out of memory");
-	memcpy(p + b->len, data, len);
-	b->data = p;
-	b->len += len;
-	return 0;
-}
-
 int tn_brief_read(const struct tn_localapi *api, struct tn_brief *out, struct tn_error *err)
 {
-	struct buffer b = {0};
-	int rc = tn_localapi_get(api, "status?peers=false", collect, &b, err);
-	if (rc == 0 && (rc = tn_brief_parse(b.data ? b.data : "", b.len, out, err)) != 0)
+	char *body;
+	size_t len;
+	if (tn_localapi_get_body(api, "status?peers=false", TN_BRIEF_MAX_BYTES, &body, &len, err) != 0)
+		return -1;
+	int rc = tn_brief_parse(body, len, out, err);
+	if (rc != 0)
 		tn_error_wrap(err, "tailscaled at %s: ", api->socket);
-	free(b.data);
+	free(body);
 	return rc;
 }

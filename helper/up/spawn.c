@@ -112,15 +112,15 @@ int tn_spawn_exited(pid_t pid, int *status)
 
 static void command_setup(int report, const void *ctx)
 {
-	(void)ctx;
-	if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+	const int *keep_fd = ctx;
+	if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0 || (*keep_fd >= 0 && fcntl(*keep_fd, F_SETFD, 0) != 0))
 		child_fail(report);
 }
 
-int tn_spawn_wait(const char *const argv[], long timeout_ms, int *status, struct tn_error *err)
+int tn_spawn_wait(const char *const argv[], int keep_fd, long timeout_ms, int *status, struct tn_error *err)
 {
 	int e;
-	pid_t p = start(argv, command_setup, NULL, &e);
+	pid_t p = start(argv, command_setup, &keep_fd, &e);
 	if (p < 0)
 		return tn_error_set(err, TN_EXIT_FAIL, "cannot run %s: %s", argv[0], strerror(e));
 	for (long waited = 0; !tn_spawn_exited(p, status); waited += 20) {

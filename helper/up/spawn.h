@@ -25,8 +25,10 @@ int tn_spawn_daemon(const char *const argv[], const char *log_path, const char *
 /* 1 when the child has ended (*status as from waitpid, and it is reaped), 0 while it runs. */
 int tn_spawn_exited(pid_t pid, int *status);
 
-/* 0 with *status (as from waitpid) once the command ended; -1 when it could not run or took too long. */
-int tn_spawn_wait(const char *const argv[], long timeout_ms, int *status, struct tn_error *err);
+/* 0 with *status (as from waitpid) once the command ended; -1 when it could not run or took too long.
+ * `keep_fd`, when >= 0, is a close-on-exec descriptor the command inherits under the same number (how a
+ * key reaches `tailscale up` as file:/dev/fd/N); -1 for none. */
+int tn_spawn_wait(const char *const argv[], int keep_fd, long timeout_ms, int *status, struct tn_error *err);
 
 /* "exited 3", "killed by signal 9": what a waitpid status says, for messages. */
 const char *tn_spawn_describe(int status, char *buf, size_t size);

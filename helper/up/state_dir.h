@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* state_dir.h - where `up`, `down` and `ssh-config` keep what they manage, and the names of its files.
  *
- * Contract: one directory per user holds tailscaled's state, socket (userspace mode) and log, the pidfile of
- * each process `up` started, and for a moment the auth key; it must be ours and writable by nobody else,
+ * Contract: one directory per user holds tailscaled's state, socket (userspace mode) and log, and the pidfile
+ * of each process `up` started (never an auth key: up_login.c hands it over in memory); it must be ours and writable by nobody else,
  * because it holds tailscaled's node key. The up_*.c steps name its files through tn_up_path() and the
  * TN_UP_* names below, never by building paths of their own. Errors follow err.h.
  */
@@ -13,7 +13,9 @@
 
 #include "shared/err.h"
 
+#ifndef TN_STATE_DIR_ROOT /* the build passes STATE_DIR */
 #define TN_STATE_DIR_ROOT "/var/lib/tailnet"
+#endif
 
 /* Files in the state directory. */
 #define TN_UP_LOCK "up.lock"
@@ -26,7 +28,7 @@
 #define TN_UP_DNS_PID "dns.pid"
 #define TN_UP_DNS_LOG "dns.log"
 #define TN_UP_DNS_APPLIED "dns.resolv-conf" /* up --dns rewrote resolv.conf: down reverts it */
-#define TN_UP_AUTH_KEY "auth-key"
+#define TN_UP_OLD_AUTH_KEY "auth-key" /* where versions before the memfd kept the key: removed when found */
 #define TN_UP_PROXY_ENV "proxy.env"
 
 /* <state>/<name> into out (PATH_MAX bytes). */

@@ -15,6 +15,7 @@
 #include "cache/status_sync.h"
 #include "shared/log.h"
 #include "shared/pidfile.h"
+#include "shared/version.h"
 #include "tailscaled/localapi.h"
 #include "up/state_dir.h"
 #include "watch/watch.h"
@@ -68,12 +69,12 @@ static int sync_cache(const struct tn_up_config *cfg, const char *sock, size_t *
 /* Another up holds the lock: sync what can be synced, say who is busy, and succeed. */
 static int while_another_runs(const struct tn_up_config *cfg, long holder)
 {
-	char sock[PATH_MAX];
+	struct tn_up_daemon d;
 	struct tn_brief b;
 	struct tn_error ignored = {0};
 	size_t peers;
-	if (tn_up_locate(cfg, 500, sock, &b, &ignored) == 1 && !strcmp(b.backend_state, "Running"))
-		sync_cache(cfg, sock, &peers, &ignored);
+	if (tn_up_locate(cfg, 500, &d, &b, &ignored) == 1 && !strcmp(b.backend_state, "Running"))
+		sync_cache(cfg, d.sock, &peers, &ignored);
 	tn_info("another tailnet-helper up (pid %ld) is bringing the node up; state directory %s", holder,
 		cfg->state_dir);
 	return 0;
@@ -95,11 +96,19 @@ static bool cache_kept(const char *cache, uint32_t *names)
 }
 
 /* peers: from the status read now, or SIZE_MAX when the cache was left to the watcher (names: its count). */
-static void print_summary(const struct tn_up_config *cfg, const char *sock, const struct tn_brief *b, size_t peers,
-			  uint32_t names, pid_t watcher, pid_t dns)
+static void print_summary(const struct tn_up_config *cfg, const struct tn_up_daemon *d, const struct tn_brief *b,
+			  size_t peers, uint32_t names, pid_t watcher, pid_t dns)
 {
 	const char *mode = b->tun == 1 ? "kernel TUN mode" : b->tun == 0 ? "userspace-networking mode" : "unknown mode";
-	printf("tailnet-helper up: Running in %s; tailscaled %s at %s\n", mode, b->version, sock);
+	printf("tailnet-helper " TN_PACKAGE_VERSION " up: Running in %s; tailscaled %s at %s\n", mode, b->version,
+	       d->sock);
+	if (d->ours)
+		printf("  tailscaled started by tailnet-helper up (pid %ld); 'tailnet-helper down' stops it\n",
+		       (long)d->peer.pid);
+	else
+		printf("  tailscaled not started by tailnet-helper up (pid %ld, uid %u): its settings are its own, and "
+		       "'tailnet-helper down' leaves it alone\n",
+		       (long)d->peer.pid, (unsigned)d->peer.uid);
 	printf("  tailnet    %s (%s)\n", b->tailnet[0] ? b->tailnet : "?",
 	       b->suffix[0] ? b->suffix : "no MagicDNS suffix");
 	printf("  this node  %s %s\n", b->self_fqdn[0] ? b->self_fqdn : b->self_host, b->self_ip);
@@ -142,44 +151,64 @@ static int run_foreground(const struct tn_up_config *cfg, const char *sock, int 
 	return rc;
 }
 
-static int bring_up(const struct tn_up_config *cfg, int *watch_fd, char *sock, struct tn_error *err)
+/* A tailscaled of our own is started only when the pidfile names none that is still alive: one that
+ * lives but does not answer is not doubled. */
+static int start_ours(const struct tn_up_config *cfg, bool userspace, struct tn_up_daemon *d, struct tn_brief *b,
+		      struct tn_error *err)
+{
+	char pidfile[PATH_MAX];
+	pid_t other;
+	tn_up_path(cfg->state_dir, TN_UP_DAEMON_PID, pidfile);
+	if (tn_pidfile_alive(pidfile, &other))
+		return tn_error_set(err, TN_EXIT_UNREACHABLE,
+				    "the tailscaled started earlier (pid %ld) does not answer on %s; "
+				    "'tailnet-helper down' stops it",
+				    (long)other, d->sock[0] ? d->sock : "its socket");
+	return tn_up_start_daemon(cfg, userspace, d, b, err);
+}
+
+static int bring_up(const struct tn_up_config *cfg, int *watch_fd, struct tn_up_daemon *d, struct tn_error *err)
 {
 	struct tn_brief b;
-	int found = tn_up_locate(cfg, TN_UP_PROBE_MS, sock, &b, err);
+	int found = tn_up_locate(cfg, TN_UP_PROBE_MS, d, &b, err);
 	if (found < 0)
-		return tn_error_wrap(err, "a tailscaled listens on %s but does not answer: ", sock);
-	if (found == 0) {
-		char pidfile[PATH_MAX];
-		pid_t other;
-		tn_up_path(cfg->state_dir, TN_UP_DAEMON_PID, pidfile);
-		if (tn_pidfile_alive(pidfile, &other))
-			return tn_error_set(err, TN_EXIT_UNREACHABLE,
-					    "the tailscaled started earlier (pid %ld) does not answer on %s; "
-					    "'tailnet-helper down' stops it",
-					    (long)other, *sock ? sock : "its socket");
-		if (tn_up_start_daemon(cfg, sock, &b, err) != 0)
-			return -1;
-	} else if (tn_up_settle(cfg, sock, &b, err) != 0) {
 		return -1;
-	}
+	if (found == 0 ? start_ours(cfg, false, d, &b, err) != 0 : tn_up_settle(cfg, d->sock, &b, err) != 0)
+		return -1;
 
 	if (!strcmp(b.backend_state, "NeedsLogin")) {
-		if (tn_up_login(cfg, sock, &b, err) != 0)
+		int may = tn_up_may_write(d, err);
+		if (may < 0)
+			return -1;
+		if (!may) {
+			/* Checked before anything is minted. In auto mode a user who may only read the system's
+			 * tailscaled gets one of their own, in userspace mode in their state directory. */
+			if (cfg->mode != TN_MODE_AUTO || cfg->socket || tn_localapi_env_socket())
+				return -1;
+			tn_info("%s; instead, starting a tailscaled of our own in %s", err->msg, cfg->state_dir);
+			struct tn_up_daemon own = {0};
+			if (start_ours(cfg, true, &own, &b, err) != 0)
+				return -1;
+			*d = own;
+		}
+	}
+	if (!strcmp(b.backend_state, "NeedsLogin")) {
+		if (tn_up_login(cfg, d, &b, err) != 0)
 			return -1;
 	} else if (strcmp(b.backend_state, "Running") != 0) {
 		/* Stopped is someone's `tailscale down`, NeedsMachineAuth an admin's decision: not ours to undo. */
 		return tn_error_set(err, TN_EXIT_NOT_RUNNING,
 				    "tailscaled at %s is %s; up logs in only a node that needs a login "
 				    "(run 'tailscale --socket=%s up' to start a stopped one)",
-				    sock, b.backend_state, sock);
+				    d->sock, b.backend_state, d->sock);
 	}
 
 	size_t peers = SIZE_MAX;
 	uint32_t names = 0;
 	pid_t watcher = getpid(), dns = 0;
 	bool started = false;
-	bool kept = !cfg->foreground && tn_up_watcher_follows(cfg, sock, &watcher) && cache_kept(cfg->cache, &names);
-	if (!kept && sync_cache(cfg, sock, &peers, err) != 0)
+	bool kept = !cfg->foreground && tn_up_watcher_follows(cfg, d->sock, &watcher) && cache_kept(cfg->cache, &names);
+	if (!kept && sync_cache(cfg, d->sock, &peers, err) != 0)
 		return -1;
 	if (kept) {
 		/* the watcher runs and keeps the cache */
@@ -188,7 +217,7 @@ static int bring_up(const struct tn_up_config *cfg, int *watch_fd, char *sock, s
 		tn_up_path(cfg->state_dir, TN_UP_WATCH_PID, pidfile);
 		if (tn_pidfile_claim(pidfile, "a watcher for this state directory", watch_fd, err) != 0)
 			return -1;
-	} else if (tn_up_ensure_watcher(cfg, sock, &watcher, &started, err) != 0) {
+	} else if (tn_up_ensure_watcher(cfg, d->sock, &watcher, &started, err) != 0) {
 		return -1;
 	} else if (started) {
 		tn_info("started tailnet-helper watch (pid %ld) for %s", (long)watcher, cfg->cache);
@@ -196,7 +225,7 @@ static int bring_up(const struct tn_up_config *cfg, int *watch_fd, char *sock, s
 	if (cfg->dns && tn_up_ensure_dns(cfg, b.suffix, &dns, &started, err) != 0)
 		return -1;
 	if (!cfg->quiet)
-		print_summary(cfg, sock, &b, peers, names, watcher, dns);
+		print_summary(cfg, d, &b, peers, names, watcher, dns);
 	return 0;
 }
 
@@ -210,11 +239,16 @@ int tn_up_run(const struct tn_up_config *cfg, struct tn_error *err)
 		return while_another_runs(cfg, holder);
 	if (lock < 0)
 		return -1;
-	char sock[PATH_MAX];
+	/* An older version handed the key over in this file; one a crash left behind goes now. */
+	char stale_key[PATH_MAX];
+	tn_up_path(cfg->state_dir, TN_UP_OLD_AUTH_KEY, stale_key);
+	if (unlink(stale_key) == 0)
+		tn_info("removed %s, an auth key an earlier version left behind", stale_key);
+	struct tn_up_daemon d;
 	int watch_fd = -1;
-	int rc = bring_up(cfg, &watch_fd, sock, err);
+	int rc = bring_up(cfg, &watch_fd, &d, err);
 	close(lock);
 	if (rc == 0 && cfg->foreground)
-		rc = run_foreground(cfg, sock, watch_fd, err);
+		rc = run_foreground(cfg, d.sock, watch_fd, err);
 	return rc;
 }

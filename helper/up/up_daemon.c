@@ -5,9 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "shared/log.h"
@@ -24,55 +22,64 @@
 #define PROBE_TIMEOUT_MS 5000L
 #define LOG_TAIL_LINES 15
 
-/* Whether anything listens on the unix socket `path`: a stale socket file (daemon gone) refuses. */
-static int listening(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof sa.sun_path)
-		return 0;
-	strcpy(sa.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return 0;
-	int ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-	close(fd);
-	return ok;
-}
+#define PROBE_UNTRUSTED (-2)
 
-/* 1 answered (b filled), 0 nothing listens, -1 it listens but gives no usable answer. */
-static int probe(const char *sock, long timeout_ms, struct tn_brief *b, struct tn_error *err)
+/* 1 answered (b filled, d->peer set), 0 no daemon there (said to be down when a socket refuses),
+ * PROBE_UNTRUSTED it is served by a uid we do not trust, -1 it listens but gives no usable answer. */
+static int probe(const char *sock, long timeout_ms, struct tn_up_daemon *d, struct tn_brief *b,
+		 struct tn_error *err)
 {
-	if (!listening(sock))
+	struct tn_error why = {0};
+	int rc = tn_localapi_probe_peer(sock, &d->peer, &why);
+	if (rc == TN_PEER_DOWN || rc < 0)
+		tn_info("%s", why.msg); /* a daemon that is down, or a socket we cannot use: said, and passed over */
+	if (rc != 1)
 		return 0;
+	if (!tn_localapi_trusted(d->peer.uid)) {
+		tn_localapi_untrusted(sock, &d->peer, err);
+		return PROBE_UNTRUSTED;
+	}
 	struct tn_localapi api = {sock, PROBE_CONNECT_MS, timeout_ms};
-	return tn_brief_read(&api, b, err) == 0 ? 1 : -1;
+	if (tn_brief_read(&api, b, err) != 0)
+		return tn_error_wrap(err, "a tailscaled listens on %s but does not answer: ", sock);
+	return 1;
 }
 
-int tn_up_locate(const struct tn_up_config *cfg, long timeout_ms, char *sock, struct tn_brief *b, struct tn_error *err)
+/* Whether the daemon behind d->peer is the one whose pidfile is in the state directory. */
+static bool started_by_up(const struct tn_up_config *cfg, const struct tn_up_daemon *d)
+{
+	char pidfile[PATH_MAX];
+	pid_t pid;
+	tn_up_path(cfg->state_dir, TN_UP_DAEMON_PID, pidfile);
+	return d->peer.pid > 0 && tn_pidfile_alive(pidfile, &pid) && pid == d->peer.pid;
+}
+
+int tn_up_locate(const struct tn_up_config *cfg, long timeout_ms, struct tn_up_daemon *d, struct tn_brief *b,
+		 struct tn_error *err)
 {
 	char own[PATH_MAX];
 	tn_up_path(cfg->state_dir, TN_UP_DAEMON_SOCKET, own);
-	const char *auto_list[] = {own, TN_SYSTEM_SOCKET, "/run/tailscale/tailscaled.sock", "/tmp/tailscaled.sock"};
-	const char *one[1];
-	const char **list = auto_list;
-	size_t n = sizeof auto_list / sizeof auto_list[0];
-	const char *named = cfg->socket ? cfg->socket : getenv("TAILSCALE_SOCKET");
-	if (named && !*named)
-		named = NULL;
-	if (named || cfg->mode != TN_MODE_AUTO) {
-		one[0] = named ? named : cfg->mode == TN_MODE_TUN ? TN_SYSTEM_SOCKET : own;
-		list = one;
-		n = 1;
-	}
+	const char *list[16] = {own};
+	size_t n = 1;
+	const char *named = cfg->socket ? cfg->socket : tn_localapi_env_socket();
+	if (named && *named)
+		list[0] = named;
+	else if (cfg->mode == TN_MODE_TUN)
+		list[0] = TN_SYSTEM_SOCKET;
+	else if (cfg->mode == TN_MODE_AUTO)
+		for (size_t i = 0; tn_localapi_default_sockets[i] && n < sizeof list / sizeof list[0]; i++)
+			list[n++] = tn_localapi_default_sockets[i];
+	memset(d, 0, sizeof *d);
 	for (size_t i = 0; i < n; i++) {
-		int rc = probe(list[i], timeout_ms, b, err);
+		int rc = probe(list[i], timeout_ms, d, b, err);
 		if (rc != 0) {
-			snprintf(sock, PATH_MAX, "%s", list[i]);
-			return rc;
+			snprintf(d->sock, sizeof d->sock, "%s", list[i]);
+			d->ours = rc == 1 && started_by_up(cfg, d);
+			return rc == 1 ? 1 : -1;
 		}
 	}
 	/* Nobody answers. In auto mode the socket to start one on follows the mode it will run in. */
-	snprintf(sock, PATH_MAX, "%s", n == 1 ? list[0] : "");
+	snprintf(d->sock, sizeof d->sock, "%s", n == 1 ? list[0] : "");
 	return 0;
 }
 
@@ -122,8 +129,8 @@ static int write_proxy_env(const struct tn_up_config *cfg, int userspace, struct
 	return 0;
 }
 
-/* The last lines of tailscaled's log, at error level: why it did not come up. */
-static void show_log_tail(const char *log_path)
+/* The last lines of tailscaled's log, at `level`: why it did not come up. */
+static void show_log_tail(const char *log_path, enum tn_log_level level)
 {
 	static char buf[16384];
 	int fd = open(log_path, O_RDONLY | O_CLOEXEC);
@@ -145,10 +152,10 @@ static void show_log_tail(const char *log_path)
 			lines++;
 	if (*start == '\n')
 		start++;
-	tn_error_log("the last lines of %s:", log_path);
+	tn_log(level, "the last lines of %s:", log_path);
 	for (char *line = strtok(start, "\n"); line; line = strtok(NULL, "\n")) {
 		char clean[400];
-		tn_error_log("  %s", tn_error_printable(line, clean, sizeof clean));
+		tn_log(level, "  %s", tn_error_printable(line, clean, sizeof clean));
 	}
 }
 
@@ -167,16 +174,19 @@ int tn_up_settle(const struct tn_up_config *cfg, const char *sock, struct tn_bri
 	return 0;
 }
 
-int tn_up_start_daemon(const struct tn_up_config *cfg, char *sock, struct tn_brief *b, struct tn_error *err)
+/* One start: 0 and its status once it answers and has settled; -1 with err otherwise, *exited when the
+ * daemon ended before it answered. */
+static int start_once(const struct tn_up_config *cfg, bool userspace, const char *why, bool retry_follows,
+		      struct tn_up_daemon *d, struct tn_brief *b, bool *exited, struct tn_error *err)
 {
-	char why[300], state_arg[PATH_MAX + 16], socket_arg[PATH_MAX + 16], log_path[PATH_MAX], pidfile[PATH_MAX];
+	char state_arg[PATH_MAX + 16], socket_arg[PATH_MAX + 16], log_path[PATH_MAX], pidfile[PATH_MAX];
 	char socks_arg[300], http_arg[300], state_path[PATH_MAX];
-	int userspace = choose_userspace(cfg, why, sizeof why);
-	if (!*sock) {
+	*exited = false;
+	if (!d->sock[0]) {
 		if (userspace)
-			tn_up_path(cfg->state_dir, TN_UP_DAEMON_SOCKET, sock);
+			tn_up_path(cfg->state_dir, TN_UP_DAEMON_SOCKET, d->sock);
 		else
-			snprintf(sock, PATH_MAX, "%s", TN_SYSTEM_SOCKET);
+			snprintf(d->sock, sizeof d->sock, "%s", TN_SYSTEM_SOCKET);
 	}
 	tn_up_path(cfg->state_dir, TN_UP_DAEMON_STATE, state_path);
 	tn_up_path(cfg->state_dir, TN_UP_DAEMON_PID, pidfile);
@@ -185,7 +195,7 @@ int tn_up_start_daemon(const struct tn_up_config *cfg, char *sock, struct tn_bri
 	else
 		tn_up_path(cfg->state_dir, TN_UP_DAEMON_LOG, log_path);
 	snprintf(state_arg, sizeof state_arg, "--state=%s", state_path);
-	snprintf(socket_arg, sizeof socket_arg, "--socket=%s", sock);
+	snprintf(socket_arg, sizeof socket_arg, "--socket=%s", d->sock);
 	snprintf(socks_arg, sizeof socks_arg, "--socks5-server=%s", cfg->socks5);
 	snprintf(http_arg, sizeof http_arg, "--outbound-http-proxy-listen=%s", cfg->http_proxy);
 	const char *argv[8] = {cfg->tailscaled, state_arg, socket_arg};
@@ -202,26 +212,53 @@ int tn_up_start_daemon(const struct tn_up_config *cfg, char *sock, struct tn_bri
 	if (tn_spawn_daemon(argv, log_path, pidfile, &pid, err) != 0)
 		return -1;
 	tn_info("started %s (pid %ld) in %s mode (%s) on %s; its log: %s", cfg->tailscaled, (long)pid,
-		userspace ? "userspace-networking" : "kernel TUN", why, sock, log_path);
+		userspace ? "userspace-networking" : "kernel TUN", why, d->sock, log_path);
 
 	int64_t deadline = tn_now_ms() + cfg->timeout_ms;
 	for (;;) {
 		int status;
 		if (tn_spawn_exited(pid, &status)) {
 			char how[80];
-			show_log_tail(log_path);
+			*exited = true;
+			show_log_tail(log_path, retry_follows ? TN_LOG_WARN : TN_LOG_ERROR);
 			return tn_error_set(err, TN_EXIT_UNREACHABLE, "%s %s at start (its log %s ends as shown above)",
 					    cfg->tailscaled, tn_spawn_describe(status, how, sizeof how), log_path);
 		}
 		/* tailscaled holds LocalAPI requests until its backend exists: a short read timeout, retried. */
-		if (probe(sock, 1000, b, err) == 1)
+		int rc = probe(d->sock, 1000, d, b, err);
+		if (rc == 1)
 			break;
+		if (rc == PROBE_UNTRUSTED)
+			return -1;
 		if (tn_now_ms() >= deadline) {
-			show_log_tail(log_path);
+			show_log_tail(log_path, TN_LOG_ERROR);
 			return tn_error_set(err, TN_EXIT_UNREACHABLE, "%s (pid %ld) does not answer on %s after %ld s",
-					    cfg->tailscaled, (long)pid, sock, cfg->timeout_ms / 1000);
+					    cfg->tailscaled, (long)pid, d->sock, cfg->timeout_ms / 1000);
 		}
 		tn_sleep_ms(20);
 	}
-	return tn_up_settle(cfg, sock, b, err);
+	d->ours = true;
+	return tn_up_settle(cfg, d->sock, b, err);
+}
+
+int tn_up_start_daemon(const struct tn_up_config *cfg, bool userspace, struct tn_up_daemon *d, struct tn_brief *b,
+		       struct tn_error *err)
+{
+	char why[300] = "asked for", named[PATH_MAX];
+	bool exited;
+	snprintf(named, sizeof named, "%s", d->sock);
+	if (!userspace)
+		userspace = choose_userspace(cfg, why, sizeof why);
+	bool retry = !userspace && cfg->mode == TN_MODE_AUTO;
+	int rc = start_once(cfg, userspace, why, retry, d, b, &exited, err);
+	if (rc != 0 && exited && retry) {
+		/* The device opened and CAP_NET_ADMIN is held, yet no interface could be made: an unprivileged LXC
+		 * container, gVisor. tailscaled's own answer is --tun=tailscale0,userspace-networking (createEngine
+		 * tries each name, ts:cmd/tailscaled/tailscaled.go, 1.98 to 1.103), but the daemon would then keep
+		 * the system socket and have no proxies: started again in userspace mode it gets both. */
+		tn_warn("%s; starting it in userspace-networking mode instead", err->msg);
+		snprintf(d->sock, sizeof d->sock, "%s", named);
+		rc = start_once(cfg, true, "kernel TUN mode failed", false, d, b, &exited, err);
+	}
+	return rc;
 }

@@ -15,6 +15,7 @@
 #include "shared/backoff.h"
 #include "shared/log.h"
 #include "shared/monotime.h"
+#include "shared/sd_notify.h"
 #include "watch/watch_private.h"
 
 #define IDLE_MAX_MS 60000 /* the longest single wait; any deadline cuts it shorter */
@@ -80,6 +81,7 @@ static void stream_failed(struct watch *w, int64_t now, const struct tn_error *e
 		tn_warn("cannot watch tailscaled: %s; keeping the last good cache and retrying", err->msg);
 	else
 		tn_debug("still cannot watch tailscaled: %s", err->msg);
+	tn_notify_status(1, "keeping the last good cache, reconnecting: %s", err->msg);
 	w->link = LINK_DOWN;
 	w->connect_failures++;
 	double wait = tn_backoff_delay(w->connect_failures, tn_jitter01());
@@ -178,6 +180,7 @@ static void transfers_done(struct watch *w)
 static void run_once(struct watch *w)
 {
 	int64_t now = tn_now_ms();
+	tn_notify_watchdog(); /* each turn of the loop proves it turns */
 	if (hup_pending) {
 		hup_pending = 0;
 		tn_info("SIGHUP: resyncing now");
@@ -202,7 +205,7 @@ static void run_once(struct watch *w)
 	now = tn_now_ms();
 	stream_check(w, now);
 
-	int64_t next = watch_io_step(w, now, now + IDLE_MAX_MS);
+	int64_t next = watch_io_step(w, now, now + (tn_notify_watchdog_ms() ? tn_notify_watchdog_ms() : IDLE_MAX_MS));
 	if (w->reconnect_why)
 		next = now;
 	if (!w->stream)
@@ -275,6 +278,7 @@ int tn_watch_run(const struct tn_watch_config *cfg, struct tn_error *err)
 	while (!stop_signal)
 		run_once(&w);
 
+	tn_notify_stopping();
 	tn_info("stopping on %s after %lu messages, %lu full status reads, %lu cache writes, %lu changes",
 		stop_signal == SIGINT ? "SIGINT" : "SIGTERM", w.lines_seen, w.full_reads, w.writes, w.changes);
 	stream_drop(&w);

@@ -14,6 +14,7 @@
 #include "shared/backoff.h"
 #include "shared/log.h"
 #include "shared/monotime.h"
+#include "shared/sd_notify.h"
 #include "watch/watch_private.h"
 
 #define CHECK_RETRY_MS 5000 /* a check that could not compare tries again this soon */
@@ -44,6 +45,8 @@ void watch_want_settings(struct watch *w)
  * then retried on the backoff.h schedule. */
 static void retry_failed(struct retry *r, int64_t now, const char *what, const struct tn_error *err)
 {
+	/* Ready all the same: the watcher runs, and the last good cache (if any) still answers. */
+	tn_notify_status(1, "keeping the last good cache: %s", err->msg);
 	r->failures++;
 	if (r->failures >= 2 && !r->failing) {
 		tn_warn("cannot %s: %s; keeping the last good cache and retrying", what, err->msg);
@@ -74,6 +77,7 @@ static void write_done(struct watch *w)
 {
 	retry_succeeded(&w->write_retry, "writing the cache");
 	w->written_paused = w->paused;
+	tn_notify_status(1, "%s from tailscaled at %s%s", w->cfg->cache, w->socket, w->paused ? ", paused" : "");
 }
 
 static void write_now(struct watch *w, int64_t now)

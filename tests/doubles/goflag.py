@@ -13,8 +13,10 @@ import sys
 GO_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")
 
 
-def parse(argv, flags, prog):
-    """flags: {name: "string" | "bool" | "duration" | "int"}. Returns (values, remaining arguments)."""
+def parse(argv, flags, prog, once=False):
+    """flags: {name: "string" | "bool" | "duration" | "int"}. Returns (values, remaining arguments). once: a
+    flag given twice is an error, as the tailscale CLI's onceFlagValue makes it (ts:cmd/tailscale/cli/cli.go:
+    "flag provided multiple times")."""
     values, i = {}, 0
     while i < len(argv):
         arg = argv[i]
@@ -26,6 +28,8 @@ def parse(argv, flags, prog):
         kind = flags.get(name)
         if kind is None:
             fail(prog, "flag provided but not defined: -%s" % name)
+        if once and name in values:
+            fail(prog, 'invalid value "%s" for flag -%s: flag provided multiple times' % (value, name))
         if kind == "bool":
             if eq and value not in ("true", "false", "1", "0", "t", "f", "TRUE", "FALSE", "True", "False"):
                 fail(prog, 'invalid boolean value "%s" for -%s: parse error' % (value, name))

@@ -17,6 +17,8 @@ Speaks HTTP/1.1 the way tailscaled's Go server does (ts:ipn/localapi/localapi.go
   (per version: the first message per mask bit, full NetMap lines up to 1.99, SelfChange + PeersChanged /
   PeersRemoved / PeerChangedPatch from 1.100, the promotion of patches, all-null lines, the real 400 texts);
   chunked, one compact JSON line per Notify, no heartbeats;
+- prefs (GET, PATCH), check-prefs, start, login-interactive, with tailscaled's rule of who may write (the
+  peer's uid): see localapi_prefs.py;
 - other paths: 404.
 
 The tests drive the tailnet through control requests on the same socket (any method, never subject to MODE;
@@ -42,9 +44,8 @@ the answer is CLOCK_MONOTONIC just before the announcement:
   /double/reject-bits?bits=B               answer 400 to watch masks with any of the bits B (0: none)
   /double/info                             {"watchers": open streams, "masks": every mask asked for,
                                            "status_reads": full status documents served, "bus": lines sent}
-  /double/login?hostname=H                 what a successful `tailscale up` does: the tailnet becomes the
-                                           --login-template document, Self named H (DNSName H.<suffix>.),
-                                           TUN kept, BackendState Running
+  /double/backend-error                    {"error": what control said to the last start's auth key, or null}
+  /double/login?hostname=H                 a login as localapi_prefs.py's start does it, without the key
 silent=1 changes the tailnet without telling the bus: a lost message (1.100 and older drop them silently
 when a watcher's queue is full), for the periodic check to find.
 --nostate-ms N: for N ms after start the daemon is still deciding: NoState and no peers, in the status and in
@@ -75,6 +76,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler
 
 import ipn_bus
+import localapi_prefs
 
 LOCALAPI_HOST = "local-tailscaled.sock"
 PARSEBOOL_FALSE = {"0", "f", "F", "false", "FALSE", "False"}
@@ -253,6 +255,9 @@ class Handler(BaseHTTPRequestHandler):
     # --- dispatch --------------------------------------------------------------------------------------
 
     def do_POST(self):
+        self.do_GET()
+
+    def do_PATCH(self):
         self.do_GET()
 
     def do_GET(self):
@@ -518,25 +523,12 @@ def ctl_logout(server, query, _body):
 
 
 def ctl_login(server, query, _body):
-    host = query["hostname"]
+    """What a successful login does to the tailnet and the bus (localapi_prefs.log_in), for tests that need one
+    without an auth key."""
     if not server.login_template:
         raise ValueError("no --login-template")
-    with open(server.login_template) as f:
-        template = json.load(f)
-
-    def fn(doc):
-        tun = doc.get("TUN", True)
-        doc.clear()
-        doc.update(template)
-        suffix = (doc.get("CurrentTailnet") or {}).get("MagicDNSSuffix", "example.ts.net")
-        doc["Self"] = dict(doc["Self"], HostName=host, DNSName="%s.%s." % (host, suffix))
-        doc["TUN"], doc["BackendState"] = tun, "Running"
-
-        def publish(d):
-            server.bus.full_netmap(d)
-            server.bus.state(ipn_bus.STATES["Running"])
-        return publish, {"name": doc["Self"]["DNSName"]}
-    return announce(server, query, fn)
+    localapi_prefs.log_in(server, {"Hostname": query["hostname"]})
+    return {"name": "%s." % query["hostname"]}
 
 
 def ctl_churn(server, query, _body):
@@ -608,6 +600,10 @@ CONTROL = {
 }
 
 
+ROUTES.update(localapi_prefs.ROUTES)
+CONTROL.update(localapi_prefs.CONTROL)
+
+
 class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
 
@@ -660,7 +656,9 @@ MODES = ("ok", "forbidden", "garbage", "truncated", "hang", "error500")
 
 def add_daemon_arguments(ap):
     """What the tailscaled double (bin/tailscaled) sets too."""
-    ap.add_argument("--login-template", help="status document /double/login switches to")
+    ap.add_argument("--login-template", help="the status a successful login switches to (localapi_prefs.py)",
+                    default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "status-examples",
+                                         "running.json"))
     ap.add_argument("--nostate-ms", type=int, default=0, help="answer BackendState NoState for this long")
 
 

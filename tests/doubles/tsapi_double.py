@@ -3,10 +3,13 @@
 """tsapi_double.py - a Tailscale API test double over HTTPS, for tailnet-helper mint-key tests.
 
 Implements the two endpoints mint-key uses, with the request and answer shapes of the real API
-(../shared/reference/tailscale.md section 5):
+(api.tailscale.com/api/v2 as ts:client/tailscale/keys.go CreateKey and golang.org/x/oauth2 clientcredentials
+call it, tailscale v1.98.0 to 1.103):
 
   POST /api/v2/oauth/token       client-credentials grant; form body; client id and secret by HTTP Basic or
-                                 as form fields (not both); OAuth-style errors ({"error", "error_description"}).
+                                 as form fields (not both); the client is the one the secret belongs to, whatever
+                                 the id says (the tailscale CLI sends "some-client-id"); OAuth-style errors
+                                 ({"error", "error_description"}).
   POST /api/v2/tailnet/-/keys    Bearer access token from the endpoint above, or an API access token by Basic
                                  "key:" or Bearer; a strict JSON body (unknown fields, wrong types -> 400);
                                  errors as {"message": ...}.
@@ -252,9 +255,11 @@ class Handler(BaseHTTPRequestHandler):
         in_form = "client_id" in form or "client_secret" in form
         if basic and in_form:
             raise oauth_error(400, "invalid_request", "client credentials in both header and body")
-        cid, csecret = basic if basic else (form.get("client_id"), form.get("client_secret"))
-        client = next((c for c in control.get("clients", [])
-                       if c["id"] == cid and c["secret"] == csecret), None)
+        _cid, csecret = basic if basic else (form.get("client_id"), form.get("client_secret"))
+        # The client is known by its secret alone: the id that comes with it is not looked at. The real CLI
+        # relies on that and sends a placeholder (ts:feature/oauthkey/oauthkey.go resolveAuthKey,
+        # `ClientID: "some-client-id", // ignored`, v1.98.0 to 1.103), so the real API must accept any id.
+        client = next((c for c in control.get("clients", []) if c["secret"] == csecret), None)
         if client is None:
             raise oauth_error(401, "invalid_client", "invalid client credentials")
         scopes = client.get("scopes", ["auth_keys"])

@@ -194,6 +194,42 @@ tn_assert_contains "$ERR" "belongs to uid 65534" "owner: the message names the o
 chown 0 "$HOME/secrets/tailscale-oauth-client-secret"
 tn_assert_eq "$(tsapi_count)" 0 "permissions: nothing was sent"
 
+echo "== secret files someone else could have put there are refused, as sshd's StrictModes does"
+chmod 0777 "$HOME/secrets"
+mint 6 "StrictModes: a world-writable ~/secrets is refused"
+tn_assert_contains "$ERR" "$HOME/secrets is writable by group or others" "StrictModes: the message names the directory"
+tn_assert_contains "$ERR" "chmod go-w $HOME/secrets" "StrictModes: and the fix"
+chmod 0700 "$HOME/secrets"
+mkdir -p "$TN_TMP/shared" && chmod 0777 "$TN_TMP/shared"
+ln -s "$HOME/secrets/tailscale-oauth-client-secret" "$TN_TMP/shared/secret-link"
+mint 6 "StrictModes: a secret reached through a link others could repoint is refused" \
+	--oauth-client-secret-file "$TN_TMP/shared/secret-link"
+tn_assert_contains "$ERR" "$TN_TMP/shared is writable by group or others" "StrictModes: it names where the link lies"
+mkdir -p "$TN_TMP/safe" && chmod 0700 "$TN_TMP/safe"
+ln -s "$HOME/secrets/tailscale-oauth-client-secret" "$TN_TMP/safe/secret-link"
+mint 0 "StrictModes: a link in a place only root may change is followed" \
+	--oauth-client-secret-file "$TN_TMP/safe/secret-link"
+chown 65534 "$TN_TMP/safe"
+mint 6 "StrictModes: a directory on the way that belongs to someone else is refused" \
+	--oauth-client-secret-file "$TN_TMP/safe/secret-link"
+tn_assert_contains "$ERR" "$TN_TMP/safe belongs to uid 65534" "StrictModes: it names the directory and its owner"
+chown 0 "$TN_TMP/safe"
+
+echo "== OAuth with the secret alone, as the tailscale CLI does it (feature/oauthkey)"
+mkdir -p "$TN_TMP/home4/secrets" && chmod 0700 "$TN_TMP/home4" "$TN_TMP/home4/secrets"
+put_secret "$TN_TMP/home4/secrets/tailscale-oauth-client-secret" "$CLIENT_SECRET"
+tsapi_reset_log
+HOME="$TN_TMP/home4" mint 0 "OAuth: a tskey-client- secret file without an id file mints"
+tn_assert_eq "$(tsapi_py "base64.b64decode(reqs[0]['headers']['Authorization'].split()[1]).decode()")" \
+	"some-client-id:$CLIENT_SECRET" "OAuth without an id: the CLI's placeholder id and the secret by HTTP Basic"
+tn_assert_eq "$OUT" "$(last_key)" "OAuth without an id: stdout is the key"
+HOME="$TN_TMP/home4" mint 6 "OAuth: an explicit id file that is missing is an error" \
+	--oauth-client-id-file "$TN_TMP/home4/secrets/none"
+tn_assert_contains "$ERR" "$TN_TMP/home4/secrets/none" "OAuth: it names the missing file"
+put_secret "$TN_TMP/home4/secrets/tailscale-oauth-client-secret" "not-a-client-secret-0123456789"
+HOME="$TN_TMP/home4" mint 6 "OAuth: a secret that does not name its client needs the id file"
+tn_assert_contains "$ERR" 'does not begin with "tskey-client-"' "OAuth: it says why the id is needed"
+
 echo "== retries: 429 with Retry-After, 500, lost connections; never 4xx"
 tsapi_reset_log
 with_faults '[{"path": "/api/v2/tailnet/-/keys", "mode": "429", "times": 2, "retry_after": "1"}]'
@@ -317,6 +353,11 @@ chmod 0664 "$TN_TMP/cfg/helper.conf"
 mint 2 "config: a group-writable config file is refused" --config "$TN_TMP/cfg/helper.conf"
 tn_assert_contains "$ERR" "chmod go-w" "config: with the fix"
 chmod 0644 "$TN_TMP/cfg/helper.conf"
+chmod 0777 "$TN_TMP/cfg"
+mint 2 "config: a config file in a directory others may write is refused" --config "$TN_TMP/cfg/helper.conf"
+tn_assert_contains "$ERR" "refusing config file $TN_TMP/cfg/helper.conf: $TN_TMP/cfg is writable by group or others" \
+	"config: it names the directory"
+chmod 0755 "$TN_TMP/cfg"
 echo "oauth_client_secret = oops" >>"$TN_TMP/cfg/helper.conf"
 mint 2 "config: an unknown key is an error" --config "$TN_TMP/cfg/helper.conf"
 tn_assert_contains "$ERR" "helper.conf:7: unknown key 'oauth_client_secret'" "config: file, line and key named"

@@ -141,3 +141,26 @@ tn_assert_eq "$(getent -s hosts:dns hosts 100.101.33.8)" "100.101.33.8    vault.
 tn_expect_rc 0 "revert /etc/resolv.conf" "${RC[@]}" --revert
 cmp /etc/resolv.conf "$TN_TMP/etc-orig" || tn_fail "/etc/resolv.conf not byte-identical after revert"
 tn_ok "/etc/resolv.conf byte-identical after revert"
+
+# Never empty: resolvers read resolv.conf at any moment without a lock. Two processes read it in a loop while
+# apply and revert take turns; every read must be the original, the applied file, or one of them followed by
+# blank lines only (the padding written before the file is cut to size) - never nothing, never a mix.
+printf 'nameserver 192.0.2.53\nnameserver 192.0.2.54\nsearch corp.example\noptions timeout:1\n' >"$F"
+cp "$F" "$TN_TMP/race-a"
+"${RC[@]}" --apply --quiet --file "$F" --search "$S" || tn_fail "apply"
+cp "$F" "$TN_TMP/race-b"
+"${RC[@]}" --revert --quiet --file "$F" || tn_fail "revert"
+"$TN_BUILD/tests/read_race" "$F" 4 "$TN_TMP/race-a" "$TN_TMP/race-b" 2 >"$TN_TMP/race.out" 2>"$TN_TMP/race.err" &
+RACE=$!
+cycles=0
+while kill -0 "$RACE" 2>/dev/null; do
+	"${RC[@]}" --apply --quiet --file "$F" --search "$S" && "${RC[@]}" --revert --quiet --file "$F" || tn_fail "apply/revert"
+	cycles=$((cycles + 1))
+done
+wait "$RACE"
+counts=$(cat "$TN_TMP/race.out")
+echo "$cycles apply/revert cycles against concurrent readers: $counts"
+read -r _ reads _ empty _ a _ b _ padded _ other <<<"$counts"
+[ "$cycles" -ge 5 ] && [ "$a" -gt 0 ] && [ "$b" -gt 0 ] || tn_fail "no race happened ($cycles cycles, $counts)"
+tn_assert_eq "$empty $other" "0 0" "$reads concurrent reads during $cycles apply/revert cycles: none empty, none mixed ($padded padded)"
+cmp "$F" "$TN_TMP/race-a" || tn_fail "not the original after the last revert"

@@ -137,16 +137,19 @@ rm -f "$TN_CACHE"
 tn_expect_rc 0 "sync finds the socket through TAILSCALE_SOCKET" env TAILSCALE_SOCKET="$TN_SOCKET" "$HELPER" sync
 read_hosts
 assert_hosts_has 100.101.33.8 "vault.$SUFFIX vault" "auto-detected socket served the names"
-defaults_absent=1
-for s in /var/run/tailscale/tailscaled.sock /run/tailscale/tailscaled.sock /tmp/tailscaled.sock; do
-	[ -e "$s" ] && defaults_absent=0
-done
-if [ "$defaults_absent" = 1 ]; then
-	tn_expect_rc 3 "no socket anywhere" env TAILSCALE_SOCKET="$TN_TMP/none.sock" "$HELPER" sync
-	tn_assert_contains "$TN_OUT" "\$TAILSCALE_SOCKET ($TN_TMP/none.sock)" "the message lists where it looked"
-else
-	echo "skip: a real tailscaled socket exists on this machine; not testing 'no socket anywhere'"
-fi
+tn_expect_rc 0 "sync finds the socket through TS_SOCKET (the container image's variable)" \
+	env TS_SOCKET="$TN_SOCKET" "$HELPER" sync
+# Private /run and /tmp from here on: tailscaled's default sockets are this test's to make.
+tn_private_run_tmp
+tn_expect_rc 3 "no socket anywhere" "$HELPER" sync
+tn_assert_contains "$TN_OUT" "no tailscaled socket at /var/run/tailscale/tailscaled.sock, /run/tailscale/tailscaled.sock, /tmp/tailscaled.sock or the Synology, Gokrazy and QNAP paths" \
+	"the message lists where it looked"
+mkdir -p /var/run/tailscale
+ln -s "$TN_SOCKET" /var/run/tailscale/tailscaled.sock
+tn_expect_rc 0 "sync finds the default socket (here a link to the double's, as containerboot links it)" "$HELPER" sync
+tn_expect_rc 3 "a socket named by TAILSCALE_SOCKET is the only one looked at" env TAILSCALE_SOCKET="$TN_TMP/none.sock" "$HELPER" sync
+tn_assert_contains "$TN_OUT" "no tailscaled socket at $TN_TMP/none.sock" "it names that socket"
+rm /var/run/tailscale/tailscaled.sock
 
 # --- failures: exit code, one line naming the cause, the good cache untouched ------------------------------
 "$HELPER" sync --socket "$TN_SOCKET" || tn_fail "cannot write the good cache"
@@ -218,6 +221,56 @@ expect_failure 2 "" "usage error" "$HELPER" sync --max-age 0
 
 tn_localapi_stop
 expect_failure 3 "Connection refused" "daemon gone, socket left behind" "$HELPER" sync --socket "$TN_SOCKET"
+
+# --- whose socket: only a tailscaled run by root (or by the helper's own user) is trusted --------------------
+# A user makes /tmp/tailscaled.sock (the container image's default) while no tailscaled runs: root's sync must
+# not write that user's names into the host's cache, and must not even send it a request.
+tn_localapi_start "$STATE"
+chmod 0644 "$STATE"
+setpriv --reuid=nobody --regid=nogroup --clear-groups /usr/bin/python3 "$TN_LOCALAPI_DOUBLE" --socket /tmp/tailscaled.sock \
+	--state "$STATE" 2>"$TN_TMP/user-double.log" &
+USER_DOUBLE=$!
+tn_wait_until 10 "the user's socket" test -S /tmp/tailscaled.sock
+"$HELPER" sync --socket "$TN_SOCKET" || tn_fail "cannot write the good cache"
+GOOD=$(sha256sum <"$TN_CACHE")
+expect_failure 3 "refusing the socket /tmp/tailscaled.sock: it is served by uid 65534" \
+	"the search finds a socket another uid serves" "$HELPER" sync
+expect_failure 3 "refusing the socket /tmp/tailscaled.sock: it is served by uid 65534" \
+	"--socket naming it" "$HELPER" sync --socket /tmp/tailscaled.sock
+tn_assert_not_contains "$(cat "$TN_TMP/user-double.log")" "HTTP/1.1" "not one request was sent to it"
+# tailscaled is down, its socket left behind: reported as down; the search does not move on to /tmp.
+mkdir -p /var/run/tailscale
+python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' /var/run/tailscale/tailscaled.sock
+expect_failure 3 "cannot connect to tailscaled at /var/run/tailscale/tailscaled.sock: Connection refused" \
+	"a stale system socket: tailscaled is down" "$HELPER" sync
+tn_assert_not_contains "$(cat "$TN_TMP/user-double.log")" "HTTP/1.1" "still not one request to the user's socket"
+rm /var/run/tailscale/tailscaled.sock
+# A user running the helper trusts root's tailscaled and their own, nobody else's. (Their sync then writes
+# the cache and exits 1 saying the module will not trust a cache that is not root's: the socket was fine.)
+install -d -o nobody -m 0700 "$TN_TMP/user"
+user_sync() {
+	rm -f "$TN_TMP/user/hosts.cache"
+	TN_OUT=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$HELPER" sync --socket "$1" \
+		--cache "$TN_TMP/user/hosts.cache" 2>&1)
+	tn_assert_eq "$?" 1 "$2: read and written (exit 1: a user's cache is not the module's)"
+	tn_assert_contains "$TN_OUT" "but the NSS module refuses it" "$2: says why"
+	[ -s "$TN_TMP/user/hosts.cache" ] || tn_fail "$2: no cache written"
+}
+user_sync /tmp/tailscaled.sock "a user's helper trusts a tailscaled run by that user"
+user_sync "$TN_SOCKET" "a user's helper trusts root's tailscaled"
+TN_OUT=$(setpriv --reuid=daemon --regid=daemon --clear-groups "$HELPER" sync --socket /tmp/tailscaled.sock \
+	--cache /dev/null 2>&1)
+tn_assert_eq "$?" 3 "another user's helper refuses that user's tailscaled"
+tn_assert_contains "$TN_OUT" "trusts only a tailscaled run by root or by uid 1 (the helper's own)" "and says whom it trusts"
+tn_localapi_stop
+# The container image's own tailscaled, run by root, on /tmp/tailscaled.sock: used.
+kill "$USER_DOUBLE"
+wait "$USER_DOUBLE" 2>/dev/null
+rm -f /tmp/tailscaled.sock
+tn_localapi_start "$STATE" /tmp/tailscaled.sock
+tn_expect_rc 0 "root's tailscaled on /tmp/tailscaled.sock is found and trusted" "$HELPER" sync
+tn_localapi_stop
+TN_SOCKET="$TN_TMP/tailscaled.sock"
 
 # After all that, a good sync still works and replaces the cache.
 tn_localapi_start "$STATE"

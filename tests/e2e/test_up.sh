@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # tailnet-helper up / down / ssh-config against doubles of the tailscaled and tailscale executables
 # (tests/doubles/bin, first on PATH: the daemon serves the LocalAPI double on the socket it is given and
-# records its argv; the CLI checks the file: key against the keys the Tailscale API double minted) and the
-# API double over HTTPS: mode choice (TUN device and CAP_NET_ADMIN, forced modes), the login only for a node
-# that needs one and with exactly the seed's flags, the key only ever in a 0600 file that is removed, the
-# singleton, a daemon that dies at start, NoState and Stopped, down and a restart that needs no login,
-# --foreground, --dns, ssh-config read back by ssh -G, and names through the module after up.
+# records its argv; the CLI runs tailscale up's steps over the LocalAPI, whose double accepts only keys the
+# Tailscale API double minted) and the API double over HTTPS: mode choice (TUN device and CAP_NET_ADMIN, a TUN
+# device that opens but makes no interface, forced modes), the login only for a node that needs one and with
+# exactly the expected flags, a single-use key in no file (file:/dev/fd/N), the singleton, a daemon that dies
+# at start, NoState and Stopped, TS_SOCKET, down and a restart that needs no login, --foreground, --dns,
+# ssh-config read back by ssh -G, and names through the module after up. test_up_login.sh has the logins of
+# nodes with settings, of tailscaleds up did not start, of users who may only read, and the trust cases.
 . "$TN_SRCDIR/tests/lib.sh"
 tn_enter_ns "$0" "$@"
 . "$TN_SRCDIR/tests/lib_localapi.sh"
@@ -88,21 +90,29 @@ tn_assert_eq "$(last_argv "$TAILSCALED_DOUBLE_LOG" | tr '\n' ' ')" \
 	"tailscaled started in kernel TUN mode on the system socket, state in the state directory"
 tn_assert_eq "$(last_field "$TAILSCALED_DOUBLE_LOG" session_leader)" True "tailscaled runs in its own session"
 tn_assert_eq "$(mints)" 1 "one key minted"
-tn_assert_eq "$(last_argv "$TAILSCALE_DOUBLE_LOG" | tr '\n' ' ')" \
-	"--socket=$SYSTEM_SOCKET up --auth-key=file:$A/auth-key --accept-dns=false --stateful-filtering=false --hostname=buildbox --timeout=60s --advertise-tags=tag:tazpod " \
-	"tailscale up with exactly the seed's flags and the key as a file"
+ARGV=$(last_argv "$TAILSCALE_DOUBLE_LOG" | tr '\n' ' ')
+FD=$(sed -n 's|.* --auth-key=file:/dev/fd/\([0-9]*\) .*|\1|p' <<<"$ARGV")
+[ -n "$FD" ] || tn_fail "the key was not given as file:/dev/fd/N: $ARGV"
+tn_assert_eq "$ARGV" \
+	"--socket=$SYSTEM_SOCKET up --auth-key=file:/dev/fd/$FD --accept-dns=false --advertise-tags=tag:tazpod --hostname=buildbox --stateful-filtering=false --timeout=60s " \
+	"tailscale up: the key as an inherited descriptor, the container defaults for a daemon up started, the key's tags"
 tn_assert_eq "$(last_field "$TAILSCALE_DOUBLE_LOG" backend_state)" NeedsLogin "tailscale up ran on a NeedsLogin node"
-tn_assert_eq "$(last_field "$TAILSCALE_DOUBLE_LOG" key_file_mode)" 0o600 "the key file was mode 0600"
 tn_assert_eq "$(last_field "$TAILSCALE_DOUBLE_LOG" key_in_argv)/$(last_field "$TAILSCALE_DOUBLE_LOG" key_in_environ)" \
 	False/False "the key was in neither argv nor the environment of tailscale up"
-[ ! -e "$A/auth-key" ] || tn_fail "the key file is still there after the login"
-tn_ok "the key file was removed after the login"
+tn_assert_eq "$(tsapi_py "json.loads([r for r in reqs if r['path'] == KEYS][-1]['body'])['capabilities']['devices']['create']")" \
+	'{"reusable": false, "ephemeral": true, "preauthorized": true, "tags": ["tag:tazpod"]}' \
+	"the key: single-use, and ephemeral because up started this tailscaled"
+[ ! -e "$A/auth-key" ] || tn_fail "an auth-key file in the state directory"
 KEY=$(tsapi_py '[json.loads(r["response"])["key"] for r in reqs if r["path"] == KEYS][-1]')
+! grep -rqF -- "$KEY" "$A" /run /var/cache "$TN_TMP/home" || tn_fail "the key is in a file: $(grep -rlF -- "$KEY" "$A" /run /var/cache "$TN_TMP/home")"
+tn_ok "the key is in no file (state directory, /run, /var/cache, home)"
 for f in "$TN_TMP/up.out" "$TN_TMP/up.err" "$A"/*.log "$TAILSCALED_DOUBLE_LOG" "$TAILSCALE_DOUBLE_LOG"; do
 	! grep -qF -- "$KEY" "$f" || tn_fail "the minted key shows in $f"
 	! grep -qF -- "$CLIENT_SECRET" "$f" || tn_fail "the OAuth secret shows in $f"
 done
 tn_ok "neither the key nor the OAuth secret in any output, log or recorded argv"
+tn_assert_contains "$UP_OUT" "tailscaled started by tailnet-helper up (pid $(pidof_file "$A/tailscaled.pid"))" \
+	"summary: the daemon is one up started"
 tn_assert_contains "$UP_OUT" "Running in kernel TUN mode" "summary: the mode, from the status"
 tn_assert_contains "$UP_OUT" "tailnet    example.com ($S)" "summary: the tailnet"
 tn_assert_contains "$UP_OUT" "this node  buildbox.$S 100.88.14.7" "summary: this node"
@@ -240,6 +250,54 @@ tn_assert_contains "$UP_ERR" "exited 1 at start" "it says the daemon exited"
 tn_assert_contains "$UP_ERR" "CreateTUN(\"tailscale0\") failed" "it shows the end of the daemon's log"
 [ -z "$(pidof_file "$F/watch.pid")" ] || tn_fail "a watcher was started for a daemon that died"
 tn_ok "no watcher for a daemon that died"
+
+# --- a TUN device that opens, but no interface can be made (unprivileged LXC, gVisor) -------------------------
+# The double as tailscaled fails there: TUNSETIFF refused, "tstun.New(...): operation not permitted". Its
+# fallback list works as createEngine's does:
+TAILSCALED_DOUBLE_TUNSETIFF=EPERM tailscaled --tun=tailscale0,userspace-networking --state="$TN_TMP/fallback.state" \
+	--socket="$TN_TMP/fallback.sock" 2>"$TN_TMP/fallback.log" &
+FALLBACK=$!
+tn_wait_until 10 "the double with a fallback list" test -S "$TN_TMP/fallback.sock"
+tn_assert_eq "$(curl -sS --unix-socket "$TN_TMP/fallback.sock" http://local-tailscaled.sock/localapi/v0/status |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["TUN"])')" False \
+	"the tailscaled double: --tun=tailscale0,userspace-networking comes up in userspace mode when TUNSETIFF is refused"
+tn_assert_contains "$(cat "$TN_TMP/fallback.log")" 'wgengine.NewUserspaceEngine(tun "tailscale0") error: tstun.New("tailscale0"): operation not permitted' \
+	"the tailscaled double logs the TUN failure as tailscaled does"
+kill "$FALLBACK"
+wait "$FALLBACK"
+[ ! -e "$TN_TMP/fallback.sock" ] || tn_fail "the tailscaled double left its socket behind after SIGTERM"
+L="$TN_TMP/state-l"
+before=$(starts)
+TAILSCALED_DOUBLE_TUNSETIFF=EPERM up_in "$L"
+up_ok "up (auto) where the TUN device opens but no interface can be made exits 0"
+tn_assert_eq "$(($(starts) - before))" 2 "tailscaled was started twice: TUN, then userspace"
+tn_assert_eq "$(tail -n 2 "$TAILSCALED_DOUBLE_LOG" | python3 -c 'import json,sys; print(" | ".join(" ".join(json.loads(l)["argv"][2:4]) for l in sys.stdin))')" \
+	"--socket=$SYSTEM_SOCKET --tun=tailscale0 | --socket=$L/tailscaled.sock --tun=userspace-networking" \
+	"first --tun=tailscale0 on the system socket, then userspace networking with the proxies"
+tn_assert_contains "$UP_ERR" 'tstun.New("tailscale0"): operation not permitted' "up shows why TUN mode failed"
+tn_assert_contains "$UP_ERR" "starting it in userspace-networking mode instead" "and says what it does about it"
+tn_assert_contains "$UP_OUT" "Running in userspace-networking mode; tailscaled 1.102.3-t7dc695f92-g1a2b3c4d5 at $L/tailscaled.sock" \
+	"summary: userspace mode on the state directory's socket"
+[ -s "$L/proxy.env" ] || tn_fail "no proxy.env after the retry in userspace mode"
+down_in "$L"
+TAILSCALED_DOUBLE_TUNSETIFF=EPERM up_in "$TN_TMP/state-l2" --mode tun
+tn_assert_eq "$UP_RC" 3 "--mode tun where no interface can be made: exit 3, no retry"
+tn_assert_contains "$UP_ERR" "operation not permitted" "it shows the daemon's reason"
+
+# --- TS_SOCKET (the container image's variable) names the socket, as TAILSCALE_SOCKET does -----------------
+cp "$EXAMPLES/running.json" "$TN_TMP/ts-socket.json"
+tn_localapi_start "$TN_TMP/ts-socket.json" "$TN_TMP/ts-socket.sock" 2>>"$TN_TMP/other-double.log"
+before=$(starts)
+TS_SOCKET="$TN_TMP/ts-socket.sock" up_in "$TN_TMP/state-ts"
+up_ok "up with TS_SOCKET exits 0"
+tn_assert_eq "$(starts)" "$before" "TS_SOCKET: the daemon there is used, none started"
+tn_assert_contains "$UP_OUT" "at $TN_TMP/ts-socket.sock" "TS_SOCKET: the summary names that socket"
+tn_assert_contains "$UP_OUT" "not started by tailnet-helper up" "TS_SOCKET: and says up did not start it"
+TS_SOCKET="$TN_TMP/ts-socket.sock" TAILSCALE_SOCKET="$TN_TMP/none.sock" up_in "$TN_TMP/state-ts" --mode userspace
+tn_assert_eq "$UP_RC" 0 "TAILSCALE_SOCKET wins over TS_SOCKET (nothing there: up starts one on it)"
+tn_assert_contains "$UP_OUT" "at $TN_TMP/none.sock" "TAILSCALE_SOCKET named the socket"
+down_in "$TN_TMP/state-ts"
+tn_localapi_stop
 
 # --- NoState first: up waits for the backend instead of logging in blindly --------------------------------
 G_DIR="$TN_TMP/state-g"

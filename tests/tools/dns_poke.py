@@ -6,7 +6,13 @@
   dns_poke.py ADDR pipeline                 three queries in one TCP write; prints each answer's id and rcode
   dns_poke.py ADDR trickle                  one TCP query sent a byte at a time; prints the answer's rcode
   dns_poke.py ADDR oversized                a TCP length prefix above the responder's query limit; "closed" or not
-  dns_poke.py ADDR clients N                N idle TCP connections, then one more: "extra closed" when refused
+  dns_poke.py ADDR slots K N                 slow TCP clients: N connections from each of K source addresses
+                                            (127.0.9.1 ...), each sending one byte of a length prefix; prints how
+                                            many the responder kept open (in all, and most from one address),
+                                            then whether a newcomer from the first address and a UDP query
+                                            made meanwhile were answered
+  dns_poke.py ADDR idle                     one TCP connection that sends nothing; prints after how many
+                                            seconds the responder closed it
   dns_poke.py ADDR fuzz N SEED              N random, truncated and bit-flipped packets over UDP and TCP, then
                                             one valid query, which must be answered ("alive")
 ADDR is the responder's IPv4 address; the port is 53."""
@@ -43,8 +49,8 @@ def udp(addr, pkt, timeout=2.0):
         s.close()
 
 
-def tcp_connect(addr):
-    s = socket.create_connection((addr, PORT), timeout=3)
+def tcp_connect(addr, source=None):
+    s = socket.create_connection((addr, PORT), timeout=3, source_address=(source, 0) if source else None)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return s
 
@@ -141,13 +147,37 @@ def main():
         s = tcp_connect(addr)
         s.sendall(struct.pack("!H", 60000) + b"\0" * 100)
         print("closed" if closed(s) else "open")
-    elif cmd == "clients":
-        held = [tcp_connect(addr) for _ in range(int(args[0]))]
+    elif cmd == "slots":
+        k, n = int(args[0]), int(args[1])
+        held = {}
+        for i in range(k):
+            held[i] = []
+            for _ in range(n):
+                s = tcp_connect(addr, "127.0.9.%d" % (i + 1))
+                s.send(b"\0")  # half a length prefix: a query that never completes
+                held[i].append(s)
         time.sleep(0.3)
-        extra = tcp_connect(addr)
-        print("extra closed" if closed(extra) else "extra open")
-        for s in held:
-            s.close()
+        for conns in held.values():
+            for s in conns:
+                s.settimeout(0.01)
+        still = {i: sum(not closed(s) for s in conns) for i, conns in held.items()}
+        print("open %d, at most %d from one address" % (sum(still.values()), max(still.values())))
+        newcomer = tcp_connect(addr, "127.0.9.1")
+        newcomer.sendall(framed(query("vault")))
+        try:
+            print("newcomer " + ("answered" if summary(tcp_read(newcomer)).startswith("id=16962 rcode=0") else "wrong"))
+        except (EOFError, OSError):
+            print("newcomer not answered")
+        reply = udp(addr, query("vault"))
+        print("udp " + ("answered" if reply else "not answered"))
+        for conns in held.values():
+            for s in conns:
+                s.close()
+    elif cmd == "idle":
+        s = tcp_connect(addr)
+        s.settimeout(15)
+        start = time.monotonic()
+        print("closed after %.1f s" % (time.monotonic() - start) if closed(s) else "open after 15 s")
     elif cmd == "fuzz":
         fuzz(addr, int(args[0]), int(args[1]))
     else:

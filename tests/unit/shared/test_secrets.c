@@ -2,7 +2,9 @@
 /* test_secrets.c - secret files (permissions, owner, trimming, limits), the atomic 0600 writer, redaction and
  * the wiping allocator. */
 #include <fcntl.h>
+#include <limits.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -112,6 +114,89 @@ START_TEST(refuses_bad_content)
 }
 END_TEST
 
+/* read_at: tn_secret_read of `p`; 0, or -1 with the message in `msg`. */
+static int read_at(const char *p, char *msg, size_t size)
+{
+	struct tn_secret s = {0};
+	struct tn_error err = {0};
+	int rc = tn_secret_read(p, "test secret", &s, &err);
+	snprintf(msg, size, "%s", err.msg);
+	if (rc == 0)
+		ck_assert_str_eq(s.data, "value");
+	else
+		ck_assert_int_eq(err.code, TN_EXIT_CREDENTIALS);
+	ck_assert(!strstr(err.msg, "value"));
+	tn_secret_free(&s);
+	return rc;
+}
+
+static void mkdir_mode(const char *p, mode_t mode)
+{
+	ck_assert_int_eq(mkdir(p, 0700), 0);
+	ck_assert_int_eq(chmod(p, mode), 0);
+}
+
+/* As sshd's StrictModes: nobody but root and the caller may have put the file where the path leads. */
+START_TEST(strict_modes)
+{
+	char sub[160], file[200], link[200], msg[1024];
+	put("value\n", 6, 0600);
+	ck_assert_int_eq(read_at(path, msg, sizeof msg), 0); /* in a 0700 directory under the sticky /tmp */
+
+	snprintf(sub, sizeof sub, "%s/open", dir);
+	mkdir_mode(sub, 0777);
+	snprintf(file, sizeof file, "%s/secret", sub);
+	ck_assert_int_eq(rename(path, file), 0);
+	ck_assert_int_eq(read_at(file, msg, sizeof msg), -1);
+	ck_assert_msg(strstr(msg, sub) && strstr(msg, "writable by group or others") && strstr(msg, "chmod go-w"),
+		      "%s", msg);
+	chmod(sub, 0770);
+	ck_assert_int_eq(read_at(file, msg, sizeof msg), -1);
+	ck_assert_msg(strstr(msg, "writable by group or others"), "%s", msg);
+	chmod(sub, 0755);
+	ck_assert_int_eq(read_at(file, msg, sizeof msg), 0);
+
+	/* A link to a good file, from a place others may write: they could point it elsewhere. */
+	snprintf(link, sizeof link, "%s/link", dir);
+	ck_assert_int_eq(symlink("open/secret", link), 0);
+	ck_assert_int_eq(read_at(link, msg, sizeof msg), 0); /* ours, in our directory */
+	chmod(dir, 0777);
+	ck_assert_int_eq(read_at(link, msg, sizeof msg), -1);
+	ck_assert_msg(strstr(msg, dir) && strstr(msg, "writable by group or others"), "%s", msg);
+	chmod(dir, 0700);
+
+	/* A sticky directory everyone may write (/tmp, a Kubernetes secret volume): only its own entries count. */
+	snprintf(sub, sizeof sub, "%s/sticky", dir);
+	mkdir_mode(sub, 01777);
+	snprintf(link, sizeof link, "%s/sticky/link", dir);
+	ck_assert_int_eq(symlink("../open/secret", link), 0);
+	ck_assert_int_eq(read_at(link, msg, sizeof msg), 0);
+	if (geteuid() == 0) {
+		ck_assert_int_eq(lchown(link, 65534, 65534), 0);
+		ck_assert_int_eq(read_at(link, msg, sizeof msg), -1);
+		ck_assert_msg(strstr(msg, link) && strstr(msg, "uid 65534, in a directory others may write"), "%s",
+			      msg);
+		/* A directory on the way that belongs to someone else. */
+		snprintf(sub, sizeof sub, "%s/open", dir);
+		ck_assert_int_eq(chown(sub, 65534, 65534), 0);
+		ck_assert_int_eq(read_at(file, msg, sizeof msg), -1);
+		ck_assert_msg(strstr(msg, sub) && strstr(msg, "belongs to uid 65534"), "%s", msg);
+		ck_assert_int_eq(chown(sub, 0, 0), 0);
+	}
+
+	/* Relative paths, "." and "..", and a loop of links. */
+	char cwd[PATH_MAX];
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+	ck_assert_int_eq(chdir(dir), 0);
+	ck_assert_int_eq(read_at("open/../open/./secret", msg, sizeof msg), 0);
+	ck_assert_int_eq(symlink("loop2", "loop1"), 0);
+	ck_assert_int_eq(symlink("loop1", "loop2"), 0);
+	ck_assert_int_eq(read_at("loop1", msg, sizeof msg), -1);
+	ck_assert_msg(strstr(msg, "Too many levels of symbolic links"), "%s", msg);
+	ck_assert_int_eq(chdir(cwd), 0);
+}
+END_TEST
+
 START_TEST(writes_0600_atomically)
 {
 	struct tn_error err = {0};
@@ -180,6 +265,7 @@ static Suite *secrets_suite(void)
 	tcase_add_test(tc, refuses_open_modes);
 	tcase_add_test(tc, refuses_other_owner);
 	tcase_add_test(tc, refuses_bad_content);
+	tcase_add_test(tc, strict_modes);
 	tcase_add_test(tc, writes_0600_atomically);
 	tcase_add_test(tc, redacts);
 	tcase_add_test(tc, wiping_allocator);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -262,14 +263,26 @@ START_TEST(spawn_wait)
 	int status = -1;
 	char how[80];
 	const char *ok[] = {"sh", "-c", "exit 3", NULL};
-	ck_assert_int_eq(tn_spawn_wait(ok, 5000, &status, &err), 0);
+	ck_assert_int_eq(tn_spawn_wait(ok, -1, 5000, &status, &err), 0);
 	ck_assert_str_eq(tn_spawn_describe(status, how, sizeof how), "exited 3");
 	const char *missing[] = {"/nonexistent/program", NULL};
-	ck_assert_int_eq(tn_spawn_wait(missing, 5000, &status, &err), -1);
+	ck_assert_int_eq(tn_spawn_wait(missing, -1, 5000, &status, &err), -1);
 	ck_assert_msg(strstr(err.msg, "cannot run /nonexistent/program: No such file") != NULL, "%s", err.msg);
 	const char *slow[] = {"sleep", "10", NULL};
-	ck_assert_int_eq(tn_spawn_wait(slow, 100, &status, &err), -1);
+	ck_assert_int_eq(tn_spawn_wait(slow, -1, 100, &status, &err), -1);
 	ck_assert_msg(strstr(err.msg, "did not finish") != NULL, "%s", err.msg);
+	/* keep_fd: a close-on-exec descriptor the command reads as /dev/fd/N; others stay closed. */
+	int fd = memfd_create("spawn-test", MFD_CLOEXEC), other = memfd_create("other", MFD_CLOEXEC);
+	ck_assert_int_eq(write(fd, "value\n", 6), 6);
+	char script[200];
+	snprintf(script, sizeof script, "test \"$(cat /dev/fd/%d)\" = value && ! test -e /dev/fd/%d", fd, other);
+	const char *reads[] = {"sh", "-c", script, NULL};
+	ck_assert_int_eq(tn_spawn_wait(reads, fd, 5000, &status, &err), 0);
+	ck_assert_str_eq(tn_spawn_describe(status, how, sizeof how), "exited 0");
+	ck_assert_int_eq(tn_spawn_wait(reads, -1, 5000, &status, &err), 0);
+	ck_assert_str_eq(tn_spawn_describe(status, how, sizeof how), "exited 1");
+	close(fd);
+	close(other);
 }
 END_TEST
 
