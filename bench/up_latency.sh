@@ -4,8 +4,8 @@
 # Running and a watcher that up started keeps the cache, so up only finds the daemon (status?peers=false),
 # checks the watcher's pidfile and the cache, and prints the summary: it reads no full status, so its cost is
 # flat in the tailnet's size. Measured as whole processes, interleaved round by round with the alternatives in
-# the same run: `tailnet-helper sync` (one full status read and a cache write, what the seed's update-hosts.sh
-# did on every shell) and /bin/true (the cost of starting a process at all). The target compares up at every
+# the same run: `tailnet-helper sync` (one full status read and a cache write, what a hosts-file updater would
+# do on every shell) and /bin/true (the cost of starting a process at all). The target compares up at every
 # size with `sync` of the 10-peer tailnet. The daemon is the LocalAPI double serving a generated tailnet
 # (UP_BENCH_SIZES, default 10, 1,000, 10,000 and 100,000 peers) on the state directory's socket, as a
 # userspace-mode tailscaled would. Run by `make bench`; own namespaces.
