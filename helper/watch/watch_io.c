@@ -73,11 +73,16 @@ static void write_failed(struct watch *w, int64_t now, const struct tn_error *er
 	w->write_wanted = true;
 }
 
-static void write_done(struct watch *w)
+/* res: the update's result, NULL when only the paused flag of the file there was set. */
+static void write_done(struct watch *w, const struct tn_update_result *res)
 {
 	retry_succeeded(&w->write_retry, "writing the cache");
 	w->written_paused = w->paused;
-	tn_notify_status(1, "%s from tailscaled at %s%s", w->cfg->cache, w->socket, w->paused ? ", paused" : "");
+	if (res)
+		tn_notify_status(1, "%s: generation %llu from tailscaled at %s%s", w->cfg->cache,
+				 (unsigned long long)res->generation, w->socket, w->paused ? ", paused" : "");
+	else
+		tn_notify_status(1, "%s %s", w->cfg->cache, w->paused ? "paused" : "serving");
 }
 
 static void write_now(struct watch *w, int64_t now)
@@ -93,7 +98,7 @@ static void write_now(struct watch *w, int64_t now)
 			w->writes++;
 			tn_info("%s %s", w->cfg->cache, w->paused ? "paused" : "serving again");
 		}
-		return write_done(w);
+		return write_done(w, NULL);
 	}
 	struct tn_hostset hs;
 	struct tn_update_opts opts = {.max_age = w->cfg->max_age, .skip_if_unchanged = true, .keep = &w->last};
@@ -112,7 +117,7 @@ static void write_now(struct watch *w, int64_t now)
 		       res.written ? (res.changed ? " (changed)" : " (renewed)") : " (unchanged)",
 		       w->paused ? ", paused" : "", res.bytes, (long long)(tn_now_ms() - now), hs.skipped_names,
 		       hs.skipped_addrs);
-		write_done(w);
+		write_done(w, &res);
 	} else {
 		write_failed(w, now, &err);
 	}
