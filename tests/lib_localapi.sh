@@ -130,3 +130,60 @@ tn_change_latency() {
 	us=$(tn_change_latency_us "$@") || exit 1
 	echo $((us / 1000))
 }
+
+# --- helpers of the watcher's tests ---------------------------------------------------------------------------
+
+# tn_resolves NAME / tn_unresolved NAME: whether getent finds NAME (for tn_wait_until and ||).
+tn_resolves() {
+	getent hosts "$1" >/dev/null
+}
+
+tn_unresolved() {
+	! getent hosts "$1" >/dev/null
+}
+
+# tn_generation: the cache's generation, as `tailnet-helper hosts` tells it.
+tn_generation() {
+	"$HELPER" hosts | sed -n 's/.*generation \([0-9]*\),.*/\1/p'
+}
+
+# tn_info_field NAME: a number of the double's /double/info (watchers, status_reads, initial_status, ...).
+tn_info_field() {
+	tn_json_field "$(tn_ctl info)" "$1"
+}
+
+# tn_emit LINE: LINE and a newline to every stream, as they are.
+tn_emit() {
+	printf '%s\n' "$1" | curl -sS --fail --unix-socket "$TN_SOCKET" -X POST --data-binary @- \
+		"http://local-tailscaled.sock/double/emit" >/dev/null || tn_fail "emit $1"
+}
+
+# tn_assert_fast WHAT MS: a notification-to-resolve time within ${TN_FAST_MS:-1000} ms.
+tn_assert_fast() {
+	[ "$2" -ge 0 ] && [ "$2" -lt "${TN_FAST_MS:-1000}" ] || tn_fail "$1: $2 ms (limit ${TN_FAST_MS:-1000} ms)"
+	tn_ok "$1 in $2 ms"
+}
+
+# tn_assert_log_count PATTERN N WHAT: N lines of the watcher's log match PATTERN.
+tn_assert_log_count() {
+	local n
+	n=$(tn_log_count "$1")
+	[ "$n" = "$2" ] || tn_fail "$3: $n log lines match [$1], expected $2; log:
+$(cat "$TN_WATCH_LOG")"
+	tn_ok "$3"
+}
+
+# tn_state_add_peer FILE OUT NAME NODEID IP: writes to OUT the status FILE with one more peer in the netmap, NAME
+# under the example tailnet's suffix (a change made while nobody announces it, or a daemon that restarts with it).
+tn_state_add_peer() {
+	command python3 - "$@" <<'EOF'
+import json, sys
+src, out, name, node_id, ip = sys.argv[1:]
+doc = json.load(open(src))
+p = dict(next(iter(doc["Peer"].values())))
+p.update(PublicKey="nodekey:%064x" % int(node_id), ID="n%sCNTRL" % node_id, NodeID=int(node_id),
+         DNSName="%s.magellanic-gondola.ts.net." % name, HostName=name, TailscaleIPs=[ip], InNetworkMap=True)
+doc["Peer"][p["PublicKey"]] = p
+json.dump(doc, open(out, "w"), indent="\t")
+EOF
+}

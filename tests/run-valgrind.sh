@@ -83,32 +83,45 @@ chmod 0644 /var/cache/tailnet/hosts.cache
 # The dlopen'ed-module unit test, children included (Check forks every test).
 vg "unit test_module" env TN_MODULE="$TN_BUILD/libnss_tailnet.so.2" "$TN_BUILD/tests/test_module"
 
-# The watcher: a short session under memcheck - connect, a peer added and removed, a stream cut and the
-# reconnection, SIGHUP, and SIGTERM while a status read hangs (the in-flight transfer must be freed too).
+# The watcher: a short session under memcheck on each path - the incremental one (InitialStatus, a peer added
+# and removed, an online storm, down and up, a full netmap with its settings read, a patch it cannot apply, a
+# lagging close, a stream cut and the reconnection) and the old one (1.98: whole status reads), then SIGHUP
+# against a daemon that hangs and SIGTERM while that request is in flight (it must be freed too).
 . "$TN_SRCDIR/tests/lib_localapi.sh"
-cp "$EXAMPLES/running.json" "$TN_TMP/state.json"
-tn_localapi_start "$TN_TMP/state.json" 2>"$TN_TMP/double.log"
-TN_WATCH_LOG="$TN_TMP/watch.log"
-valgrind "${VG_OPTS[@]}" --log-file="$TN_TMP/vg-watch.log" "$HELPER" watch --socket "$TN_SOCKET" --debounce 0.05 \
-	2>"$TN_WATCH_LOG" &
-TN_WATCH_PID=$!
-tn_wait_until 60 "watch under valgrind: the stream" tn_watchers 1
-tn_ctl "add-peer?name=vg-peer" >/dev/null
-tn_wait_until 20 "watch under valgrind: a new peer" getent hosts vg-peer
-tn_ctl "remove-peer?name=vg-peer" >/dev/null
 unresolved() { ! getent hosts "$1"; }
-tn_wait_until 20 "watch under valgrind: a removed peer" unresolved vg-peer
-tn_ctl cut >/dev/null
-tn_wait_until 30 "watch under valgrind: reconnected" tn_log_count_is 2 "connected to"
-kill -HUP "$TN_WATCH_PID"
-tn_wait_until 20 "watch under valgrind: SIGHUP" grep -q "SIGHUP" "$TN_WATCH_LOG"
-tn_localapi_mode hang
-tn_ctl "add-peer?name=never-read" >/dev/null
-sleep 2
-tn_watch_stop TERM
-tn_assert_eq "$TN_WATCH_RC" 0 "watch under valgrind: SIGTERM during a hung status read exits 0"
-vg_check "watch session" "$TN_TMP/vg-watch.log"
-tn_ok "watch session: valgrind clean"
+for version in 1.102.3 1.98.1; do
+	cp "$EXAMPLES/running.json" "$TN_TMP/state.json"
+	tn_localapi_start "$TN_TMP/state.json" "$TN_TMP/tailscaled.sock" --version "$version" 2>"$TN_TMP/double.log"
+	TN_WATCH_LOG="$TN_TMP/watch-$version.log"
+	valgrind "${VG_OPTS[@]}" --log-file="$TN_TMP/vg-watch.log" "$HELPER" watch --socket "$TN_SOCKET" --debounce 0.05 \
+		2>"$TN_WATCH_LOG" &
+	TN_WATCH_PID=$!
+	tn_wait_until 60 "watch under valgrind ($version): the stream" tn_watchers 1
+	tn_ctl "add-peer?name=vg-peer" >/dev/null
+	tn_wait_until 20 "watch under valgrind ($version): a new peer" getent hosts vg-peer
+	tn_ctl "remove-peer?name=vg-peer" >/dev/null
+	tn_wait_until 20 "watch under valgrind ($version): a removed peer" unresolved vg-peer
+	tn_ctl "online?count=50&interval_ms=2" >/dev/null
+	tn_ctl down >/dev/null
+	tn_wait_until 20 "watch under valgrind ($version): paused" unresolved vault
+	tn_ctl up >/dev/null
+	tn_wait_until 20 "watch under valgrind ($version): served again" getent hosts vault
+	tn_ctl "dns?magicdns=0" >/dev/null
+	tn_wait_until 20 "watch under valgrind ($version): MagicDNS off" unresolved vault
+	printf '%s\n' '{"PeerChangedPatch":[{"NodeID":4410982231170054,"Latency":1}]}' |
+		curl -sS --unix-socket "$TN_SOCKET" --data-binary @- http://local-tailscaled.sock/double/emit >/dev/null
+	tn_ctl fell-behind >/dev/null
+	tn_ctl cut >/dev/null
+	tn_wait_until 30 "watch under valgrind ($version): reconnected" tn_watchers 1
+	tn_localapi_mode hang
+	kill -HUP "$TN_WATCH_PID"
+	sleep 2
+	tn_watch_stop TERM
+	tn_assert_eq "$TN_WATCH_RC" 0 "watch under valgrind ($version): SIGTERM during a hung request exits 0"
+	vg_check "watch session ($version)" "$TN_TMP/vg-watch.log"
+	tn_ok "watch session ($version): valgrind clean"
+	tn_localapi_stop
+done
 
 # The DNS responder: queries of every kind over UDP and TCP, some malformed, then SIGTERM (exit 0).
 "$HELPER" sync --status-file "$EXAMPLES/running.json" || tn_fail "sync"

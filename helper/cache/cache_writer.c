@@ -374,7 +374,7 @@ int tn_cache_write(const char *path, const uint8_t *img, size_t len, struct tn_e
 
 /* Reads the current cache for comparison, with read(2) into our own memory: someone truncating it meanwhile
  * cannot fault us. Its structure is checked, its ownership is not (it is ours). NULL when there is none. */
-static uint8_t *read_old(const char *path, size_t *len)
+uint8_t *tn_cache_read(const char *path, size_t *len)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
@@ -409,41 +409,84 @@ static bool same_content(const uint8_t *old, size_t old_len, const uint8_t *img,
 	       memcmp(old + TN_PAGE, img + TN_PAGE, data_end - TN_PAGE) == 0;
 }
 
+void tn_cache_image_free(struct tn_cache_image *im)
+{
+	free(im->bytes);
+	memset(im, 0, sizeof *im);
+}
+
+/* The kept image is what the file holds: it is still the file written then. */
+static bool still_current(const char *path, const struct tn_cache_image *im)
+{
+	struct stat st;
+	return im && im->bytes && stat(path, &st) == 0 && st.st_dev == im->dev && st.st_ino == im->ino &&
+	       st.st_size == im->size && st.st_mtim.tv_sec == im->mtime.tv_sec && st.st_mtim.tv_nsec == im->mtime.tv_nsec;
+}
+
+/* Hands the image written to the caller's keep, with the file's identity now. */
+static void keep_image(const char *path, struct tn_cache_image *keep, uint8_t *img, size_t len)
+{
+	struct stat st;
+	tn_cache_image_free(keep);
+	if (stat(path, &st) != 0) {
+		free(img);
+		return;
+	}
+	*keep = (struct tn_cache_image){img, len, st.st_dev, st.st_ino, st.st_size, st.st_mtim};
+}
+
 int tn_cache_update(const char *path, const struct tn_hostset *hs, const struct tn_update_opts *opts,
 		    struct tn_update_result *res, struct tn_error *err)
 {
 	int64_t now = (int64_t)time(NULL);
+	memset(res, 0, sizeof *res);
+	/* What the file holds: the caller's own last image while it is still that file, else read back and every
+	 * page checked. */
+	size_t old_len = 0;
+	uint8_t *read = NULL;
+	const uint8_t *old = NULL;
+	struct tn_cache oc;
+	bool old_ok = false;
+	if (still_current(path, opts->keep)) {
+		old = opts->keep->bytes;
+		old_len = opts->keep->len;
+		old_ok = tn_cache_parse_header(old, old_len, &oc, NULL) == 0;
+	} else if ((old = read = tn_cache_read(path, &old_len))) {
+		old_ok = tn_cache_parse(old, old_len, &oc, NULL) == 0;
+	}
+	/* Built as the next generation, which it is unless nothing changed. */
 	struct tn_cache_meta meta = {.generation = 1, .written_at = now, .valid_until = now + opts->max_age};
+	if (old_ok)
+		meta.generation = oc.generation + 1;
+	else if (old && old_len >= 16 && memcmp(old, TN_MAGIC, 8) == 0)
+		meta.generation = tn_le64(old + TN_HDR_GENERATION) + 1; /* never go backwards */
 	uint8_t *img;
 	size_t len;
-	memset(res, 0, sizeof *res);
-	if (tn_cache_build(hs, &meta, &img, &len, err) != 0)
+	if (tn_cache_build(hs, &meta, &img, &len, err) != 0) {
+		free(read);
 		return -1;
-
-	size_t old_len = 0;
-	uint8_t *old = read_old(path, &old_len);
-	struct tn_cache oc;
-	res->changed = true;
-	if (old && tn_cache_parse(old, old_len, &oc, NULL) == 0) {
-		res->changed = !same_content(old, old_len, img, len);
-		meta.generation = oc.generation + (res->changed ? 1 : 0);
-		if (!res->changed && opts->skip_if_unchanged && oc.valid_until - now > opts->max_age / 2) {
+	}
+	res->changed = !old_ok || !same_content(old, old_len, img, len);
+	if (!res->changed) {
+		if (opts->skip_if_unchanged && oc.valid_until - now > opts->max_age / 2) {
 			res->generation = oc.generation;
-			free(old);
+			free(read);
 			free(img);
 			return 0;
 		}
-	} else if (old && old_len >= 16 && memcmp(old, TN_MAGIC, 8) == 0) {
-		meta.generation = tn_le64(old + TN_HDR_GENERATION) + 1; /* never go backwards */
+		meta.generation = oc.generation; /* renewed, not changed */
+		seal(img, len, &meta);
 	}
-	free(old);
-	seal(img, len, &meta);
+	free(read);
 	res->generation = meta.generation;
 	res->bytes = len;
 	res->nodes = hs->n;
 	res->names = tn_le32(img + TN_HDR_NAME_COUNT);
 	int rc = tn_cache_write(path, img, len, err);
-	free(img);
 	res->written = rc == 0;
+	if (rc == 0 && opts->keep)
+		keep_image(path, opts->keep, img, len);
+	else
+		free(img);
 	return rc;
 }

@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "cache/hostset.h"
 #include "shared/err.h"
@@ -37,12 +39,32 @@ int tn_cache_build(const struct tn_hostset *hs, const struct tn_cache_meta *meta
  * and how tests and fuzzers give damaged images valid checksums. */
 void tn_cache_checksum_all(uint8_t *img, size_t len);
 
+/* The file's bytes (read(2), so one truncated meanwhile cannot fault us), or NULL when it is missing, not a
+ * regular file, or not a size a cache can have. The caller frees them. */
+uint8_t *tn_cache_read(const char *path, size_t *len);
+
 /* Replaces `path` with the image (creating its directory, mode 0755, when missing). */
 int tn_cache_write(const char *path, const uint8_t *img, size_t len, struct tn_error *err);
+
+/* An image this process wrote and the file it became (identity right after the rename). */
+struct tn_cache_image {
+	uint8_t *bytes;
+	size_t len;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
+void tn_cache_image_free(struct tn_cache_image *im);
 
 struct tn_update_opts {
 	int64_t max_age;        /* seconds the module may trust the cache: valid_until = now + max_age */
 	bool skip_if_unchanged; /* keep the file when the content is the same and it is younger than max_age/2 */
+	/* NULL, or the caller's last image (zeroed at first): while the file is still that one, the update compares
+	 * with it instead of reading the file back and checking every page (the watcher writes every few seconds);
+	 * it is replaced by each image written. */
+	struct tn_cache_image *keep;
 };
 
 struct tn_update_result {

@@ -14,13 +14,29 @@ void tn_hostset_init(struct tn_hostset *hs)
 	memset(hs, 0, sizeof *hs);
 }
 
+void tn_host_release(struct tn_host *h)
+{
+	free(h->fqdn);
+	free(h->stable_id);
+	free(h->addrs);
+	h->fqdn = h->stable_id = NULL;
+	h->addrs = NULL;
+}
+
+/* What of a host a hostset frees: everything it was given by tn_hostset_add(), of a lent one only what a
+ * merge allocated. */
+static void host_drop(const struct tn_hostset *hs, struct tn_host *h)
+{
+	if (!hs->borrowed)
+		tn_host_release(h);
+	else if (h->own_addrs)
+		free(h->addrs);
+}
+
 void tn_hostset_free(struct tn_hostset *hs)
 {
-	for (size_t i = 0; i < hs->n; i++) {
-		free(hs->hosts[i].fqdn);
-		free(hs->hosts[i].stable_id);
-		free(hs->hosts[i].addrs);
-	}
+	for (size_t i = 0; i < hs->n; i++)
+		host_drop(hs, &hs->hosts[i]);
 	free(hs->hosts);
 	free(hs->suffix);
 	tn_hostset_init(hs);
@@ -72,21 +88,17 @@ static int has_addr(const struct tn_addr *list, size_t n, const struct tn_addr *
 	return 0;
 }
 
-int tn_hostset_add(struct tn_hostset *hs, const struct tn_host_in *in, bool *added, struct tn_error *err)
+int tn_host_prepare(const struct tn_host_in *in, struct tn_host *h, bool *kept, size_t *bad_addrs,
+		    struct tn_error *err)
 {
 	struct tn_name n;
 	size_t n_addrs = in->n_addrs;
-	if (added)
-		*added = false;
+	memset(h, 0, sizeof *h);
+	*kept = false;
+	*bad_addrs = 0;
 	/* An FQDN has at least two labels: a one-label "FQDN" could shadow a bare name. */
-	if (!in->name || tn_name_normalize(in->name, &n) < 0 || n.first_label_len == n.len) {
-		hs->skipped_names++;
+	if (!in->name || tn_name_normalize(in->name, &n) < 0 || n.first_label_len == n.len)
 		return 0;
-	}
-	if (hs->n >= TN_MAX_HOSTS)
-		return tn_error_set(err, TN_EXIT_BAD_ANSWER,
-				    "more than %u names in the status: the cache holds at most that many; nothing was written",
-				    TN_MAX_HOSTS);
 	if (n_addrs > 2 * TN_MAX_ADDRS_PER_NODE)
 		n_addrs = 2 * TN_MAX_ADDRS_PER_NODE;
 	struct tn_addr *v4 = calloc(n_addrs ? n_addrs : 1, sizeof *v4);
@@ -101,7 +113,7 @@ int tn_hostset_add(struct tn_hostset *hs, const struct tn_host_in *in, bool *add
 		struct tn_addr a;
 		int is4;
 		if (!in->addrs[i] || parse_addr(in->addrs[i], &a, &is4) != 0) {
-			hs->skipped_addrs++;
+			(*bad_addrs)++;
 			continue;
 		}
 		struct tn_addr *list = is4 ? v4 : v6;
@@ -112,29 +124,15 @@ int tn_hostset_add(struct tn_hostset *hs, const struct tn_host_in *in, bool *add
 	if (n4 + n6 == 0) {
 		free(v4);
 		free(v6);
-		hs->skipped_names++;
 		return 0;
 	}
 	memcpy(v4 + n4, v6, n6 * sizeof *v6); /* v4 has room for n_addrs entries */
 	free(v6);
-	if (hs->n == hs->cap) {
-		size_t cap = hs->cap ? hs->cap * 2 : 64;
-		struct tn_host *grown = realloc(hs->hosts, cap * sizeof *grown);
-		if (!grown) {
-			free(v4);
-			return tn_error_set(err, TN_EXIT_FAIL, "out of memory");
-		}
-		hs->hosts = grown;
-		hs->cap = cap;
-	}
-	struct tn_host *h = &hs->hosts[hs->n];
-	memset(h, 0, sizeof *h);
 	h->fqdn = strdup(n.s);
 	h->stable_id = in->stable_id ? strdup(in->stable_id) : NULL;
+	h->addrs = v4;
 	if (!h->fqdn || (in->stable_id && !h->stable_id)) {
-		free(h->fqdn);
-		free(h->stable_id);
-		free(v4);
+		tn_host_release(h);
 		return tn_error_set(err, TN_EXIT_FAIL, "out of memory");
 	}
 	h->fqdn_len = (uint16_t)n.len;
@@ -142,14 +140,62 @@ int tn_hostset_add(struct tn_hostset *hs, const struct tn_host_in *in, bool *add
 	h->self = in->self;
 	h->node_id = in->node_id;
 	h->subdomains = in->kind == TN_HOST_NODE && in->subdomains;
-	h->addrs = v4;
 	h->n4 = (uint16_t)n4;
 	h->n6 = (uint16_t)n6;
-	h->seq = hs->n;
+	*kept = true;
+	return 0;
+}
+
+static int append(struct tn_hostset *hs, const struct tn_host *h, struct tn_error *err)
+{
+	if (hs->n >= TN_MAX_HOSTS)
+		return tn_error_set(err, TN_EXIT_BAD_ANSWER,
+				    "more than %u names in the status: the cache holds at most that many; nothing was written",
+				    TN_MAX_HOSTS);
+	if (hs->n == hs->cap) {
+		size_t cap = hs->cap ? hs->cap * 2 : 64;
+		struct tn_host *grown = realloc(hs->hosts, cap * sizeof *grown);
+		if (!grown)
+			return tn_error_set(err, TN_EXIT_FAIL, "out of memory");
+		hs->hosts = grown;
+		hs->cap = cap;
+	}
+	hs->hosts[hs->n] = *h;
+	hs->hosts[hs->n].seq = hs->n;
 	hs->n++;
+	return 0;
+}
+
+int tn_hostset_add(struct tn_hostset *hs, const struct tn_host_in *in, bool *added, struct tn_error *err)
+{
+	struct tn_host h;
+	bool kept;
+	size_t bad;
+	if (added)
+		*added = false;
+	if (tn_host_prepare(in, &h, &kept, &bad, err) < 0)
+		return -1;
+	hs->skipped_addrs += bad;
+	if (!kept) {
+		hs->skipped_names++;
+		return 0;
+	}
+	if (append(hs, &h, err) < 0) {
+		tn_host_release(&h);
+		return -1;
+	}
 	if (added)
 		*added = true;
 	return 0;
+}
+
+int tn_hostset_lend(struct tn_hostset *hs, const struct tn_host *h, struct tn_error *err)
+{
+	struct tn_host copy = *h;
+	copy.bare_len = 0; /* what finish decides starts afresh in every build */
+	copy.fqdn_hidden = copy.own_addrs = false;
+	hs->borrowed = true;
+	return append(hs, &copy, err);
 }
 
 uint32_t tn_ts_version_parse(const char *text)
@@ -186,7 +232,8 @@ static int host_cmp(const void *pa, const void *pb, void *ctx)
 
 /* Before 1.102 a node and an ExtraRecord of one name are one list, the node's addresses first (tsdns.go
  * Config.Hosts, ExtraRecords appended): the record's addresses join the node's. */
-static int merge_into(struct tn_host *node, const struct tn_host *extra, struct tn_error *err)
+static int merge_into(const struct tn_hostset *hs, struct tn_host *node, const struct tn_host *extra,
+		      struct tn_error *err)
 {
 	size_t n = (size_t)node->n4 + node->n6 + extra->n4 + extra->n6;
 	struct tn_addr *all = calloc(n, sizeof *all);
@@ -205,8 +252,10 @@ static int merge_into(struct tn_host *node, const struct tn_host *extra, struct 
 					list[(*cnt)++] = h->addrs[first + i];
 			}
 		}
-	free(node->addrs);
+	if (!hs->borrowed || node->own_addrs)
+		free(node->addrs);
 	node->addrs = all;
+	node->own_addrs = hs->borrowed;
 	node->n4 = (uint16_t)n4;
 	node->n6 = (uint16_t)n6;
 	return 0;
@@ -215,7 +264,10 @@ static int merge_into(struct tn_host *node, const struct tn_host *extra, struct 
 int tn_hostset_finish(struct tn_hostset *hs, struct tn_error *err)
 {
 	bool extra_first = hs->ts_version == 0 || hs->ts_version >= TN_TS_VERSION(1, 102, 0);
-	if (hs->n)
+	bool in_order = true; /* a model that keeps its hosts sorted spares the sort */
+	for (size_t i = 1; i < hs->n && in_order; i++)
+		in_order = host_cmp(&hs->hosts[i - 1], &hs->hosts[i], &extra_first) < 0;
+	if (!in_order)
 		qsort_r(hs->hosts, hs->n, sizeof *hs->hosts, host_cmp, &extra_first);
 	size_t kept = 0;
 	size_t suffix_len = hs->suffix ? strlen(hs->suffix) : 0;
@@ -229,11 +281,9 @@ int tn_hostset_finish(struct tn_hostset *hs, struct tn_error *err)
 			bool hide = extra_first && winner->kind == TN_HOST_EXTRA && h->kind == TN_HOST_NODE &&
 				    !hs->hosts[kept - 1].fqdn_hidden;
 			if (rc == 0 && !extra_first && winner->kind == TN_HOST_NODE && h->kind == TN_HOST_EXTRA)
-				rc = merge_into(winner, h, err);
+				rc = merge_into(hs, winner, h, err);
 			if (!hide) {
-				free(h->fqdn);
-				free(h->stable_id);
-				free(h->addrs);
+				host_drop(hs, h);
 				continue;
 			}
 			h->fqdn_hidden = true; /* the best node of the name, after its record */

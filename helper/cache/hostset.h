@@ -63,6 +63,7 @@ struct tn_host {
 	struct tn_addr *addrs; /* IPv4 first, then IPv6, each in the order given, no duplicates */
 	uint16_t n4, n6;
 	size_t seq; /* order of arrival: the last tiebreak, so the winner never depends on qsort's stability */
+	bool own_addrs; /* in a borrowing hostset: addrs is the hostset's own (a merge made it) */
 };
 
 struct tn_hostset {
@@ -75,6 +76,7 @@ struct tn_hostset {
 	uint32_t ts_version; /* the daemon's version (TN_TS_VERSION), 0 when unknown */
 	size_t skipped_names, skipped_addrs; /* invalid input dropped on the way in */
 	bool finished;
+	bool borrowed; /* its hosts were lent (tn_hostset_lend): their memory is the lender's */
 };
 
 void tn_hostset_init(struct tn_hostset *hs);
@@ -88,10 +90,22 @@ int tn_hostset_set_suffix(struct tn_hostset *hs, const char *suffix, struct tn_e
  * than TN_MAX_HOSTS owners is an error. */
 int tn_hostset_add(struct tn_hostset *hs, const struct tn_host_in *in, bool *added, struct tn_error *err);
 
+/* One owner prepared as tn_hostset_add() would keep it: *h gets its own copies (release them with
+ * tn_host_release()); *kept is false when it is skipped, *bad_addrs counts the addresses skipped. A caller that
+ * keeps its names between builds (the watcher's model of names) prepares each name once, when it changes, and
+ * lends it to every build: tn_hostset_lend() appends it without copying, and the hostset, now a borrower
+ * (never mixed with tn_hostset_add()), frees none of it when it is finished or freed. So a build costs a
+ * copy of each host's few words, not a parse of every name and address. */
+int tn_host_prepare(const struct tn_host_in *in, struct tn_host *h, bool *kept, size_t *bad_addrs,
+		    struct tn_error *err);
+void tn_host_release(struct tn_host *h);
+int tn_hostset_lend(struct tn_hostset *hs, const struct tn_host *h, struct tn_error *err);
+
 /* "1.102.3-t7dc695f92-g1a2b3c4d5" as TN_TS_VERSION(1, 102, 3); 0 when it does not start with a version. */
 uint32_t tn_ts_version_parse(const char *text);
 
-/* Sorts, removes duplicate owners and decides bare names. Call once, after the last add. */
+/* Sorts (hosts that come in order are left as they are), removes duplicate owners and decides bare names.
+ * Call once, after the last add. */
 int tn_hostset_finish(struct tn_hostset *hs, struct tn_error *err);
 
 #endif

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cache/cache_pause.h"
+
 /* Parse errors get the source in front; "not running" already says all there is. */
 static int parse_failed(struct tn_status_sync *s, struct tn_error *err)
 {
@@ -14,22 +16,32 @@ static int parse_failed(struct tn_status_sync *s, struct tn_error *err)
 }
 
 /* The status parser's sink: nodes and records into the hostset, which decides between them. */
+struct tn_host_in tn_host_in_node(const struct tn_status_node *node)
+{
+	return (struct tn_host_in){.kind = TN_HOST_NODE,
+				   .name = node->dns_name,
+				   .addrs = node->addrs,
+				   .n_addrs = node->n_addrs,
+				   .self = node->self,
+				   .node_id = node->node_id,
+				   .stable_id = node->id,
+				   .subdomains = node->subdomains};
+}
+
+struct tn_host_in tn_host_in_extra(const char *name, const char *const *values, size_t n)
+{
+	return (struct tn_host_in){.kind = TN_HOST_EXTRA, .name = name, .addrs = values, .n_addrs = n};
+}
+
 static int sink_node(void *ctx, const struct tn_status_node *node, struct tn_error *err)
 {
-	struct tn_host_in in = {.kind = TN_HOST_NODE,
-				.name = node->dns_name,
-				.addrs = node->addrs,
-				.n_addrs = node->n_addrs,
-				.self = node->self,
-				.node_id = node->node_id,
-				.stable_id = node->id,
-				.subdomains = node->subdomains};
+	struct tn_host_in in = tn_host_in_node(node);
 	return tn_hostset_add(ctx, &in, NULL, err);
 }
 
 static int sink_extra(void *ctx, const char *name, const char *const *values, size_t n, struct tn_error *err)
 {
-	struct tn_host_in in = {.kind = TN_HOST_EXTRA, .name = name, .addrs = values, .n_addrs = n};
+	struct tn_host_in in = tn_host_in_extra(name, values, n);
 	return tn_hostset_add(ctx, &in, NULL, err);
 }
 
@@ -74,6 +86,24 @@ int tn_status_sync_commit(struct tn_status_sync *s, const char *cache, const str
 	if (tn_status_finish(s->parser, err) < 0)
 		return parse_failed(s, err);
 	return tn_cache_update(cache, &s->hs, opts, res, err);
+}
+
+int tn_status_sync_pause(struct tn_status_sync *s, const char *cache, struct tn_error *err)
+{
+	const char *state = s->parser ? tn_status_backend_state(s->parser) : "";
+	bool changed;
+	if (err->code != TN_EXIT_NOT_RUNNING || (strcmp(state, "Stopped") && strcmp(state, "NeedsLogin")))
+		return 0;
+	struct tn_error werr = {0};
+	if (tn_cache_mark_paused(cache, true, &changed, &werr) < 0) {
+		*err = werr;
+		return -1;
+	}
+	char msg[sizeof err->msg];
+	snprintf(msg, sizeof msg, "%s", err->msg);
+	tn_error_set(err, TN_EXIT_NOT_RUNNING, "%s; %s is paused: its names are kept, none is served until tailscaled "
+		     "runs again and the cache is synced", msg, cache);
+	return 1;
 }
 
 void tn_status_sync_report(const struct tn_status_sync *s, const char *cache, const struct tn_update_result *res,

@@ -30,6 +30,10 @@ struct tn_status_sync {
 
 /* The parser's sink that fills a struct tn_hostset (the ctx) and finishes it at the end of the document. */
 extern const struct tn_status_sink tn_hostset_sink;
+/* What that sink hands the host model for a node and for an ExtraRecords name (the watcher's model prepares
+ * the same, name_model.h). */
+struct tn_host_in tn_host_in_node(const struct tn_status_node *node);
+struct tn_host_in tn_host_in_extra(const char *name, const char *const *values, size_t n);
 
 int tn_status_sync_begin(struct tn_status_sync *s, struct tn_error *err);
 /* ctx is the struct tn_status_sync. */
@@ -39,6 +43,11 @@ int tn_status_sync_feed(void *ctx, const char *data, size_t len, struct tn_error
 int tn_status_sync_localapi(struct tn_status_sync *s, struct tn_localapi *api, struct tn_error *err);
 int tn_status_sync_commit(struct tn_status_sync *s, const char *cache, const struct tn_update_opts *opts,
 			  struct tn_update_result *res, struct tn_error *err);
+/* After a read that failed with TN_EXIT_NOT_RUNNING: when the daemon said Stopped (tailscale down) or
+ * NeedsLogin (logged out, key expired), quad-100 answers nothing, so the cache that is there is paused
+ * (cache_pause.h: its names kept, none served) and err says so. 1 paused (or already), 0 another state (NoState,
+ * Starting: a daemon on its way up changes nothing), -1 when the cache cannot be written (err replaced). */
+int tn_status_sync_pause(struct tn_status_sync *s, const char *cache, struct tn_error *err);
 /* The one-line summary of a commit (names, generation, what was skipped), logged at `level`. */
 void tn_status_sync_report(const struct tn_status_sync *s, const char *cache, const struct tn_update_result *res,
 			   enum tn_log_level level);

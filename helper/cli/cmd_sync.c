@@ -143,6 +143,8 @@ int cmd_sync(int argc, char **argv)
 		rc = module_takes(cache, &err);
 	if (rc == 0)
 		tn_status_sync_report(&src, cache, &res, TN_LOG_INFO);
+	else
+		tn_status_sync_pause(&src, cache, &err); /* Stopped or logged out: as quad-100, serve nothing */
 	tn_status_sync_end(&src);
 	return rc == 0 ? TN_EXIT_OK : cmd_fail("sync", &err);
 }

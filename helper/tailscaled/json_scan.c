@@ -96,6 +96,7 @@ static int syntax(struct tn_scan *s, const struct cursor *c, const unsigned char
 		  struct tn_error *err)
 {
 	char what[96];
+	s->at = s->offset + (uint64_t)(p - c->buf);
 	if (*p >= 0x20 && *p < 0x7f)
 		snprintf(what, sizeof what, "'%c' where %s", *p, expected);
 	else
@@ -168,6 +169,7 @@ static int end_value(struct tn_scan *s, struct cursor *c, const unsigned char *q
 static int push(struct tn_scan *s, const struct cursor *c, const unsigned char *p, uint8_t frame,
 		struct tn_error *err)
 {
+	s->at = s->offset + (uint64_t)(p - c->buf);
 	if (s->depth >= TN_SCAN_MAX_DEPTH)
 		return fail(s, err, TN_EXIT_BAD_ANSWER, "JSON nested deeper than %d levels at byte %llu",
 			    TN_SCAN_MAX_DEPTH, at(s, c, p));
@@ -184,6 +186,7 @@ static int begin_value(struct tn_scan *s, struct cursor *c, const unsigned char 
 		return syntax(s, c, p, "a value should start", err);
 	if (s->capture_depth < 0 && (s->depth == 0 || (s->frames[s->depth - 1] & F_ENTERED))) {
 		const char *key = member_key(s, s->depth);
+		s->at = s->offset + (uint64_t)(p - c->buf);
 		action = s->h->member(s->ctx, s->depth, key, key ? s->key_len : 0, (char)*p, err);
 		if (action < 0) {
 			s->failed = 1;
@@ -233,6 +236,7 @@ static int close_container(struct tn_scan *s, struct cursor *c, const unsigned c
 	uint8_t frame = s->frames[s->depth - 1];
 	if ((*p == ']') != !!(frame & F_ARRAY))
 		return syntax(s, c, p, "the other bracket should close", err);
+	s->at = s->offset + (uint64_t)(p - c->buf);
 	if ((frame & F_ENTERED) && s->capture_depth < 0 && s->h->end && s->h->end(s->ctx, s->depth, err) < 0) {
 		s->failed = 1;
 		return -1;
@@ -532,4 +536,20 @@ int tn_scan_finish(struct tn_scan *s, struct tn_error *err)
 	const char *where = s->state >= S_STRING && s->state <= S_HEX ? "inside a string" : "before the end";
 	return tn_error_set(err, TN_EXIT_BAD_ANSWER, "truncated JSON: the input ends after %llu bytes, %s",
 			    (unsigned long long)s->offset, where);
+}
+
+int tn_json_id(const char *json, size_t len, int64_t *out)
+{
+	uint64_t v = 0;
+	if (len == 0 || len > 19 || json[0] < '1' || json[0] > '9')
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (json[i] < '0' || json[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(json[i] - '0');
+	}
+	if (v > INT64_MAX)
+		return -1;
+	*out = (int64_t)v;
+	return 0;
 }

@@ -46,6 +46,9 @@ struct tn_scan {
 	const struct tn_scan_handler *h;
 	void *ctx;
 	uint64_t offset;         /* bytes consumed before the current chunk */
+	uint64_t at;             /* during member() and end(): the offset of the value's first byte or of the
+				  * closing bracket (so a caller can hand that stretch of input on as it is);
+				  * after a syntax or nesting error, the offending byte's */
 	uint8_t state, sub;      /* grammar state; number or literal or \u progress */
 	uint32_t code_point;     /* of the \uXXXX escape being read */
 	uint8_t after_string;    /* what a closing quote completes: key or value */
@@ -70,5 +73,9 @@ int tn_scan_feed(struct tn_scan *s, const char *buf, size_t len, struct tn_error
 
 /* The input ended: fails unless exactly one complete root value was seen. */
 int tn_scan_finish(struct tn_scan *s, struct tn_error *err);
+
+/* A captured JSON number that is a positive integer of at most 63 bits without fraction or exponent, as
+ * tailscaled's IDs are (tailcfg.NodeID, UserID): 0 and *out, else -1. */
+int tn_json_id(const char *json, size_t len, int64_t *out);
 
 #endif

@@ -82,6 +82,7 @@ struct tn_status_parser {
 	char *version;
 	bool magicdns, tun;
 	bool have_state, have_self, self_not_object;
+	char backend_state[32];
 };
 
 static int find(const char *key, size_t len, const struct name *names, size_t n)
@@ -267,6 +268,7 @@ static int root_value(struct tn_status_parser *sp, int which, const char *json, 
 	switch (which) {
 	case R_BACKEND_STATE: /* stop at once when there is nothing to serve */
 		sp->have_state = true;
+		tn_error_printable(state ? state : "", sp->backend_state, sizeof sp->backend_state);
 		if (!state)
 			rc = tn_error_set(err, TN_EXIT_BAD_ANSWER, "BackendState in the status is not a string");
 		else if (strcmp(state, "Running") != 0)
@@ -447,6 +449,11 @@ void tn_status_free(struct tn_status_parser *sp)
 const struct tn_status_stats *tn_status_stats(const struct tn_status_parser *sp)
 {
 	return &sp->stats;
+}
+
+const char *tn_status_backend_state(const struct tn_status_parser *sp)
+{
+	return sp->backend_state;
 }
 
 int tn_status_feed(struct tn_status_parser *sp, const char *buf, size_t len, struct tn_error *err)

@@ -70,5 +70,7 @@ int tn_status_feed(struct tn_status_parser *sp, const char *buf, size_t len, str
 int tn_status_finish(struct tn_status_parser *sp, struct tn_error *err);
 
 const struct tn_status_stats *tn_status_stats(const struct tn_status_parser *sp);
+/* BackendState once it was read ("Running", "Stopped", ...; printable, cut to fit), else "". */
+const char *tn_status_backend_state(const struct tn_status_parser *sp);
 
 #endif

@@ -6,13 +6,14 @@
  * anyone else): tailscaled's state, socket (userspace mode) and log, and a pidfile (pidfile.h) for each
  * process it started - tailscaled, the watcher, the DNS responder. tn_up_run() holds an flock on
  * <state>/up.lock while it works; a second `up` that finds it taken only syncs the cache and returns at once.
- * The steps, each skipped when already done, so that a run on a node that is fully up costs two LocalAPI
- * reads: find a tailscaled that answers and that the helper trusts (localapi.h), else start one
- * (up_daemon.c); only when it says NeedsLogin, and only when we may change its settings, mint a key and run
- * `tailscale up` with it, carrying every setting the node has (up_login.c, up_flags.h); sync the cache; make
- * sure one watcher (and with --dns one responder) runs (up_services.c); print the summary. A tailscaled that
- * `up` did not start (a system service) is not ours to reconfigure: its login sets nothing but what the node
- * had and what up's own options ask, and its key is not ephemeral unless --ephemeral says so. Errors follow
+ * The steps, each skipped when already done, so that a run on a node that is fully up costs one small
+ * LocalAPI read (status?peers=false) whatever the tailnet's size: find a tailscaled that answers and that the
+ * helper trusts (localapi.h), else start one (up_daemon.c); only when it says NeedsLogin, and only when we
+ * may change its settings, mint a key and run `tailscale up` with it, carrying every setting the node has
+ * (up_login.c, up_flags.h); sync the cache, unless a watcher that follows this daemon already keeps it and it
+ * serves; make sure one watcher (and with --dns one responder) runs (up_services.c); print the summary. A
+ * tailscaled that `up` did not start (a system service) is not ours to reconfigure: its login sets nothing
+ * but what the node had and what up's own options ask, and its key is not ephemeral unless --ephemeral says so. Errors follow
  * err.h; the exit codes are the helper's: 3 tailscaled did not come up, does not answer or is not trusted, 5
  * it is not Running (and `up` will not force it), 6 credentials, or no right to change tailscaled's settings,
  * 1 anything local.
@@ -105,6 +106,8 @@ int tn_up_login(const struct tn_up_config *cfg, const struct tn_up_daemon *d, st
  * when this call started it. */
 int tn_up_ensure_watcher(const struct tn_up_config *cfg, const char *sock, pid_t *pid, bool *started,
 			 struct tn_error *err);
+/* Whether the watcher of the state directory runs and follows `sock` (its pid then in *pid). */
+bool tn_up_watcher_follows(const struct tn_up_config *cfg, const char *sock, pid_t *pid);
 /* The same for `tailnet-helper dns`, then the responder first in cfg->resolv_conf with `suffix` searched. */
 int tn_up_ensure_dns(const struct tn_up_config *cfg, const char *suffix, pid_t *pid, bool *started,
 		     struct tn_error *err);

@@ -71,16 +71,26 @@ static void socket_argument(pid_t pid, char *out, size_t size)
 		}
 }
 
+bool tn_up_watcher_follows(const struct tn_up_config *cfg, const char *sock, pid_t *pid)
+{
+	char pidfile[PATH_MAX], follows[PATH_MAX];
+	tn_up_path(cfg->state_dir, TN_UP_WATCH_PID, pidfile);
+	if (!tn_pidfile_alive(pidfile, pid))
+		return false;
+	socket_argument(*pid, follows, sizeof follows);
+	return !*follows || !strcmp(follows, sock);
+}
+
 int tn_up_ensure_watcher(const struct tn_up_config *cfg, const char *sock, pid_t *pid, bool *started,
 			 struct tn_error *err)
 {
 	char pidfile[PATH_MAX], follows[PATH_MAX];
 	tn_up_path(cfg->state_dir, TN_UP_WATCH_PID, pidfile);
 	*started = false;
+	if (tn_up_watcher_follows(cfg, sock, pid))
+		return 0;
 	if (tn_pidfile_alive(pidfile, pid)) {
 		socket_argument(*pid, follows, sizeof follows);
-		if (!*follows || !strcmp(follows, sock))
-			return 0;
 		/* One watcher per state directory, and it must follow the daemon up uses now. */
 		tn_info("the watcher (pid %ld) follows %s, not %s: replacing it", (long)*pid, follows, sock);
 		pid_t old;

@@ -12,28 +12,44 @@ Speaks HTTP/1.1 the way tailscaled's Go server does (ts:ipn/localapi/localapi.go
   rewrite it atomically to change the tailnet), tab-indented plus "\\n", Content-Type application/json,
   chunked like Go's large bodies; ?peers=<anything strconv.ParseBool reads as false> gives "Peer": null,
   unparseable values are ignored;
-- GET /localapi/v0/watch-ipn-bus?mask=N streams the IPN bus as the daemon version (--version) would: see
-  ipn_bus.py (NetMap on every change up to 1.97, PeersChanged / PeersRemoved only with bit 4096 from 1.100 on,
-  400 for the forbidden mask combinations); chunked, one compact JSON line per Notify, no heartbeats;
+- GET /localapi/v0/watch-ipn-bus?mask=N streams the IPN bus as the daemon version (--version: 1.98, 1.100,
+  1.102 and 1.103 behave as tailscale's tags v1.98.0, v1.100.0, v1.102.3 and HEAD) would: see ipn_bus.py
+  (per version: the first message per mask bit, full NetMap lines up to 1.99, SelfChange + PeersChanged /
+  PeersRemoved / PeerChangedPatch from 1.100, the promotion of patches, all-null lines, the real 400 texts);
+  chunked, one compact JSON line per Notify, no heartbeats;
 - prefs (GET, PATCH), check-prefs, start, login-interactive, with tailscaled's rule of who may write (the
   peer's uid): see localapi_prefs.py;
 - other paths: 404.
 
 The tests drive the tailnet through control requests on the same socket (any method, never subject to MODE;
 answers are JSON). Each change is applied to the in-memory document, rendered, written back to --state (so
-a restarted double serves the same tailnet) and only then announced on the bus; "emitted_ns" in the answer
-is CLOCK_MONOTONIC just before the announcement:
+a restarted double serves the same tailnet; online and last-seen news are not written back) and only then
+announced on the bus, under one lock with new subscriptions, as tailscaled does under b.mu; "emitted_ns" in
+the answer is CLOCK_MONOTONIC just before the announcement:
   /double/add-peer?name=N[&silent=1]       a new peer N.<suffix> (or the FQDN N. given) with fresh addresses
+  /double/add-peers?count=N&prefix=P[&interval_ms=M]  N new peers P-1.. P-N, one announcement each
   /double/remove-peer?name=N[&silent=1]    the peer whose DNSName is N.<suffix>. or N.
   /double/rename-peer?name=N&to=M          the same node (same ID) under a new DNSName
+  /double/online?count=N[&interval_ms=M]   N online/offline flips with last-seen times, round the peers (patches)
+  /double/cap?name=N&on=1|0                the peer's dns-subdomain-resolve cap (a CapMap change: a full netmap)
+  /double/dns?magicdns=1|0                 MagicDNS on or off (a DNS config change: a full netmap)
+  /double/extra-records                    the request body (a JSON list) becomes ExtraRecords (full netmap)
   /double/state?to=Stopped|Running|...     BackendState, announced as the integer State
+  /double/down, /double/up                 tailscale down (Stopped) and up (Starting, a full netmap, Running)
+  /double/logout                           Stopped, NoState, NeedsLogin, and the netmap gone from the status
   /double/churn?count=N&interval_ms=M      N changes in a row (one peer added, removed, added, ...)
+  /double/fell-behind                      every stream is closed as 1.102+ closes a lagging one (older: no-op)
   /double/cut                              every stream gets half a line, then its connection is dropped
   /double/emit                             the request body goes to every stream as it is
   /double/reject-bits?bits=B               answer 400 to watch masks with any of the bits B (0: none)
-  /double/info                             {"watchers": open streams, "masks": every mask asked for, ...}
+  /double/info                             {"watchers": open streams, "masks": every mask asked for,
+                                           "status_reads": full status documents served, "bus": lines sent}
   /double/backend-error                    {"error": what control said to the last start's auth key, or null}
-silent=1 changes the tailnet without telling the bus: a missed event, for the poll to find.
+  /double/login?hostname=H                 a login as localapi_prefs.py's start does it, without the key
+silent=1 changes the tailnet without telling the bus: a lost message (1.100 and older drop them silently
+when a watcher's queue is full), for the periodic check to find.
+--nostate-ms N: for N ms after start the daemon is still deciding: NoState and no peers, in the status and in
+a new watcher's first message; then Starting, a full netmap and Running, as a restarted tailscaled.
 
 MODE (from --mode-file when that file exists, re-read on every request; else --mode) makes it misbehave:
   ok         as above
@@ -47,9 +63,9 @@ Routes live in ROUTES (LocalAPI) and CONTROL (/double/), every status document i
 Requests are logged to stderr; each connection is served by its own thread.
 """
 import argparse
+import gc
 import json
 import os
-import queue
 import select
 import socket
 import socketserver
@@ -100,6 +116,7 @@ class StatusSource:
         if key != self.key:
             with open(self.path, "rb") as f:
                 self.doc = json.load(f)
+            gc.freeze()  # a 100,000-peer document is millions of objects: no cyclic-GC pass should walk them
             self.key, self.rendered, self.pieces = key, {}, {}
         return self.doc
 
@@ -132,19 +149,23 @@ class StatusSource:
         with self.lock:
             return self._current()
 
-    def change(self, fn):
-        """Applies fn(doc) -> (ipn_bus.Change, answer) in memory, renders, writes the state file back."""
+    def change(self, fn, persist=True):
+        """Applies fn(doc) -> result in memory; with persist, renders and writes the state file back (online
+        and last-seen news skip that: a restarted daemon learns them afresh). The caller holds self.lock when
+        it must announce the change before anyone else sees the document."""
         with self.lock:
             doc = self._current()
-            change, answer = fn(doc)
-            self.rendered = {True: self._render(True)}
-            tmp = self.path + ".double"
-            with open(tmp, "wb") as f:
-                f.write(self.rendered[True])
-            os.rename(tmp, self.path)
-            st = os.stat(self.path)
-            self.key = (st.st_ino, st.st_size, st.st_mtime_ns)
-            return change, answer, doc
+            result = fn(doc)
+            self.rendered = {}
+            if persist:
+                self.rendered[True] = self._render(True)
+                tmp = self.path + ".double"
+                with open(tmp, "wb") as f:
+                    f.write(self.rendered[True])
+                os.rename(tmp, self.path)
+                st = os.stat(self.path)
+                self.key = (st.st_ino, st.st_size, st.st_mtime_ns)
+            return result, doc
 
     def new_peer(self, doc, name):
         self.serial += 1
@@ -200,9 +221,11 @@ class Handler(BaseHTTPRequestHandler):
     def start(self, code, content_type, length=None):
         self.send_response(code)
         self.send_header("Content-Type", content_type)
+        # ts:ipn/localapi/localapi.go ServeHTTP (v1.98.0 L251-253; the same at later tags)
         self.send_header("Tailscale-Version", self.server.version)
-        self.send_header("Tailscale-Cap", "130")
-        self.send_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+        self.send_header("Tailscale-Cap", str(self.server.bus.version.cap))
+        self.send_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; script-src 'none'; "
+                         "script-src-elem 'none'; script-src-attr 'none'")
         self.send_header("X-Frame-Options", "DENY")
         self.send_header("X-Content-Type-Options", "nosniff")
         if length is None:
@@ -265,11 +288,12 @@ class Handler(BaseHTTPRequestHandler):
         peers = parse_bool(query.get("peers", [""])[0], True)
         try:
             body = self.server.status.body(peers)
-            if time.monotonic() < self.server.nostate_until:  # a daemon whose backend is still deciding
-                doc = dict(self.server.status.snapshot(), BackendState="NoState", Peer=None)
-                body = (json.dumps(doc, indent="\t") + "\n").encode()
+            if self.server.deciding():  # a daemon whose backend is still deciding
+                body = (json.dumps(self.server.nostate_doc(), indent="\t") + "\n").encode()
         except (OSError, ValueError) as e:
             return self.http_error(500, "double: cannot read state: %s" % e)
+        if peers:
+            self.server.status_reads += 1
         if mode == "garbage":
             body = b"<html><body>this is not JSON</body></html>\n" * 64
         elif mode == "truncated":
@@ -277,34 +301,32 @@ class Handler(BaseHTTPRequestHandler):
         return self.send_body(200, body)
 
     def serve_watch(self, query, mode):
-        raw = query.get("mask", ["0"])[0]
-        try:
-            mask = int(raw, 10)
-            if not 0 <= mask < 1 << 64:
-                raise ValueError
-        except ValueError:
-            return self.http_error(400, 'strconv.ParseUint: parsing "%s": invalid syntax' % raw)
+        """serveWatchIPNBus (ts:ipn/localapi/localapi.go v1.102.3 L887): the mask's 400s, then 200 and the
+        headers at once (f.Flush is onWatchAdded), then one line per Notify until someone goes away."""
         bus = self.server.bus
-        refused = bus.refuse(mask)
+        raw = query.get("mask", [""])[0]
+        refused = bus.refuse(raw)
         if refused:
             return self.http_error(400, refused)
-        sub = bus.subscribe(mask)  # before the first message: nothing published meanwhile is lost
+        with self.server.status.lock:  # the first message and the subscription at once, as under b.mu
+            sub = bus.subscribe(raw, self.server.status.snapshot() if not self.server.deciding()
+                                else self.server.nostate_doc())
         self.close_connection = True
         try:
             self.start(200, "application/json")
-            first = bus.initial(mask, self.server.status.snapshot())
-            if first:
-                self.write_chunk(first)
+            self.wfile.flush()
             while not self.server.stopping.is_set():
-                try:
-                    item = sub.queue.get(timeout=0.2)
-                except queue.Empty:
+                item = sub.get(0.2)
+                if item is None:
                     if self.client_gone():
                         return None
                     continue
                 if item is ipn_bus.CUT:
                     self.wfile.write(b"40\r\n{\"Version\":\"cut mid-line\",\"State\":")
                     self.connection.shutdown(socket.SHUT_RDWR)
+                    return None
+                if item is ipn_bus.END:
+                    self.wfile.write(b"0\r\n\r\n")
                     return None
                 if item:  # an empty chunk would end the stream
                     self.write_chunk(item)
@@ -339,12 +361,15 @@ class Handler(BaseHTTPRequestHandler):
         return self.send_body(200, (json.dumps(answer) + "\n").encode())
 
 
-def announce(server, query, fn):
-    """Applies a change, then tells the bus (unless silent=1)."""
-    change, answer, doc = server.status.change(fn)
-    answer["emitted_ns"] = time.monotonic_ns()
-    if query.get("silent") != "1":
-        server.bus.publish(change, doc)
+def announce(server, query, fn, persist=True):
+    """Applies fn(doc) -> (publish(doc), answer), then (unless silent=1) publish(doc) tells the bus, still
+    under the status lock: a watcher subscribing meanwhile sees the change in its first message or in a line
+    after it, never both, never neither."""
+    with server.status.lock:
+        (publish, answer), doc = server.status.change(fn, persist)
+        answer["emitted_ns"] = time.monotonic_ns()
+        if query.get("silent") != "1":
+            publish(doc)
     return answer
 
 
@@ -352,36 +377,158 @@ def ctl_add_peer(server, query, _body):
     def fn(doc):
         p = server.status.new_peer(doc, query["name"])
         put_peer(doc, p)
-        return ipn_bus.Change(changed=[p]), {"name": p["DNSName"].rstrip("."), "ips": p["TailscaleIPs"]}
+        return (lambda d: server.bus.delta(d, upserts=[p])), {"name": p["DNSName"].rstrip("."), "ips": p["TailscaleIPs"]}
     return announce(server, query, fn)
+
+
+def ctl_add_peers(server, query, _body):
+    """count new peers PREFIX-1.., one delta each, within interval_ms of each other; the state file is written
+    once, after the last (a burst of joins, as a big CI fleet starting)."""
+    count, interval = int(query["count"]), float(query.get("interval_ms", "0")) / 1000
+    first = last = None
+    for i in range(count):
+        def fn(doc, name="%s-%d" % (query["prefix"], i + 1)):
+            p = server.status.new_peer(doc, name)
+            put_peer(doc, p)
+            return (lambda d: server.bus.delta(d, upserts=[p])), {}
+        last = announce(server, query, fn, persist=False)["emitted_ns"]
+        first = first or last
+        if interval:
+            time.sleep(interval)
+    server.status.change(lambda doc: None)
+    return {"events": count, "emitted_ns": first, "last_ns": last}
 
 
 def ctl_remove_peer(server, query, _body):
     def fn(doc):
         p = doc["Peer"].pop(peer_key(doc, query["name"]))
-        return ipn_bus.Change(removed=[p["NodeID"]]), {"name": p["DNSName"].rstrip(".")}
+        return (lambda d: server.bus.delta(d, removes=[p["NodeID"]])), {"name": p["DNSName"].rstrip(".")}
     return announce(server, query, fn)
 
 
 def ctl_rename_peer(server, query, _body):
     def fn(doc):
         key = peer_key(doc, query["name"])
-        p = dict(doc["Peer"][key])
-        p["DNSName"] = fqdn(doc, query["to"])
+        p = dict(doc["Peer"][key], DNSName=fqdn(doc, query["to"]))
         doc["Peer"][key] = p
-        return ipn_bus.Change(changed=[p]), {"name": p["DNSName"].rstrip(".")}
+        return (lambda d: server.bus.delta(d, upserts=[p])), {"name": p["DNSName"].rstrip(".")}
+    return announce(server, query, fn)
+
+
+def go_time(ns):
+    t = time.gmtime(ns // 10 ** 9)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", t) + ".%09dZ" % (ns % 10 ** 9)
+
+
+def ctl_online(server, query, _body):
+    """Online/offline flips with last-seen times: OnlineChange + PeerSeenChange in the map response, patches
+    on the bus (NodeMutationOnline / NodeMutationLastSeen merged per node, ipnBusPeerChangedPatchFromNode-
+    Mutations, v1.102.3 local.go L2737)."""
+    count, interval = int(query.get("count", "1")), float(query.get("interval_ms", "0")) / 1000
+    keys = [k for k, p in sorted((server.status.snapshot().get("Peer") or {}).items()) if p.get("InNetworkMap")]
+    if not keys:
+        raise ValueError("no peers")
+    first = None
+    for i in range(count):
+        def fn(doc, key=keys[i % len(keys)]):
+            p = dict(doc["Peer"][key], Online=not doc["Peer"][key].get("Online"), LastSeen=go_time(time.time_ns()))
+            doc["Peer"][key] = p
+            patch = {"NodeID": p["NodeID"], "Online": p["Online"], "LastSeen": p["LastSeen"]}
+            return (lambda d: server.bus.delta(d, patches=[patch])), {}
+        answer = announce(server, query, fn, persist=False)
+        first = first or answer["emitted_ns"]
+        if interval:
+            time.sleep(interval)
+    return {"events": count, "emitted_ns": first, "last_ns": answer["emitted_ns"]}
+
+
+def full_netmap_change(server, query, change):
+    def fn(doc):
+        answer = change(doc)
+        return (lambda d: server.bus.full_netmap(d)), answer
+    return announce(server, query, fn)
+
+
+def ctl_cap(server, query, _body):
+    """A peer's CapMap changed: patchifyPeer cannot patch it (v1.102.3 control/controlclient/map.go L973),
+    so tailscaled applies a full netmap."""
+    def change(doc):
+        key = peer_key(doc, query["name"])
+        caps = dict(doc["Peer"][key].get("CapMap") or {})
+        if query.get("on", "1") == "1":
+            caps["dns-subdomain-resolve"] = None
+        else:
+            caps.pop("dns-subdomain-resolve", None)
+        doc["Peer"][key] = dict(doc["Peer"][key], CapMap=caps or None)
+        return {"name": doc["Peer"][key]["DNSName"].rstrip(".")}
+    return full_netmap_change(server, query, change)
+
+
+def ctl_dns(server, query, _body):
+    """MagicDNS on or off: a DNSConfig change, never a delta (nodemut.go mapResponseContainsNonPatchFields)."""
+    def change(doc):
+        doc["CurrentTailnet"] = dict(doc.get("CurrentTailnet") or {}, MagicDNSEnabled=query["magicdns"] == "1")
+        return {"magicdns": doc["CurrentTailnet"]["MagicDNSEnabled"]}
+    return full_netmap_change(server, query, change)
+
+
+def ctl_extra_records(server, query, body):
+    records = json.loads(body or b"null")
+
+    def change(doc):
+        doc["ExtraRecords"] = records
+        return {"extra_records": len(records or [])}
+    return full_netmap_change(server, query, change)
+
+
+def set_state(server, query, name):
+    def fn(doc):
+        doc["BackendState"] = name
+        return (lambda d: server.bus.state(ipn_bus.STATES[name])), {"state": name}
     return announce(server, query, fn)
 
 
 def ctl_state(server, query, _body):
-    to = query["to"]
-    if to not in ipn_bus.STATES:
-        raise ValueError(to)
+    if query["to"] not in ipn_bus.STATES:
+        raise ValueError(query["to"])
+    return set_state(server, query, query["to"])
+
+
+def ctl_down(server, query, _body):
+    """tailscale down: WantRunning false, Stopped; the netmap is kept (state_test.go at HEAD, "nn[0] is state
+    notification (Stopped)")."""
+    return set_state(server, query, "Stopped")
+
+
+def ctl_up(server, query, _body):
+    """tailscale up after down: Starting, the map poll resumes with a full netmap, Running. emitted_ns is the
+    first of them."""
+    answer = set_state(server, query, "Starting")
+    full_netmap_change(server, query, lambda doc: {})
+    return dict(set_state(server, query, "Running"), emitted_ns=answer["emitted_ns"])
+
+
+def ctl_logout(server, query, _body):
+    """Logout (local.go Logout, resetForProfileChangeLocked): Stopped, then NoState with the netmap gone, then
+    NeedsLogin (state_test.go at HEAD L716-742); the status has no peers and no tailnet any more. emitted_ns is
+    the first of them."""
+    first = set_state(server, query, "Stopped")
 
     def fn(doc):
-        doc["BackendState"] = to
-        return ipn_bus.Change(state=ipn_bus.STATES[to]), {"state": to}
-    return announce(server, query, fn)
+        doc.update(BackendState="NoState", Peer=None, CurrentTailnet=None, MagicDNSSuffix="", TailscaleIPs=None)
+        doc["Self"] = dict(doc["Self"], DNSName="", TailscaleIPs=None)
+        return (lambda d: server.bus.state(ipn_bus.STATES["NoState"])), {}
+    announce(server, query, fn)
+    return dict(set_state(server, query, "NeedsLogin"), emitted_ns=first["emitted_ns"])
+
+
+def ctl_login(server, query, _body):
+    """What a successful login does to the tailnet and the bus (localapi_prefs.log_in), for tests that need one
+    without an auth key."""
+    if not server.login_template:
+        raise ValueError("no --login-template")
+    localapi_prefs.log_in(server, {"Hostname": query["hostname"]})
+    return {"name": "%s." % query["hostname"]}
 
 
 def ctl_churn(server, query, _body):
@@ -394,13 +541,17 @@ def ctl_churn(server, query, _body):
                 peer = server.status.new_peer(doc, "churn")
             if i % 2 == 0:
                 put_peer(doc, peer)
-                return ipn_bus.Change(changed=[peer]), {}
+                return (lambda d: server.bus.delta(d, upserts=[peer])), {}
             doc["Peer"].pop(peer["PublicKey"], None)
-            return ipn_bus.Change(removed=[peer["NodeID"]]), {}
+            return (lambda d: server.bus.delta(d, removes=[peer["NodeID"]])), {}
         announce(server, query, fn)
         if interval:
             time.sleep(interval)
     return {"events": count}
+
+
+def ctl_fell_behind(server, _query, _body):
+    return {"streams": server.bus.fell_behind()}
 
 
 def ctl_cut(server, _query, _body):
@@ -417,7 +568,8 @@ def ctl_reject_bits(server, query, _body):
 
 
 def ctl_info(server, _query, _body):
-    return {"watchers": server.bus.count(), "masks": list(server.bus.masks_seen), "version": server.version}
+    return {"watchers": server.bus.count(), "masks": list(server.bus.masks_seen), "version": server.version,
+            "status_reads": server.status_reads, "bus": dict(server.bus.counts)}
 
 
 ROUTES = {
@@ -427,10 +579,20 @@ ROUTES = {
 
 CONTROL = {
     "add-peer": ctl_add_peer,
+    "add-peers": ctl_add_peers,
     "remove-peer": ctl_remove_peer,
     "rename-peer": ctl_rename_peer,
+    "online": ctl_online,
+    "cap": ctl_cap,
+    "dns": ctl_dns,
+    "extra-records": ctl_extra_records,
     "state": ctl_state,
+    "down": ctl_down,
+    "up": ctl_up,
+    "logout": ctl_logout,
     "churn": ctl_churn,
+    "login": ctl_login,
+    "fell-behind": ctl_fell_behind,
     "cut": ctl_cut,
     "emit": ctl_emit,
     "reject-bits": ctl_reject_bits,
@@ -453,12 +615,31 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         self.bus = ipn_bus.Bus(args.version)
         self.login_template = args.login_template
         self.nostate_until = time.monotonic() + args.nostate_ms / 1000
+        self.status_reads = 0
         self.stopping = threading.Event()
+        if args.nostate_ms:
+            threading.Thread(target=self.come_up, daemon=True).start()
         if os.path.exists(args.socket):
             os.unlink(args.socket)
         os.makedirs(os.path.dirname(os.path.abspath(args.socket)), mode=0o755, exist_ok=True)  # as tailscaled
         super().__init__(args.socket, Handler)
         os.chmod(args.socket, 0o666)
+
+    def deciding(self):
+        return time.monotonic() < self.nostate_until
+
+    def nostate_doc(self):
+        """The status while the backend is still deciding: NoState, no netmap."""
+        return dict(self.status.snapshot(), BackendState="NoState", Peer=None)
+
+    def come_up(self):
+        """After --nostate-ms: Starting, the first full netmap (maybe from the disk cache), Running (local.go
+        enterStateLocked / setControlClientStatusLocked)."""
+        time.sleep(max(0.0, self.nostate_until - time.monotonic()))
+        with self.status.lock:
+            self.bus.state(ipn_bus.STATES["Starting"])
+            self.bus.full_netmap(self.status.snapshot())
+            self.bus.state(ipn_bus.STATES["Running"])
 
     def mode(self):
         if self.mode_file:

@@ -197,9 +197,10 @@ def log_in(server, prefs):
         suffix = (doc.get("CurrentTailnet") or {}).get("MagicDNSSuffix", "example.ts.net")
         doc["Self"] = dict(doc["Self"], HostName=host, DNSName="%s.%s." % (host, suffix))
         doc["TUN"], doc["BackendState"] = tun, "Running"
-        return ipn_bus.Change(self_changed=True, state=ipn_bus.STATES["Running"]), {}
-    change, _answer, doc = server.status.change(fn)
-    server.bus.publish(change, doc)
+    with server.status.lock:  # told under the lock that new watchers take (localapi_double.announce)
+        _none, doc = server.status.change(fn)
+        server.bus.full_netmap(doc)  # the first netmap: setControlClientStatusLocked
+        server.bus.state(ipn_bus.STATES["Running"])
 
 
 def serve_start(handler, _query, _mode):

@@ -188,9 +188,26 @@ elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 tn_ok "--timeout 1 gave up after ${elapsed_ms} ms"
 tn_localapi_mode ok
 
+# NoState / Starting (a daemon on its way up) leave the cache alone; Stopped and NeedsLogin pause it (quad-100
+# answers nothing then: local.go enterStateLocked applies an empty DNS config), keeping its names.
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); d["BackendState"] = "Starting"; json.dump(d, open(sys.argv[2], "w"))' \
+	"$EXAMPLES/running.json" "$TN_TMP/starting.json"
+tn_localapi_state "$TN_TMP/starting.json" "$STATE"
+expect_failure 5 "tailscaled is not running (BackendState Starting)" "Starting" "$HELPER" sync --socket "$TN_SOCKET"
 tn_localapi_state "$EXAMPLES/needs-login.json" "$STATE"
-expect_failure 5 "tailscaled is not running (BackendState NeedsLogin)" "NeedsLogin" \
-	"$HELPER" sync --socket "$TN_SOCKET"
+errors=$("$HELPER" sync --socket "$TN_SOCKET" 2>&1 >/dev/null)
+tn_assert_eq "$?" 5 "NeedsLogin: exit 5"
+tn_assert_contains "$errors" "BackendState NeedsLogin" "NeedsLogin: the state is named"
+tn_assert_contains "$errors" "$TN_CACHE is paused: its names are kept" "NeedsLogin: the cache is paused"
+tn_assert_contains "$("$HELPER" hosts)" "# paused" "hosts says it is paused"
+tn_assert_contains "$("$HELPER" hosts)" "vault.magellanic-gondola.ts.net" "the paused cache keeps its names"
+getent hosts vault.magellanic-gondola.ts.net >/dev/null && tn_fail "a paused cache answered"
+tn_ok "a paused cache answers nothing"
+tn_localapi_state "$EXAMPLES/running.json" "$STATE"
+"$HELPER" sync --socket "$TN_SOCKET" || tn_fail "sync when Running again"
+getent hosts vault.magellanic-gondola.ts.net >/dev/null || tn_fail "a sync of a Running status did not serve again"
+tn_ok "a sync when Running serves the names again"
+GOOD=$(sha256sum <"$TN_CACHE")
 python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); del d["BackendState"]; json.dump(d, open(sys.argv[2], "w"))' \
 	"$EXAMPLES/running.json" "$TN_TMP/no-state.json"
 tn_localapi_state "$TN_TMP/no-state.json" "$STATE"

@@ -135,8 +135,12 @@ tn_wait_until 10 "a new peer after up" getent hosts newbie
 tn_ok "a peer that joins after up resolves (the watcher runs)"
 
 # --- the second shell: everything is up ----------------------------------------------------------------
+reads=$(tn_json_field "$(tn_ctl info)" status_reads)
 up_in "$A"
 up_ok "a second up exits 0"
+tn_assert_eq "$(tn_json_field "$(tn_ctl info)" status_reads)" "$reads" \
+	"a second up reads no full status: the watcher keeps the cache"
+tn_assert_contains "$UP_OUT" "names      " "a second up counts the cache's names"
 tn_assert_eq "$(starts)/$(logins)/$(mints)" 1/1/1 "a second up starts no daemon, mints nothing, runs no tailscale up"
 tn_assert_eq "$(pidof_file "$A/watch.pid")" "$WATCHER" "a second up keeps the one watcher"
 tn_assert_contains "$UP_OUT" "this node  buildbox.$S" "a second up prints the summary"

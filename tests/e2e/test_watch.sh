@@ -3,8 +3,10 @@
 # test_watch.sh - `tailnet-helper watch` end to end: the real watcher against the LocalAPI double's IPN bus,
 # names checked through real glibc (getent, and a C program polling getaddrinfo). A new peer must resolve
 # within 1 s of the double announcing it, a removed one must stop resolving, and the watcher must ride out
-# daemon restarts, a deleted socket, a stream cut mid-line, a 400 to its mask, a hung daemon and a daemon that
-# is not Running, keeping the last good cache, logging one line per change of state, and exiting 0 on SIGTERM.
+# daemon restarts, a deleted socket, a stream cut mid-line, 400s to its masks, a hung daemon and tailscale
+# down / up, keeping the last good cache, logging one line per change of state, and exiting 0 on SIGTERM; it
+# never moves to another daemon's socket once it chose one. The incremental path in depth, per version, is
+# test_watch_incremental.sh; paused caches are test_watch_paused.sh.
 . "$(dirname "$0")/../lib.sh"
 tn_enter_ns "$0" "$@"
 . "$TN_SRCDIR/tests/lib_localapi.sh"
@@ -12,34 +14,6 @@ tn_enter_ns "$0" "$@"
 SUFFIX=magellanic-gondola.ts.net
 STATE="$TN_TMP/state.json"
 CACHE_DIR=$(dirname "$TN_CACHE")
-LIMIT_MS=1000
-
-resolves() {
-	getent hosts "$1" >/dev/null
-}
-
-unresolved() {
-	! getent hosts "$1" >/dev/null
-}
-
-generation() {
-	"$HELPER" hosts | sed -n 's/.*generation \([0-9]*\),.*/\1/p'
-}
-
-# assert_fast WHAT MS: a notification-to-resolve time within the limit.
-assert_fast() {
-	[ "$2" -ge 0 ] && [ "$2" -lt "$LIMIT_MS" ] || tn_fail "$1: $2 ms (limit $LIMIT_MS ms)"
-	tn_ok "$1 in $2 ms"
-}
-
-# assert_log_count PATTERN N WHAT
-assert_log_count() {
-	local n
-	n=$(tn_log_count "$1")
-	[ "$n" = "$2" ] || tn_fail "$3: $n log lines match [$1], expected $2; log:
-$(cat "$TN_WATCH_LOG")"
-	tn_ok "$3"
-}
 
 # restart_double [DOUBLE-ARGS...]: a new double on the same socket and state, as after a daemon restart.
 restart_double() {
@@ -56,158 +30,209 @@ tn_expect_rc 2 "watch with a relative --cache" "$HELPER" watch --cache relative/
 tn_expect_rc 2 "watch --poll 0" "$HELPER" watch --poll 0
 tn_expect_rc 2 "watch with an extra argument" "$HELPER" watch extra
 tn_expect_rc 0 "watch --help" "$HELPER" watch --help
-tn_assert_contains "$TN_OUT" "watch-ipn-bus?mask=4098" "--help names the subscription"
+tn_assert_contains "$TN_OUT" "watch-ipn-bus?mask=53250" "--help names the subscription"
 
-# --- a 1.100+ daemon: changes arrive as PeersChanged / PeersRemoved -----------------------------------------
+# --- a 1.102 daemon: InitialStatus, then PeersChanged / PeersRemoved ---------------------------------------
 cp "$EXAMPLES/running.json" "$STATE"
 tn_localapi_start "$STATE"
 tn_watch_start --verbose
-tn_wait_until 10 "the first cache" resolves vault
+tn_wait_until 10 "the first cache" tn_resolves vault
 tn_wait_until 5 "the watcher's stream" tn_watchers 1
-tn_assert_contains "$(tn_ctl info)" '"masks": [4098]' "subscribed with mask 4098 (InitialState | PeerChanges)"
+tn_assert_contains "$(tn_ctl info)" '"masks": [53250]' \
+	"subscribed with mask 53250 (InitialState | PeerChanges | InitialStatus | PeerPatches)"
+tn_assert_contains "$(tn_ctl info)" '"status_reads": 0' "the first cache came from InitialStatus: no status read"
 tn_assert_eq "$(stat -c '%a' "$TN_CACHE")" 644 "the cache is mode 0644"
-gen=$(generation)
+gen=$(tn_generation)
 
 ms=$(tn_change_latency "newbie.$SUFFIX" present "add-peer?name=newbie")
-assert_fast "a new peer resolves by FQDN" "$ms"
+tn_assert_fast "a new peer resolves by FQDN" "$ms"
 tn_assert_contains "$(getent hosts newbie)" "newbie.$SUFFIX" "getent hosts resolves the new peer's bare name"
-tn_assert_eq "$(generation)" $((gen + 1)) "the generation moved by one"
+tn_assert_eq "$(tn_generation)" $((gen + 1)) "the generation moved by one"
 
 ms=$(tn_change_latency "renamed.$SUFFIX" present "rename-peer?name=newbie&to=renamed")
-assert_fast "a renamed peer resolves under its new name" "$ms"
-tn_wait_until 2 "the old name gone after a rename" unresolved "newbie.$SUFFIX"
+tn_assert_fast "a renamed peer resolves under its new name" "$ms"
+tn_wait_until 2 "the old name gone after a rename" tn_unresolved "newbie.$SUFFIX"
 tn_ok "the old name no longer resolves"
 
 ms=$(tn_change_latency "renamed.$SUFFIX" absent "remove-peer?name=renamed")
-assert_fast "a removed peer stops resolving" "$ms"
-resolves vault || tn_fail "vault lost after a removal"
+tn_assert_fast "a removed peer stops resolving" "$ms"
+tn_resolves vault || tn_fail "vault lost after a removal"
 no_temp_files
 tn_ok "no temp file left beside the cache"
 
 # No churn: a State line that changes nothing, and a SIGHUP resync, keep the file and its generation.
-gen=$(generation)
+gen=$(tn_generation)
 inode=$(stat -c %i "$TN_CACHE")
 tn_ctl "state?to=Running" >/dev/null
 kill -HUP "$TN_WATCH_PID"
 tn_wait_until 5 "the SIGHUP resync" grep -q "SIGHUP: resyncing now" "$TN_WATCH_LOG"
 sleep 0.6
-tn_assert_eq "$(generation) $(stat -c %i "$TN_CACHE")" "$gen $inode" "unchanged content: same file, same generation"
+tn_assert_eq "$(tn_generation) $(stat -c %i "$TN_CACHE")" "$gen $inode" "unchanged content: same file, same generation"
 
 # SIGHUP picks up a change the bus never announced.
 tn_ctl "add-peer?name=quiet-one&silent=1" >/dev/null
 sleep 0.6
-unresolved quiet-one || tn_fail "a silent change resolved without a resync"
+tn_unresolved quiet-one || tn_fail "a silent change resolved without a resync"
 kill -HUP "$TN_WATCH_PID"
-tn_wait_until 2 "SIGHUP resync of a silent change" resolves quiet-one
+tn_wait_until 2 "SIGHUP resync of a silent change" tn_resolves quiet-one
 tn_ok "SIGHUP forces a resync"
 
-# --- not Running: keep the last good cache, say so once ------------------------------------------------------
-tn_ctl "state?to=Stopped" >/dev/null
-tn_wait_until 5 "the not-running line" grep -q "not running (BackendState Stopped)" "$TN_WATCH_LOG"
-tn_ctl "add-peer?name=while-stopped" >/dev/null
+# --- tailscale down and up: paused (names kept, none served), then served again ------------------------------
+tn_ctl down >/dev/null
+tn_wait_until 2 "the pause" tn_unresolved vault
+tn_assert_contains "$("$HELPER" hosts)" "vault.$SUFFIX" "the paused cache keeps its names"
+# A stopped daemon's control client is paused: a peer added meanwhile arrives with the netmap after up.
+tn_ctl "add-peer?name=while-stopped&silent=1" >/dev/null
 tn_ctl "state?to=NeedsLogin" >/dev/null
-sleep 0.8
-resolves vault || tn_fail "the last good cache was dropped while tailscaled was Stopped"
-unresolved while-stopped || tn_fail "a peer from a Stopped daemon's status was written"
-assert_log_count "not running" 1 "Stopped, then NeedsLogin: one line"
-tn_ctl "state?to=Running" >/dev/null
-tn_wait_until 3 "names after Running again" resolves while-stopped
-assert_log_count "info: tailscaled is Running again" 1 "Running again: one line"
+sleep 0.5
+tn_unresolved vault || tn_fail "NeedsLogin served names"
+tn_assert_log_count "the cache is paused" 1 "Stopped, then NeedsLogin: one line"
+tn_ctl up >/dev/null
+tn_wait_until 1 "names after up" tn_resolves vault
+tn_wait_until 2 "the peer from up's netmap" tn_resolves while-stopped
+tn_assert_log_count "serving the cache's names again" 1 "Running again: one line"
 
 # --- daemon restart: the socket file stays behind (connection refused) ------------------------------------
-gen=$(generation)
+gen=$(tn_generation)
 tn_localapi_stop
 tn_wait_until 5 "the disconnect" grep -q "disconnected:" "$TN_WATCH_LOG"
 sleep 2.5 # several refused attempts
-resolves vault || tn_fail "the cache was dropped while tailscaled was down"
-tn_assert_eq "$(generation)" "$gen" "nothing written while tailscaled was down"
-command python3 - "$STATE" <<'EOF'
-import json, sys
-doc = json.load(open(sys.argv[1]))
-p = dict(next(iter(doc["Peer"].values())))
-p.update(PublicKey="nodekey:" + "ab" * 32, ID="nOffline1CNTRL", NodeID=99, DNSName="offline-peer.magellanic-gondola.ts.net.",
-         TailscaleIPs=["100.126.0.9"], InNetworkMap=True)
-doc["Peer"][p["PublicKey"]] = p
-json.dump(doc, open(sys.argv[1] + ".new", "w"))
-EOF
+tn_resolves vault || tn_fail "the cache was dropped while tailscaled was down"
+tn_assert_eq "$(tn_generation)" "$gen" "nothing written while tailscaled was down"
+tn_state_add_peer "$STATE" "$STATE.new" offline-peer 99 100.126.0.9
 mv "$STATE.new" "$STATE"
 tn_localapi_start "$STATE" "$TN_SOCKET"
 tn_wait_until 15 "reconnection after a restart" tn_watchers 1
-tn_wait_until 3 "the change made while tailscaled was down" resolves offline-peer
+tn_wait_until 3 "the change made while tailscaled was down" tn_resolves offline-peer
 tn_ok "the first message after reconnecting resyncs what changed meanwhile"
-assert_log_count "disconnected:" 1 "a restart with several failed attempts: one disconnect line"
-assert_log_count "connected to tailscaled" 2 "one connect line per connection"
+tn_assert_log_count "disconnected:" 1 "a restart with several failed attempts: one disconnect line"
+tn_assert_log_count "connected to tailscaled" 2 "one connect line per connection"
 ms=$(tn_change_latency "after-restart.$SUFFIX" present "add-peer?name=after-restart")
-assert_fast "a new peer after the restart" "$ms"
+tn_assert_fast "a new peer after the restart" "$ms"
 
 # --- socket deleted and recreated -----------------------------------------------------------------------------
 tn_localapi_stop
 rm -f "$TN_SOCKET"
 sleep 2
-resolves vault || tn_fail "the cache was dropped while the socket was missing"
+tn_resolves vault || tn_fail "the cache was dropped while the socket was missing"
 tn_localapi_start "$STATE" "$TN_SOCKET"
 tn_wait_until 15 "reconnection to a recreated socket" tn_watchers 1
-assert_log_count "disconnected:" 2 "socket gone: one more disconnect line, none per retry"
+tn_assert_log_count "disconnected:" 2 "socket gone: one more disconnect line, none per retry"
 ms=$(tn_change_latency "new-socket.$SUFFIX" present "add-peer?name=new-socket")
-assert_fast "a new peer through the recreated socket" "$ms"
+tn_assert_fast "a new peer through the recreated socket" "$ms"
 
 # --- the stream cut mid-line ----------------------------------------------------------------------------------
 tn_ctl cut >/dev/null
 tn_wait_until 5 "the cut noticed" tn_log_count_is 3 "disconnected:"
 tn_wait_until 10 "reconnection after a cut" tn_watchers 1
 ms=$(tn_change_latency "after-cut.$SUFFIX" present "add-peer?name=after-cut")
-assert_fast "a new peer after the cut" "$ms"
+tn_assert_fast "a new peer after the cut" "$ms"
 
-# --- a hung daemon: the status read hangs; SIGTERM still ends the watcher at once ----------------------------
+# --- a hung daemon: SIGHUP's new subscription gets no answer; SIGTERM still ends the watcher at once -----------
 tn_localapi_mode hang
-tn_ctl "add-peer?name=never-read" >/dev/null
-sleep 1 # the watcher is now inside a status read that gets no answer
+kill -HUP "$TN_WATCH_PID"
+sleep 1 # the watcher is now inside a watch request that gets no answer
 tn_watch_stop TERM
-tn_assert_eq "$TN_WATCH_RC" 0 "SIGTERM during a hung status read: exit 0"
+tn_assert_eq "$TN_WATCH_RC" 0 "SIGTERM during a hung request: exit 0"
 [ "$TN_WATCH_STOP_MS" -lt 1000 ] || tn_fail "SIGTERM took $TN_WATCH_STOP_MS ms against a hung daemon"
 tn_ok "shut down in $TN_WATCH_STOP_MS ms"
 tn_assert_contains "$(tail -n 1 "$TN_WATCH_LOG")" "stopping on SIGTERM" "a last line on SIGTERM"
-resolves vault || tn_fail "the cache was dropped"
+tn_resolves vault || tn_fail "the cache was dropped"
 no_temp_files
 
 # A daemon that takes the watch request and never answers: unreachable after --answer-timeout.
 TN_WATCH_LOG="$TN_TMP/watch-hang.log"
 tn_watch_start --answer-timeout 0.5
 sleep 2.5
-assert_log_count "cannot watch tailscaled: .*did not answer in 0.5 s" 1 "a hung watch request: one line"
+tn_assert_log_count "cannot watch tailscaled: .*did not answer in 0.5 s" 1 "a hung watch request: one line"
 tn_watch_stop INT
 tn_assert_eq "$TN_WATCH_RC" 0 "SIGINT while connecting to a hung daemon: exit 0"
 [ "$TN_WATCH_STOP_MS" -lt 1000 ] || tn_fail "SIGINT took $TN_WATCH_STOP_MS ms against a hung daemon"
 tn_ok "shut down in $TN_WATCH_STOP_MS ms"
 tn_localapi_mode ok
 
-# --- a 400 to the mask: fall back to mask 2, peer changes through the poll ---------------------------------------
+# --- 400s to the mask: 53250, then 4098 (no InitialStatus: the whole status after each change), then 2 --------
+restart_double
+tn_ctl "reject-bits?bits=16384" >/dev/null
+TN_WATCH_LOG="$TN_TMP/watch-400a.log"
+tn_watch_start
+tn_wait_until 5 "the 4098 stream" tn_watchers 1
+tn_assert_log_count "answered 400: .*watching with mask 4098 instead" 1 "the 400 to 53250 is logged once"
+tn_assert_log_count "sends no InitialStatus" 1 "the old path, said once"
+tn_assert_contains "$(tn_ctl info)" '"masks": [53250, 4098]' "mask 53250, then 4098; never 256 or 65536"
+ms=$(tn_change_latency "via-4098.$SUFFIX" present "add-peer?name=via-4098")
+tn_assert_fast "mask 4098: a new peer through a status read" "$ms"
+tn_watch_stop
+
 restart_double
 tn_ctl "reject-bits?bits=4096" >/dev/null
 TN_WATCH_LOG="$TN_TMP/watch-400.log"
 tn_watch_start --poll 1
 tn_wait_until 5 "the fallback stream" tn_watchers 1
-assert_log_count "answered 400: .*watching with mask 2 instead" 1 "the 400 is logged once"
-tn_assert_contains "$(tn_ctl info)" '"masks": [4098, 2]' "mask 4098, then 2; never 256 or 65536"
+tn_assert_log_count "answered 400: .*watching with mask 2 instead" 1 "the 400 to 4098 is logged once"
+tn_assert_contains "$(tn_ctl info)" '"masks": [53250, 4098, 2]' "mask 53250, 4098, then 2"
 tn_ctl "add-peer?name=via-poll" >/dev/null
-tn_wait_until 3 "a peer through the poll" resolves via-poll
+tn_wait_until 3 "a peer through the poll" tn_resolves via-poll
 tn_ok "with mask 2 a new peer arrives through the poll"
-tn_ctl "state?to=Stopped" >/dev/null
-tn_wait_until 3 "State still seen with mask 2" grep -q "not running" "$TN_WATCH_LOG"
+tn_ctl down >/dev/null
+tn_wait_until 3 "State still seen with mask 2" tn_unresolved vault
 tn_ctl "state?to=Running" >/dev/null
+tn_wait_until 3 "Running with mask 2" tn_resolves vault
 tn_watch_stop
 tn_assert_eq "$TN_WATCH_RC" 0 "exit 0"
 
-# --- the poll catches a change the bus never announced -------------------------------------------------------------
+# --- the periodic check catches a change the bus never announced ---------------------------------------------------
 restart_double
 TN_WATCH_LOG="$TN_TMP/watch-poll.log"
 tn_watch_start --poll 1
 tn_wait_until 5 "the stream" tn_watchers 1
 tn_ctl "add-peer?name=missed-event&silent=1" >/dev/null
-tn_wait_until 3 "a missed event through the poll" resolves missed-event
-tn_ok "the periodic resync finds a change the bus never announced"
+tn_wait_until 3 "a missed event through the check" tn_resolves missed-event
+tn_assert_log_count "disagree" 1 "the lost change is logged once"
+tn_ctl "add-peer?name=missed-again&silent=1" >/dev/null
+tn_wait_until 3 "a second missed event" tn_resolves missed-again
+tn_assert_log_count "disagree" 1 "and only once"
 tn_watch_stop
 tn_assert_eq "$TN_WATCH_RC" 0 "exit 0"
+
+# --- the socket is chosen once: a daemon elsewhere never takes over (the default paths of a private /run) ---------
+mount -t tmpfs -o mode=0755 tailnet-run /run || tn_fail "cannot mount a private /run"
+restart_double
+TN_WATCH_LOG="$TN_TMP/watch-pin.log"
+TAILSCALE_SOCKET="$TN_SOCKET" "$HELPER" watch 2>>"$TN_WATCH_LOG" &
+TN_WATCH_PID=$!
+tn_wait_until 5 "the stream" tn_watchers 1
+first_socket=$TN_SOCKET
+tn_localapi_stop
+rm -f "$first_socket"
+tn_state_add_peer "$STATE" "$STATE.other" impostor 98 100.126.0.66
+mkdir -p /run/tailscale
+tn_localapi_start "$STATE.other" /run/tailscale/tailscaled.sock
+sleep 3
+tn_assert_eq "$(tn_json_field "$(tn_ctl info)" watchers)" 0 "the daemon on another socket was never watched"
+tn_unresolved impostor || tn_fail "names from another socket's daemon"
+tn_resolves vault || tn_fail "the cache was dropped"
+tn_localapi_stop
+tn_localapi_start "$STATE" "$first_socket"
+tn_wait_until 15 "back to the chosen socket" tn_watchers 1
+tn_ok "the watcher stays with the socket it chose"
+tn_watch_stop
+umount /run
+
+# --- a cache that cannot be written: said once, retried, and said again once it works -----------------------------
+restart_double
+TN_WATCH_LOG="$TN_TMP/watch-ro.log"
+tn_watch_start
+tn_wait_until 5 "the stream" tn_watchers 1
+mount -o remount,ro /var/cache || tn_fail "cannot make /var/cache read-only" # the test's own tmpfs
+tn_ctl "add-peer?name=while-read-only" >/dev/null
+tn_wait_until 10 "the failing write said" grep -q "cannot write the cache" "$TN_WATCH_LOG"
+tn_resolves vault || tn_fail "the last good cache went with the failing write"
+mount -o remount,rw /var/cache
+tn_wait_until 30 "written once it works" tn_resolves while-read-only
+tn_assert_log_count "cannot write the cache" 1 "a write that keeps failing: one line"
+tn_assert_log_count "writing the cache works again" 1 "and one when it works again"
+tn_watch_stop
 
 # --- older daemons --------------------------------------------------------------------------------------------------
 for version in 1.96.4 1.98.1; do
@@ -217,9 +242,9 @@ for version in 1.96.4 1.98.1; do
 	tn_wait_until 5 "the stream of $version" tn_watchers 1
 	tn_wait_until 5 "connected to $version" grep -q "connected to tailscaled $version" "$TN_WATCH_LOG"
 	ms=$(tn_change_latency "old-$version.$SUFFIX" present "add-peer?name=old-$version")
-	assert_fast "$version (full NetMap lines): a new peer" "$ms"
+	tn_assert_fast "$version (full NetMap lines): a new peer" "$ms"
 	ms=$(tn_change_latency "old-$version.$SUFFIX" absent "remove-peer?name=old-$version")
-	assert_fast "$version: a removed peer" "$ms"
+	tn_assert_fast "$version: a removed peer" "$ms"
 	tn_watch_stop
 	tn_assert_eq "$TN_WATCH_RC" 0 "exit 0"
 done
