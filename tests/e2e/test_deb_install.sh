@@ -75,7 +75,9 @@ tn_assert_eq "$(in_root getent hosts vault)" "fd7a:115c:a1e0::c601:2108 vault.ma
 tn_assert_eq "$(in_root getent ahostsv4 vault.magellanic-gondola.ts.net | head -n 1)" \
 	"100.101.33.8    STREAM vault.magellanic-gondola.ts.net" "getaddrinfo too"
 mkdir -p "$R/run/tailscale"
-in_root python3 "$TN_SRCDIR/tests/doubles/localapi_double.py" --socket /run/tailscale/tailscaled.sock \
+# The root's /tmp is a tmpfs of its own, which hides a checkout under /tmp: the doubles go into the root.
+cp -r "$TN_SRCDIR/tests/doubles" "$R/tmp/doubles"
+in_root python3 /tmp/doubles/localapi_double.py --socket /run/tailscale/tailscaled.sock \
 	--state /tmp/running.json 2>"$TN_TMP/double.log" &
 DOUBLE=$!
 tn_wait_until 10 "the LocalAPI double in the root" test -S "$R/run/tailscale/tailscaled.sock"
