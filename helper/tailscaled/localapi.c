@@ -66,8 +66,8 @@ int tn_localapi_untrusted(const char *path, const struct tn_peer *peer, struct t
 	if (geteuid() != 0)
 		snprintf(who, sizeof who, " or by uid %u (the helper's own)", (unsigned)geteuid());
 	return tn_error_set(err, TN_EXIT_UNREACHABLE,
-			    "refusing the socket %s: it is served by uid %u (pid %ld), and the helper trusts only a "
-			    "tailscaled run by root%s",
+			    TN_LOCALAPI_REFUSING "%s: it is served by uid %u (pid %ld), and the helper trusts only "
+			    "a tailscaled run by root%s",
 			    path, (unsigned)peer->uid, (long)peer->pid, who);
 }
 

@@ -76,7 +76,8 @@ bool tn_localapi_trusted(uid_t uid);
 int tn_localapi_probe_peer(const char *path, struct tn_peer *peer, struct tn_error *err);
 
 /* The message for a socket served by a uid the helper does not trust (TN_EXIT_UNREACHABLE: the daemon the
- * helper may talk to is not there). Returns -1. */
+ * helper may talk to is not there), starting with TN_LOCALAPI_REFUSING so callers can tell it apart. Returns -1. */
+#define TN_LOCALAPI_REFUSING "refusing the socket "
 int tn_localapi_untrusted(const char *path, const struct tn_peer *peer, struct tn_error *err);
 
 /* `path` is relative to /localapi/v0/, query included ("status", "watch-ipn-bus?mask=4098"). */

@@ -75,12 +75,18 @@ static int on_stream_body(void *ctx, const char *data, size_t len, struct tn_err
 
 static void stream_failed(struct watch *w, int64_t now, const struct tn_error *err)
 {
-	if (w->link == LINK_UP)
+	/* Someone else serving the socket is worth a warning even amid other failures: it is an attack or a
+	 * misconfiguration, never tailscaled restarting. */
+	bool refused = strncmp(err->msg, TN_LOCALAPI_REFUSING, strlen(TN_LOCALAPI_REFUSING)) == 0;
+	if (refused && !w->refusal_said)
+		tn_warn("%s; keeping the last good cache and waiting for tailscaled", err->msg);
+	else if (w->link == LINK_UP)
 		tn_warn("disconnected: %s; keeping the last good cache and reconnecting", err->msg);
 	else if (w->link == LINK_START)
 		tn_warn("cannot watch tailscaled: %s; keeping the last good cache and retrying", err->msg);
 	else
 		tn_debug("still cannot watch tailscaled: %s", err->msg);
+	w->refusal_said = refused;
 	tn_notify_status(1, "keeping the last good cache, reconnecting: %s", err->msg);
 	w->link = LINK_DOWN;
 	w->connect_failures++;

@@ -56,6 +56,7 @@ struct watch {
 	unsigned mask;
 	enum link link;
 	int connect_failures; /* in a row; reset by a connection's first line */
+	bool refusal_said;    /* the last failure was a socket another uid serves, and it was logged */
 	int64_t next_connect;
 	const char *reconnect_why; /* set: drop the stream and open a new one at once (a fresh InitialStatus) */
 

@@ -219,6 +219,39 @@ tn_ok "the watcher stays with the socket it chose"
 tn_watch_stop
 umount /run
 
+# --- the chosen path itself, served by another uid after tailscaled died (the container image keeps its socket in
+# /tmp, which any user may write): refused on every reconnect, not one request sent, the cache kept ---------------
+W="$TN_TMP/world"
+mkdir -p "$W" && chmod 1777 "$W"
+tn_localapi_stop
+tn_localapi_start "$STATE" "$W/tailscaled.sock"
+TN_WATCH_LOG="$TN_TMP/watch-untrusted.log"
+tn_watch_start
+tn_wait_until 5 "the stream" tn_watchers 1
+tn_localapi_stop
+rm -f "$W/tailscaled.sock"
+chmod 0644 "$STATE.other"
+setpriv --reuid=nobody --regid=nogroup --clear-groups /usr/bin/python3 "$TN_LOCALAPI_DOUBLE" \
+	--socket "$W/tailscaled.sock" --state "$STATE.other" 2>"$TN_TMP/user-double.log" &
+USER_DOUBLE=$!
+tn_wait_until 10 "the user's socket" test -S "$W/tailscaled.sock"
+tn_wait_until 10 "the refusal logged" grep -q "refusing the socket $W/tailscaled.sock: it is served by uid 65534" \
+	"$TN_WATCH_LOG"
+sleep 2 # a reconnect or two more
+tn_assert_not_contains "$(cat "$TN_TMP/user-double.log")" "HTTP/1.1" "not one request was sent to another uid's socket"
+tn_unresolved impostor || tn_fail "names from another uid's socket"
+tn_resolves vault || tn_fail "the cache was dropped"
+tn_ok "a socket another uid serves on the chosen path is refused"
+kill "$USER_DOUBLE"
+wait "$USER_DOUBLE" 2>/dev/null
+rm -f "$W/tailscaled.sock"
+tn_localapi_start "$STATE" "$W/tailscaled.sock"
+tn_wait_until 30 "back once tailscaled is" tn_watchers 1
+tn_ok "and tailscaled is followed again once it is back"
+tn_watch_stop
+tn_localapi_stop
+tn_localapi_start "$STATE"
+
 # --- a cache that cannot be written: said once, retried, and said again once it works -----------------------------
 restart_double
 TN_WATCH_LOG="$TN_TMP/watch-ro.log"
