@@ -67,12 +67,14 @@ static int forward_query(const struct tn_cache *c, void *vctx)
 	const struct tn_hit *hit = &a.hit;
 	const struct tn_name *name = f->name;
 	/* The name as asked first: a match is a valid name. Only a miss is folded, checked and sent through the
-	 * rest of quad-100's rules. */
-	if ((c->flags & TN_FLAG_PAUSED) || !tn_cache_find_key(c, name, &a.hit)) {
+	 * rest of quad-100's rules; a name asked in lower case was the one probed, so not again. */
+	int paused = (c->flags & TN_FLAG_PAUSED) != 0;
+	if (paused || !tn_cache_find_key(c, name, &a.hit)) {
 		if (tn_name_fold(f->asked, &folded) < 0)
 			return -EINVAL; /* not a host name: never ours */
+		int probed = !paused && folded.len == name->len && memcmp(folded.s, name->s, name->len) == 0;
 		name = &folded;
-		enum tn_scope scope = tn_scope_name(c, name, &a);
+		enum tn_scope scope = probed ? tn_scope_unlisted(c, name, &a) : tn_scope_name(c, name, &a);
 		if (scope != TN_FOUND)
 			return scope == TN_NOT_FOUND ? R_NOTFOUND : scope == TN_INVALID ? -EINVAL : R_NOT_OURS;
 	}

@@ -55,11 +55,16 @@ static int ends_with_label(const char *name, size_t len, const char *tail, size_
 
 enum tn_scope tn_scope_name(const struct tn_cache *c, const struct tn_name *n, struct tn_answer *a)
 {
-	uint8_t via[16];
 	if (c->flags & TN_FLAG_PAUSED)
 		return TN_NOT_OURS;
 	if (tn_cache_find_key(c, n, &a->hit))
 		return TN_FOUND;
+	return tn_scope_unlisted(c, n, a);
+}
+
+enum tn_scope tn_scope_unlisted(const struct tn_cache *c, const struct tn_name *n, struct tn_answer *a)
+{
+	uint8_t via[16];
 	/* quad-100 tries 4via6 before any host: the writer leaves node names of that shape out of the index. */
 	if (tn_via_parse(n->s, n->len, c->ts_version, via))
 		return made(a, n->s, n->len, NULL, via);
