@@ -12,7 +12,6 @@
 #include "tailscaled/json_scan.h"
 
 #define NONE SIZE_MAX
-#define CAP_SUBDOMAINS "dns-subdomain-resolve" /* tailcfg.NodeAttrDNSSubdomainResolve */
 
 enum field { F_OTHER = -1, F_ID, F_STABLE_ID, F_NAME, F_ADDRESSES, F_CAPMAP };
 static const char *const fields[] = {"ID", "StableID", "Name", "Addresses", "CapMap"};
@@ -66,7 +65,7 @@ int tn_bus_node_member(struct tn_bus_node *bn, int rel_depth, const char *key, s
 		}
 	}
 	if (bn->field == F_CAPMAP) { /* a cap's name is all that matters */
-		if (key && key_len == sizeof CAP_SUBDOMAINS - 1 && !memcmp(key, CAP_SUBDOMAINS, key_len))
+		if (key && key_len == sizeof TN_CAP_SUBDOMAINS - 1 && !memcmp(key, TN_CAP_SUBDOMAINS, key_len))
 			bn->subdomains = true;
 		return TN_SCAN_SKIP;
 	}

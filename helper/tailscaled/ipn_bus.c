@@ -37,7 +37,6 @@ static const struct {
 enum patch_field { P_NODE_ID, P_ONLINE, P_LAST_SEEN, P_DERP_REGION, P_ENDPOINTS, P_CAPMAP, P_OTHER_KNOWN };
 static const char *const patch_fields[] = {"NodeID", "Online", "LastSeen", "DERPRegion", "Endpoints", "CapMap",
 					   "Cap", "Key", "KeySignature", "DiscoKey", "KeyExpiry"};
-#define CAP_SUBDOMAINS "dns-subdomain-resolve"
 
 static int key_is(const char *key, size_t len, const char *name)
 {
@@ -56,7 +55,6 @@ static int patch_member(struct tn_ipn_bus *b, const char *key, size_t len, char 
 	for (size_t i = 0; key && i < sizeof patch_fields / sizeof patch_fields[0]; i++)
 		if (key_is(key, len, patch_fields[i]))
 			f = (int)i;
-	b->patch_field = f;
 	if (b->list == L_PEER_CHANGES) {
 		if (f < 0 || f > P_ENDPOINTS)
 			b->line.peer_changes_unknown = true;
@@ -133,7 +131,7 @@ static int on_member(void *ctx, int depth, const char *key, size_t len, char fir
 		}
 		if (depth == 3)
 			return patch_member(b, key, len, first);
-		if (key_is(key, len, CAP_SUBDOMAINS)) /* depth 4: a key of the patch's CapMap */
+		if (key_is(key, len, TN_CAP_SUBDOMAINS)) /* depth 4: a key of the patch's CapMap */
 			b->patch.subdomains = true;
 		return TN_SCAN_SKIP;
 	default: /* InitialStatus's members: its own parser reads them */

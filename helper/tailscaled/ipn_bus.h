@@ -100,7 +100,7 @@ struct tn_ipn_bus {
 	struct tn_bus_patch patch;
 	struct tn_status_parser *status; /* while InitialStatus streams */
 	uint64_t status_from, status_to; /* its first byte's offset in the line, and one past its last */
-	int list, field, patch_field;    /* what the scanner is inside */
+	int list;                        /* what the scanner is inside */
 	bool nonblank, failed, status_open, status_seen;
 };
 

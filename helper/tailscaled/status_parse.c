@@ -52,7 +52,7 @@ enum field { F_DNSNAME, F_IPS, F_ID, F_IN_NETWORK_MAP, F_NODE_ID, F_CAP_MAP };
 static const struct name node_fields[] = {NAME("DNSName"),      NAME("TailscaleIPs"), NAME("ID"),
 					  NAME("InNetworkMap"), NAME("NodeID"),       NAME("CapMap")};
 /* tailcfg.NodeAttrDNSSubdomainResolve (tailcfg/nodecap at 1.103) */
-static const struct name subdomain_cap = NAME("dns-subdomain-resolve");
+static const struct name subdomain_cap = NAME(TN_CAP_SUBDOMAINS);
 
 /* The root members we parse with jansson; Self and Peer are entered instead. */
 enum root { R_BACKEND_STATE, R_TUN, R_SUFFIX, R_CURRENT_TAILNET, R_EXTRA_RECORDS, R_VERSION };
@@ -335,18 +335,6 @@ static int node_member(struct tn_status_parser *sp, const char *key, size_t len,
 	}
 }
 
-/* A NodeID: a JSON number that is a positive 64-bit integer; anything else counts as absent. */
-static int64_t node_id(const char *json, size_t len)
-{
-	int64_t v = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (json[i] < '0' || json[i] > '9' || v > (INT64_MAX - 9) / 10)
-			return 0;
-		v = v * 10 + (json[i] - '0');
-	}
-	return v;
-}
-
 static int on_member(void *ctx, int depth, const char *key, size_t len, char first, struct tn_error *err)
 {
 	struct tn_status_parser *sp = ctx;
@@ -403,7 +391,8 @@ static int on_value(void *ctx, int depth, const char *key, size_t len, const cha
 	if (depth == 1)
 		return root_value(sp, FIND(key, len, root_fields), json, json_len, err);
 	if (depth == node_depth(sp) && sp->field == F_NODE_ID) {
-		sp->node.node_id = node_id(json, json_len);
+		if (tn_json_id(json, json_len, &sp->node.node_id) < 0)
+			sp->node.node_id = 0; /* anything but a positive 63-bit integer counts as absent */
 		return 0;
 	}
 	if (depth == node_depth(sp))

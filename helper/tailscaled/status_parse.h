@@ -30,6 +30,10 @@ struct tn_status_stats {
 	size_t extra_skipped; /* unsupported Type, unparseable or mismatched Value, invalid Name */
 };
 
+/* The node capability that makes a node answer for every name below it (tailcfg.NodeAttrDNSSubdomainResolve),
+ * as the status's CapMap, the bus's nodes and its patches all name it. */
+#define TN_CAP_SUBDOMAINS "dns-subdomain-resolve"
+
 /* Self, or a peer in the netmap with a DNSName. Strings are the parser's, valid only during the call. */
 struct tn_status_node {
 	bool self;
