@@ -15,12 +15,12 @@
 #include <unistd.h>
 
 const char *const tn_localapi_default_sockets[] = {
-    "/var/run/tailscale/tailscaled.sock",       "/run/tailscale/tailscaled.sock",
+    TN_SYSTEM_SOCKET,                              "/run/tailscale/tailscaled.sock",
     "/var/packages/Tailscale/var/tailscaled.sock", /* Synology DSM 7 */
     "/var/packages/Tailscale/etc/tailscaled.sock", /* Synology DSM 6 */
     "/perm/tailscaled/tailscaled.sock",            /* Gokrazy */
     "/tmp/tailscale/tailscaled.sock",              /* QNAP */
-    "/tmp/tailscaled.sock",                        /* the container image (containerboot) */
+    TN_CONTAINER_SOCKET,                           /* the container image (containerboot) */
     NULL};
 
 const char *tn_localapi_env_socket(void)
@@ -51,7 +51,7 @@ int tn_localapi_find_socket(const char **path, struct tn_error *err)
 	return tn_error_set(err, TN_EXIT_UNREACHABLE,
 			    "no tailscaled socket at %s, %s, %s or the Synology, Gokrazy and QNAP paths: is tailscaled "
 			    "running? Name it with --socket or $TAILSCALE_SOCKET",
-			    tn_localapi_default_sockets[0], tn_localapi_default_sockets[1], tn_localapi_default_sockets[6]);
+			    TN_SYSTEM_SOCKET, tn_localapi_default_sockets[1], TN_CONTAINER_SOCKET);
 }
 
 bool tn_localapi_trusted(uid_t uid)
@@ -316,11 +316,6 @@ struct tn_localapi_req *tn_localapi_req_new(const struct tn_localapi *api, const
 void *tn_localapi_req_easy(struct tn_localapi_req *t)
 {
 	return t->curl;
-}
-
-struct tn_peer tn_localapi_req_peer(const struct tn_localapi_req *t)
-{
-	return t->peer;
 }
 
 long tn_localapi_req_status(struct tn_localapi_req *t)

@@ -45,6 +45,8 @@ typedef int (*tn_localapi_body_fn)(void *ctx, const char *data, size_t len, stru
  * same in 1.98 to 1.103), and the official container image's /tmp/tailscaled.sock (containerboot's TS_SOCKET
  * default). NULL-terminated. */
 extern const char *const tn_localapi_default_sockets[];
+#define TN_SYSTEM_SOCKET "/var/run/tailscale/tailscaled.sock" /* tailscaled's compiled-in default: the first */
+#define TN_CONTAINER_SOCKET "/tmp/tailscaled.sock"              /* containerboot's: the last */
 
 /* The socket named by the environment: $TAILSCALE_SOCKET, else $TS_SOCKET (the container image's
  * variable, ts:cmd/containerboot/settings.go); NULL when neither is set to something. */
@@ -102,8 +104,6 @@ struct tn_localapi_req;
 struct tn_localapi_req *tn_localapi_req_new(const struct tn_localapi *api, const char *path, tn_localapi_body_fn fn,
 					    void *ctx, struct tn_error *err);
 void *tn_localapi_req_easy(struct tn_localapi_req *req); /* the CURL * */
-/* Who serves the socket, once connected (uid (uid_t)-1 before). */
-struct tn_peer tn_localapi_req_peer(const struct tn_localapi_req *req);
 /* The HTTP status once the status line has arrived, else 0: tells a daemon that answered from one that hangs. */
 long tn_localapi_req_status(struct tn_localapi_req *req);
 /* The daemon's Tailscale-Version header, printable ASCII; "" until it arrives or when it is absent. */

@@ -31,7 +31,6 @@
 #include "tailscaled/status_brief.h"
 #include "up/state_dir.h"
 
-#define TN_SYSTEM_SOCKET "/var/run/tailscale/tailscaled.sock" /* tailscaled's compiled-in default */
 #define TN_UP_SOCKS5_DEFAULT "127.0.0.1:1055"
 #define TN_UP_HTTP_PROXY_DEFAULT "127.0.0.1:1056"
 #define TN_UP_TIMEOUT_MS 60000L
