@@ -197,10 +197,9 @@ static void req_start(struct watch *w, int64_t now, enum req_kind kind)
 	curl_multi_add_handle(w->multi, tn_localapi_req_easy(w->req));
 }
 
-/* The model gives way to `fresh` (a whole status): a change when they differ. */
-static void take_model(struct watch *w, struct tn_model *fresh)
+/* The model gives way to `fresh` (a whole status); `same` when the caller knows they give the same answers. */
+static void take_model(struct watch *w, struct tn_model *fresh, bool same)
 {
-	bool same = tn_model_equal(w->model, fresh) && tn_model_complete(w->model);
 	tn_model_free(w->model);
 	w->model = fresh;
 	w->model_current = true;
@@ -231,7 +230,7 @@ void watch_io_done(struct watch *w, CURLcode rc)
 	retry_succeeded(&w->read_retry, "refreshing the cache");
 	switch (kind) {
 	case REQ_RESYNC:
-		take_model(w, fresh);
+		take_model(w, fresh, tn_model_equal(w->model, fresh) && tn_model_complete(w->model));
 		write_now(w, now); /* resyncs are already spaced by the window */
 		return;
 	case REQ_CHECK:
@@ -244,7 +243,7 @@ void watch_io_done(struct watch *w, CURLcode rc)
 			       "was lost on the bus; taking the status",
 			       w->socket, tn_model_peers(w->model), tn_model_peers(fresh));
 			w->check_disagreed = true;
-			take_model(w, fresh);
+			take_model(w, fresh, false); /* just found to differ */
 			fresh = NULL;
 			watch_want_write(w);
 		} else {
