@@ -287,9 +287,10 @@ static int login(const struct tn_up_config *cfg, const struct tn_up_daemon *d, c
 static int put_back(const struct tn_up_daemon *d, const char *before, struct tn_error *err)
 {
 	struct tn_localapi api = {d->sock, TN_LOCALAPI_CONNECT_TIMEOUT_MS, TN_LOCALAPI_TIMEOUT_MS};
-	struct tn_prefs now;
 	char *after = NULL, *masked = NULL, names[512];
-	int n = tn_prefs_read(&api, &now, &after, err);
+	size_t after_len;
+	/* Only the text: tn_prefs_restore() reads it as it compares. */
+	int n = tn_localapi_get_body(&api, "prefs", TN_PREFS_MAX_BYTES, &after, &after_len, err);
 	if (n == 0)
 		n = tn_prefs_restore(before, after, &masked, names, sizeof names, err);
 	if (n > 0) {
