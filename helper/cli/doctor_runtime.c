@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* doctor_runtime.c - the checks on the helper's side: the cache as the module would take it, the watcher,
  * tailscaled, the resolv.conf rewrite and the DNS responder. */
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -280,25 +279,14 @@ static int dns_answers(const char *addr, const char *name, int timeout_ms)
 	}
 	q[n++] = 0;
 	q[n++] = 0, q[n++] = 1, q[n++] = 0, q[n++] = 1; /* A, IN */
-	struct sockaddr_storage ss = {0};
-	socklen_t sl;
-	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
-	if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET;
-		v4->sin_port = htons(53);
-		sl = sizeof *v4;
-	} else if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons(53);
-		sl = sizeof *v6;
-	} else {
+	struct tn_dns_listen to; /* an address alone: port 53 */
+	struct tn_error parse_err = {0};
+	if (tn_dns_listen_parse(addr, &to, &parse_err) != 0)
 		return 0;
-	}
-	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0), ok = 0;
+	int fd = socket(to.ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0), ok = 0;
 	if (fd < 0)
 		return 0;
-	if (connect(fd, (struct sockaddr *)&ss, sl) == 0 && send(fd, q, n, 0) == (ssize_t)n) {
+	if (connect(fd, (struct sockaddr *)&to.ss, to.len) == 0 && send(fd, q, n, 0) == (ssize_t)n) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		ssize_t got;
 		if (poll(&p, 1, timeout_ms) == 1 && (got = recv(fd, r, sizeof r, 0)) >= 12)
