@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cache/cache_pause.h"
+#include "tailscaled/ipn_bus.h"
 
 /* Parse errors get the source in front; "not running" already says all there is. */
 static int parse_failed(struct tn_status_sync *s, struct tn_error *err)
@@ -92,7 +93,7 @@ int tn_status_sync_pause(struct tn_status_sync *s, const char *cache, struct tn_
 {
 	const char *state = s->parser ? tn_status_backend_state(s->parser) : "";
 	bool changed;
-	if (err->code != TN_EXIT_NOT_RUNNING || (strcmp(state, "Stopped") && strcmp(state, "NeedsLogin")))
+	if (err->code != TN_EXIT_NOT_RUNNING || !tn_ipn_state_pauses(tn_ipn_state_parse(state)))
 		return 0;
 	struct tn_error werr = {0};
 	if (tn_cache_mark_paused(cache, true, &changed, &werr) < 0) {

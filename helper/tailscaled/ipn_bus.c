@@ -38,6 +38,28 @@ enum patch_field { P_NODE_ID, P_ONLINE, P_LAST_SEEN, P_DERP_REGION, P_ENDPOINTS,
 static const char *const patch_fields[] = {"NodeID", "Online", "LastSeen", "DERPRegion", "Endpoints", "CapMap",
 					   "Cap", "Key", "KeySignature", "DiscoKey", "KeyExpiry"};
 
+static const char *const state_names[] = {"NoState", "InUseOtherUser", "NeedsLogin", "NeedsMachineAuth",
+					  "Stopped", "Starting", "Running"};
+
+const char *tn_ipn_state_name(int state)
+{
+	return state >= 0 && state < (int)(sizeof state_names / sizeof state_names[0]) ? state_names[state]
+											: "an unknown state";
+}
+
+int tn_ipn_state_parse(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof state_names / sizeof state_names[0]; i++)
+		if (!strcmp(name, state_names[i]))
+			return (int)i;
+	return -1;
+}
+
+bool tn_ipn_state_pauses(int state)
+{
+	return state == TN_IPN_STOPPED || state == TN_IPN_NEEDS_LOGIN;
+}
+
 static int key_is(const char *key, size_t len, const char *name)
 {
 	return key && strlen(name) == len && !memcmp(key, name, len);

@@ -42,6 +42,13 @@ enum tn_ipn_state {
 	TN_IPN_STARTING = 5,
 	TN_IPN_RUNNING = 6,
 };
+/* The state's name as tailscaled spells it ("an unknown state" past the enum), and its value for a name
+ * (-1 for one it does not know). */
+const char *tn_ipn_state_name(int state);
+int tn_ipn_state_parse(const char *name);
+/* Whether quad-100 serves no names in this state, so the cache is paused: a deliberate Stopped (`tailscale
+ * down`) or NeedsLogin (logged out, key expired); ipnlocal applies an empty DNS config then (local.go). */
+bool tn_ipn_state_pauses(int state);
 
 /* Notify members, as bits of tn_bus_line.present. */
 enum {

@@ -15,13 +15,6 @@
 /* ipnlocal's watchIPNBusFellBehindMessage (v1.102.0+): the line before tailscaled closes a lagging watch. */
 #define FELL_BEHIND "IPN bus consumer fell behind; closing watch"
 
-static const char *state_name(int state)
-{
-	static const char *const names[] = {"NoState", "InUseOtherUser", "NeedsLogin", "NeedsMachineAuth",
-					    "Stopped", "Starting", "Running"};
-	return state >= 0 && state < (int)(sizeof names / sizeof names[0]) ? names[state] : "an unknown state";
-}
-
 static void changed(struct watch *w)
 {
 	w->model_changes++;
@@ -35,9 +28,9 @@ static void set_paused(struct watch *w, bool paused, int state)
 	if (paused)
 		tn_info("tailscaled is %s: the cache is paused (its names are kept but not served, as quad-100 serves "
 			"none now)",
-			state_name(state));
+			tn_ipn_state_name(state));
 	else
-		tn_info("tailscaled is %s: serving the cache's names again", state_name(state));
+		tn_info("tailscaled is %s: serving the cache's names again", tn_ipn_state_name(state));
 	w->paused = paused;
 	watch_want_write(w);
 }
@@ -48,12 +41,12 @@ void watch_state(struct watch *w, int state, bool first)
 	w->state = state;
 	if (state == prev && !first)
 		return;
-	tn_debug("tailscaled's state: %s (%d)", state_name(state), state);
-	switch (state) {
-	case TN_IPN_STOPPED:
-	case TN_IPN_NEEDS_LOGIN:
+	tn_debug("tailscaled's state: %s (%d)", tn_ipn_state_name(state), state);
+	if (tn_ipn_state_pauses(state)) {
 		set_paused(w, true, state);
-		break;
+		return;
+	}
+	switch (state) {
 	case TN_IPN_RUNNING:
 		set_paused(w, false, state);
 		if (w->mode == MODE_INCREMENTAL && !w->model_current)
