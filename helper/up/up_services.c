@@ -71,14 +71,19 @@ static void socket_argument(pid_t pid, char *out, size_t size)
 		}
 }
 
+/* Whether the running watcher `pid` follows `sock` (one without --socket follows whichever it found);
+ * `follows` gets the socket it names. */
+static bool follows_socket(pid_t pid, const char *sock, char *follows, size_t size)
+{
+	socket_argument(pid, follows, size);
+	return !*follows || !strcmp(follows, sock);
+}
+
 bool tn_up_watcher_follows(const struct tn_up_config *cfg, const char *sock, pid_t *pid)
 {
 	char pidfile[PATH_MAX], follows[PATH_MAX];
 	tn_up_path(cfg->state_dir, TN_UP_WATCH_PID, pidfile);
-	if (!tn_pidfile_alive(pidfile, pid))
-		return false;
-	socket_argument(*pid, follows, sizeof follows);
-	return !*follows || !strcmp(follows, sock);
+	return tn_pidfile_alive(pidfile, pid) && follows_socket(*pid, sock, follows, sizeof follows);
 }
 
 int tn_up_ensure_watcher(const struct tn_up_config *cfg, const char *sock, pid_t *pid, bool *started,
@@ -87,10 +92,9 @@ int tn_up_ensure_watcher(const struct tn_up_config *cfg, const char *sock, pid_t
 	char pidfile[PATH_MAX], follows[PATH_MAX];
 	tn_up_path(cfg->state_dir, TN_UP_WATCH_PID, pidfile);
 	*started = false;
-	if (tn_up_watcher_follows(cfg, sock, pid))
-		return 0;
 	if (tn_pidfile_alive(pidfile, pid)) {
-		socket_argument(*pid, follows, sizeof follows);
+		if (follows_socket(*pid, sock, follows, sizeof follows))
+			return 0;
 		/* One watcher per state directory, and it must follow the daemon up uses now. */
 		tn_info("the watcher (pid %ld) follows %s, not %s: replacing it", (long)*pid, follows, sock);
 		pid_t old;
