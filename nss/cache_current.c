@@ -45,6 +45,7 @@ static pthread_mutex_t refresh_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_key_t reader_key;
 static int have_key;
+static int initialised; /* set (release) at the end of init_once: later lookups skip pthread_once */
 
 /* Under `lock`. */
 static struct view *cur;
@@ -130,6 +131,13 @@ static void init_once(void)
 {
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	have_key = pthread_key_create(&reader_key, thread_exit) == 0;
+	__atomic_store_n(&initialised, 1, __ATOMIC_RELEASE);
+}
+
+static void init(void)
+{
+	if (!__atomic_load_n(&initialised, __ATOMIC_ACQUIRE))
+		pthread_once(&once, init_once);
 }
 
 int tn_current_set_path(const char *path)
@@ -142,7 +150,7 @@ int tn_current_set_path(const char *path)
 	char *copy = strdup(path);
 	if (!copy)
 		return -ENOMEM;
-	pthread_once(&once, init_once);
+	init();
 	pthread_mutex_lock(&lock);
 	free(set_path);
 	set_path = copy;
@@ -251,6 +259,13 @@ static void refresh(int64_t now, int wait, struct reader *r)
 	pthread_setcancelstate(cancel_state, NULL);
 }
 
+/* Ends a lookup's burst of fetches, if it had one. */
+static void end_fetches(struct reader *r)
+{
+	if (r->fd >= 0)
+		close_fd(r);
+}
+
 /* Drops a hold taken for one lookup only. */
 static void release(struct reader *r)
 {
@@ -263,13 +278,11 @@ static void release(struct reader *r)
 
 /* This thread's state, made at its first lookup; NULL when there is no key or no memory (the lookup then holds
  * a reference for its own duration only, see tn_current_query). */
-static struct reader *reader(void)
+static struct reader *reader_new(void)
 {
-	if (!have_key)
+	struct reader *r = calloc(1, sizeof *r);
+	if (!r)
 		return NULL;
-	struct reader *r = pthread_getspecific(reader_key);
-	if (r || !(r = calloc(1, sizeof *r)))
-		return r;
 	r->fd = -1;
 	if (pthread_setspecific(reader_key, r) != 0) {
 		free(r);
@@ -283,6 +296,14 @@ static struct reader *reader(void)
 	r->registered = 1;
 	pthread_mutex_unlock(&lock);
 	return r;
+}
+
+static struct reader *reader(void)
+{
+	if (!have_key)
+		return NULL;
+	struct reader *r = pthread_getspecific(reader_key);
+	return r ? r : reader_new();
 }
 
 /* This thread takes the current view in place of the one it held. */
@@ -299,16 +320,14 @@ static void adopt(struct reader *r)
 	view_free(dead);
 }
 
-int tn_current_query(tn_query_fn fn, void *ctx)
+/* Everything but the common case: the file is due a look, this thread's view is not the current one, there is
+ * none, or a page of it could not be had (then `attempt` is 1 and the lookup runs once more on the new one). */
+static int query_slow(tn_query_fn fn, void *ctx, struct reader *r, int64_t now, int64_t sec, int attempt)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-	int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-	pthread_once(&once, init_once);
-	struct reader own = {.fd = -1}, *r = reader();
+	struct reader own = {.fd = -1};
 	if (!r)
 		r = &own;
-	for (int attempt = 0;; attempt++) {
+	for (;; attempt++) {
 		if (due(now))
 			refresh(now, r->v == NULL, r);
 		if (r->gen != __atomic_load_n(&generation, __ATOMIC_ACQUIRE))
@@ -318,7 +337,7 @@ int tn_current_query(tn_query_fn fn, void *ctx)
 			close_fd(r);
 			return r->err;
 		}
-		int rc = tn_cache_expired(&v->f.c, (int64_t)ts.tv_sec) ? -ESTALE : fn(&v->f.c, ctx);
+		int rc = tn_cache_expired(&v->f.c, sec) ? -ESTALE : fn(&v->f.c, ctx);
 		int stale = tn_cache_file_stale(&v->f);
 		close_fd(r);
 		if (!stale || attempt) {
@@ -332,9 +351,30 @@ int tn_current_query(tn_query_fn fn, void *ctx)
 	}
 }
 
+int tn_current_query(tn_query_fn fn, void *ctx)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	init();
+	struct reader *r = reader();
+	/* The common case, kept short because every lookup of every process pays it: this thread holds the
+	 * current view, nothing is due, and every page the lookup touched could be had. */
+	if (r && r->v && !due(now) && r->gen == __atomic_load_n(&generation, __ATOMIC_ACQUIRE) &&
+	    !tn_cache_expired(&r->v->f.c, ts.tv_sec)) {
+		int rc = fn(&r->v->f.c, ctx);
+		end_fetches(r);
+		if (!tn_cache_file_stale(&r->v->f))
+			return rc;
+		__atomic_store_n(&next_check_ns, 0, __ATOMIC_RELEASE);
+		return query_slow(fn, ctx, r, now, ts.tv_sec, 1);
+	}
+	return query_slow(fn, ctx, r, now, ts.tv_sec, 0);
+}
+
 void tn_current_reset(void)
 {
-	pthread_once(&once, init_once);
+	init();
 	struct reader *r = reader();
 	pthread_mutex_lock(&lock);
 	struct view *dead_cur = unref_locked(cur), *dead_mine = r ? unref_locked(r->v) : NULL;

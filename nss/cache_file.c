@@ -72,11 +72,6 @@ int tn_cache_file_same(const struct tn_cache_file *f, const struct stat *st)
 	       f->ctime.tv_sec == st->st_ctim.tv_sec && f->ctime.tv_nsec == st->st_ctim.tv_nsec;
 }
 
-int tn_cache_file_stale(const struct tn_cache_file *f)
-{
-	return __atomic_load_n(&f->stale, __ATOMIC_ACQUIRE);
-}
-
 static ssize_t pread_all(int fd, uint8_t *buf, size_t len, off_t off)
 {
 	size_t got = 0;

@@ -57,6 +57,9 @@ int tn_cache_file_same(const struct tn_cache_file *f, const struct stat *st);
 int tn_cache_file_fetch(struct tn_cache_file *f, int *fd, uint32_t page);
 
 /* 1 once a page could not be fetched (the file changed or went away): the caller should open it anew. */
-int tn_cache_file_stale(const struct tn_cache_file *f);
+static inline int tn_cache_file_stale(const struct tn_cache_file *f)
+{
+	return __atomic_load_n(&f->stale, __ATOMIC_ACQUIRE);
+}
 
 #endif

@@ -142,8 +142,17 @@ int tn_cache_parse(const uint8_t *base, size_t len, struct tn_cache *c, const ch
 	return 0;
 }
 
-/* Fills a hit from node `idx`, bounds-checking everything the record points at (O(1)). */
-static int load_node(const struct tn_cache *c, uint32_t idx, struct tn_hit *hit)
+int tn_cache_pages(const struct tn_cache *c, uint32_t first, uint32_t last)
+{
+	for (uint32_t p = first; p <= last; p++)
+		if (__atomic_load_n(&c->page_ready[p], __ATOMIC_ACQUIRE) != 1 && c->load(c, p) != 0)
+			return -1;
+	return 0;
+}
+
+/* Fills a hit from node `idx`, bounds-checking everything the record points at (O(1)). Inline in each lookup:
+ * it is most of one. */
+static inline __attribute__((always_inline)) int load_node(const struct tn_cache *c, uint32_t idx, struct tn_hit *hit)
 {
 	if (idx >= c->node_count)
 		return 0;
@@ -173,11 +182,6 @@ static int load_node(const struct tn_cache *c, uint32_t idx, struct tn_hit *hit)
 	hit->n6 = n6;
 	hit->via_bare = 0;
 	return 1;
-}
-
-int tn_cache_expired(const struct tn_cache *c, int64_t now)
-{
-	return now > c->valid_until;
 }
 
 static int find(const struct tn_cache *c, const char *name, size_t len, uint32_t h, struct tn_hit *hit)
@@ -210,6 +214,11 @@ int tn_cache_find_name(const struct tn_cache *c, const char *name, size_t len, s
 int tn_cache_find_key(const struct tn_cache *c, const struct tn_name *n, struct tn_hit *hit)
 {
 	return find(c, n->s, n->len, tn_hash_padded(c->seed, n->s, n->len), hit);
+}
+
+int tn_cache_find_padded(const struct tn_cache *c, const char *s, size_t len, struct tn_hit *hit)
+{
+	return find(c, s, len, tn_hash_padded(c->seed, s, len), hit);
 }
 
 int tn_cache_find_addr(const struct tn_cache *c, const uint8_t addr[16], struct tn_hit *hit)

@@ -79,27 +79,37 @@ int tn_cache_expected_crc(const struct tn_cache *c, uint32_t page, uint32_t *crc
 uint32_t tn_cache_l1_page(const struct tn_cache *c, uint32_t page);
 
 /* 1 when `now` (unix seconds) is past the cache's valid_until. */
-int tn_cache_expired(const struct tn_cache *c, int64_t now);
+static inline int tn_cache_expired(const struct tn_cache *c, int64_t now)
+{
+	return now > c->valid_until;
+}
 
 /* Forward lookup of a name already normalised by tn_name_normalize(): 1 found, 0 not found. */
 int tn_cache_find_name(const struct tn_cache *c, const char *name, size_t len, struct tn_hit *hit);
 /* The same for a name folded by tn_name_fold() (zero-padded: hashed a word at a time). */
 int tn_cache_find_key(const struct tn_cache *c, const struct tn_name *n, struct tn_hit *hit);
+/* The same for `len` bytes followed by at least 8 zero bytes, such as a name a folded name ends with. */
+int tn_cache_find_padded(const struct tn_cache *c, const char *s, size_t len, struct tn_hit *hit);
 /* Reverse lookup of a 16-byte address (IPv4 as ::ffff:a.b.c.d): 1 found, 0 not found. */
 int tn_cache_find_addr(const struct tn_cache *c, const uint8_t addr[16], struct tn_hit *hit);
 /* Node by index, for enumeration (0 <= idx < node_count): 1 ok, 0 out of range or damaged. */
 int tn_cache_node(const struct tn_cache *c, uint32_t idx, struct tn_hit *hit);
 
+/* Pages first..last (data pages), present and verified: 0, or -1 when one cannot be had. */
+int tn_cache_pages(const struct tn_cache *c, uint32_t first, uint32_t last);
+
 /* `len` bytes at `off` of the data pages, present and verified, or NULL (out of bounds, or a page that cannot
- * be had). The one way the reader touches anything past page 0. */
+ * be had). The one way the reader touches anything past page 0. Inline for the common case, a range inside
+ * one page that is already here. */
 static inline const uint8_t *tn_cache_bytes(const struct tn_cache *c, uint64_t off, uint64_t len)
 {
 	if (off < TN_PAGE || len == 0 || len > c->data_end || off > c->data_end - len)
 		return NULL;
 	if (c->page_ready) {
-		for (uint32_t p = (uint32_t)(off / TN_PAGE), last = (uint32_t)((off + len - 1) / TN_PAGE); p <= last; p++)
-			if (__atomic_load_n(&c->page_ready[p], __ATOMIC_ACQUIRE) != 1 && c->load(c, p) != 0)
-				return NULL;
+		uint32_t first = (uint32_t)(off / TN_PAGE), last = (uint32_t)((off + len - 1) / TN_PAGE);
+		if ((first != last || __atomic_load_n(&c->page_ready[first], __ATOMIC_ACQUIRE) != 1) &&
+		    tn_cache_pages(c, first, last) != 0)
+			return NULL;
 	}
 	return c->base + off;
 }

@@ -16,25 +16,17 @@ static inline uint64_t in_range(uint64_t w, unsigned lo, unsigned hi)
 	return above_lo & ~above_hi & HIGHS;
 }
 
-/* This runs before every lookup, so it works eight bytes at a time: the length (at most 253 bytes and a
- * trailing dot are read), then per word an ASCII lower-casing and one check that every byte is a letter, a
- * digit, '-' or '.', with no table and no branch per byte. */
-int tn_name_fold(const char *in, struct tn_name *out)
+/* A name the module did not find is folded and checked, so this works eight bytes at a time on the copy
+ * (zero-padded, so every load is a whole word): per word an ASCII lower-casing and one check that every byte
+ * is a letter, a digit, '-' or '.', with no table and no branch per byte. `in` may be `out`. */
+int tn_name_fold_copied(const struct tn_name *in, struct tn_name *out)
 {
-	if (!in || !out)
-		return -EINVAL;
-	size_t len = strnlen(in, TN_NAME_MAX + 2);
-	if (len == 0 || len > TN_NAME_MAX + 1)
-		return -EINVAL;
-	if (in[len - 1] == '.')
-		len--; /* one trailing dot */
-	if (len == 0 || len > TN_NAME_MAX)
-		return -EINVAL;
+	size_t len = in->len;
 	uint64_t bad = 0;
 	for (size_t i = 0; i < len; i += 8) {
-		uint64_t w = 0;
+		uint64_t w;
 		size_t n = len - i < 8 ? len - i : 8;
-		memcpy(&w, in + i, n); /* the bytes past the name stay zero */
+		memcpy(&w, in->s + i, 8); /* the bytes past the name are zero */
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 		uint64_t keep = n == 8 ? HIGHS : HIGHS & ~((1ull << (8 * (8 - n))) - 1);
 #else
@@ -49,9 +41,15 @@ int tn_name_fold(const char *in, struct tn_name *out)
 	}
 	if (bad)
 		return -EINVAL;
-	out->s[len] = '\0';
+	memset(out->s + len, 0, 8);
 	out->len = len;
 	return (int)len;
+}
+
+int tn_name_fold(const char *in, struct tn_name *out)
+{
+	int len = tn_name_copy(in, out);
+	return len < 0 ? len : tn_name_fold_copied(out, out);
 }
 
 int tn_name_copy(const char *in, struct tn_name *out)

@@ -18,8 +18,8 @@
 #include "cache_format.h"
 
 struct tn_name {
-	/* Normalised and NUL-terminated; tn_name_fold() also zeroes the bytes up to the next multiple of 8, so
-	 * the name can be hashed a word at a time (tn_hash_padded). */
+	/* Normalised and NUL-terminated; tn_name_copy() and tn_name_fold() also zero the 8 bytes after it, so
+	 * the name, and any name it ends with, can be hashed a word at a time (tn_hash_padded). */
 	char s[TN_NAME_MAX + 11];
 	size_t len;
 	size_t first_label_len; /* == len when the name has a single label (a bare name) */
@@ -31,6 +31,9 @@ int tn_name_normalize(const char *in, struct tn_name *out);
 /* The byte rules only: letters, digits, '-' and '.', lower-cased, at most TN_NAME_MAX bytes once one trailing
  * dot is dropped. The length (> 0) or -EINVAL; first_label_len is not set. */
 int tn_name_fold(const char *in, struct tn_name *out);
+
+/* tn_name_fold() of a name already taken by tn_name_copy() (`in` may be `out`). */
+int tn_name_fold_copied(const struct tn_name *in, struct tn_name *out);
 
 /* The name exactly as given, one trailing dot dropped, zero-padded like tn_name_fold's: no byte is checked,
  * only the length. The module looks such a name up first: an exact match with a cache key (all lower-case and

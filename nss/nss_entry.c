@@ -70,7 +70,7 @@ static int forward_query(const struct tn_cache *c, void *vctx)
 	 * rest of quad-100's rules; a name asked in lower case was the one probed, so not again. */
 	int paused = (c->flags & TN_FLAG_PAUSED) != 0;
 	if (paused || !tn_cache_find_key(c, name, &a.hit)) {
-		if (tn_name_fold(f->asked, &folded) < 0)
+		if (tn_name_fold_copied(name, &folded) < 0)
 			return -EINVAL; /* not a host name: never ours */
 		int probed = !paused && folded.len == name->len && memcmp(folded.s, name->s, name->len) == 0;
 		name = &folded;
@@ -107,7 +107,7 @@ static int reverse_query(const struct tn_cache *c, void *vctx)
 
 /* Maps a query result to glibc's triple. errno is restored first and *errnop written last: they are usually
  * the same variable, and the caller's errno must survive a success (systemd#11321). */
-static enum nss_status finish(int rc, int saved_errno, int *errnop, int *h_errnop)
+static inline __attribute__((always_inline)) enum nss_status finish(int rc, int saved_errno, int *errnop, int *h_errnop)
 {
 	errno = saved_errno;
 	switch (rc) {
@@ -137,7 +137,9 @@ static enum nss_status finish(int rc, int saved_errno, int *errnop, int *h_errno
 	}
 }
 
-static enum nss_status forward(const char *name, struct forward *f, int *errnop, int *h_errnop)
+/* Inline in each entry point: the calls in between cost more than the lookup's own steps. */
+static inline __attribute__((always_inline)) enum nss_status forward(const char *name, struct forward *f, int *errnop,
+								   int *h_errnop)
 {
 	int saved = errno;
 	struct tn_name n;

@@ -36,7 +36,7 @@ static int subdomain(const struct tn_cache *c, const struct tn_name *n, struct t
 	for (const char *p = memchr(n->s, '.', n->len); p; p = memchr(p + 1, '.', n->len - (size_t)(p + 1 - n->s))) {
 		const char *parent = p + 1;
 		size_t len = n->len - (size_t)(parent - n->s);
-		if (tn_cache_find_name(c, parent, len, hit) && (hit->flags & TN_NODE_F_SUBDOMAINS) &&
+		if (tn_cache_find_padded(c, parent, len, hit) && (hit->flags & TN_NODE_F_SUBDOMAINS) &&
 		    (bare_ok || !hit->via_bare)) {
 			hit->fqdn = n->s; /* the name asked, with the node's addresses */
 			hit->fqdn_len = (uint16_t)n->len;

@@ -87,6 +87,17 @@ static int ends_with_domain(const char *name, size_t len, const char *suffix)
 	return len > n && name[len - n - 1] == '.' && memcmp(name + len - n, suffix, n) == 0;
 }
 
+/* The first "-via-" in name[0..len), found from its dashes: every unknown name the module is asked about
+ * passes here, and host names have few dashes (memmem costs more than the whole rest of a miss). */
+static const char *find_via(const char *name, size_t len)
+{
+	for (const char *p = memchr(name, '-', len), *end = name + len; p && end - p >= 5;
+	     p = memchr(p + 1, '-', (size_t)(end - p - 1)))
+		if (memcmp(p, "-via-", 5) == 0)
+			return p;
+	return NULL;
+}
+
 static void map_via(uint32_t site, const uint8_t v4[4], uint8_t addr[16])
 {
 	static const uint8_t via_range[8] = {0xfd, 0x7a, 0x11, 0x5c, 0xa1, 0xe0, 0x0b, 0x1a};
@@ -105,14 +116,14 @@ int tn_via_parse(const char *name, size_t len, uint32_t ts_version, uint8_t addr
 	int older = ts_version != 0 && ts_version < V1_102_0;
 	if (len < sizeof "0-0-0-0-via-0" - 1)
 		return 0;
-	const char *via = memmem(name, len, "-via-", 5);
+	const char *via = find_via(name, len);
 	if (via) {
 		const char *dot = memchr(name, '.', len);
 		size_t first = dot ? (size_t)(dot - name) : len;
 		if (dot && !ends_with_domain(dot + 1, len - first - 1, "ts.net") &&
 		    !ends_with_domain(dot + 1, len - first - 1, "tailscale.net"))
 			return 0;
-		via = memmem(name, first, "-via-", 5);
+		via = find_via(name, first);
 		if (!via)
 			return 0;
 		size_t v4_len = (size_t)(via - name);
