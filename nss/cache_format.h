@@ -209,10 +209,21 @@ static inline uint32_t tn_hash(uint32_t seed, const void *data, size_t len)
 		h = (h ^ tn_le64(p)) * 0x9fb21c651e98df25ull;
 		h ^= h >> 29;
 	}
-	if (len) {
+	if (len) { /* the 1..7 last bytes as a little-endian word, in at most three loads */
 		uint64_t w = 0;
-		for (size_t i = 0; i < len; i++)
-			w |= (uint64_t)p[i] << (8 * i);
+		unsigned shift = 0;
+		if (len & 4) {
+			w = tn_le32(p);
+			p += 4;
+			shift = 32;
+		}
+		if (len & 2) {
+			w |= (uint64_t)tn_le16(p) << shift;
+			p += 2;
+			shift += 16;
+		}
+		if (len & 1)
+			w |= (uint64_t)p[0] << shift;
 		h = (h ^ w) * 0x9fb21c651e98df25ull;
 		h ^= h >> 29;
 	}

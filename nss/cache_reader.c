@@ -142,12 +142,28 @@ int tn_cache_parse(const uint8_t *base, size_t len, struct tn_cache *c, const ch
 	return 0;
 }
 
-int tn_cache_pages(const struct tn_cache *c, uint32_t first, uint32_t last)
+/* Pages first..last, present and verified: 0, or -1 when one cannot be had. */
+static int fetch_pages(const struct tn_cache *c, uint32_t first, uint32_t last)
 {
 	for (uint32_t p = first; p <= last; p++)
 		if (__atomic_load_n(&c->page_ready[p], __ATOMIC_ACQUIRE) != 1 && c->load(c, p) != 0)
 			return -1;
 	return 0;
+}
+
+/* `len` (> 0) bytes at `off`, a range inside a section tn_cache_parse_header() checked lies within the data
+ * pages (the callers bound every index by the header's counts, every record's offsets by their section), with
+ * the pages under it present and verified; NULL when one cannot be had. The one way a lookup touches anything
+ * past page 0, so it is inline for the common case: a range inside one page that is already here. */
+static inline const uint8_t *section_bytes(const struct tn_cache *c, uint64_t off, uint64_t len)
+{
+	if (c->page_ready) {
+		uint32_t first = (uint32_t)(off / TN_PAGE), last = (uint32_t)((off + len - 1) / TN_PAGE);
+		if ((first != last || __atomic_load_n(&c->page_ready[first], __ATOMIC_ACQUIRE) != 1) &&
+		    fetch_pages(c, first, last) != 0)
+			return NULL;
+	}
+	return c->base + off;
 }
 
 /* Fills a hit from node `idx`, bounds-checking everything the record points at (O(1)). Inline in each lookup:
@@ -156,7 +172,7 @@ static inline __attribute__((always_inline)) int load_node(const struct tn_cache
 {
 	if (idx >= c->node_count)
 		return 0;
-	const uint8_t *n = tn_cache_bytes(c, c->node_off + (uint64_t)idx * TN_NODE_SIZE, TN_NODE_SIZE);
+	const uint8_t *n = section_bytes(c, c->node_off + (uint64_t)idx * TN_NODE_SIZE, TN_NODE_SIZE);
 	if (!n)
 		return 0;
 	uint32_t name_off = tn_le32(n + TN_NODE_NAME_OFF), first = tn_le32(n + TN_NODE_ADDR_FIRST);
@@ -167,8 +183,8 @@ static inline __attribute__((always_inline)) int load_node(const struct tn_cache
 	if (first > c->addr_count || (uint32_t)n4 + n6 > c->addr_count - first || n4 + n6 == 0 ||
 	    flags & ~TN_NODE_F_KNOWN)
 		return 0;
-	const uint8_t *name = tn_cache_bytes(c, (uint64_t)c->str_off + name_off, (uint64_t)name_len + 1);
-	const uint8_t *addrs = tn_cache_bytes(c, c->addr_off + (uint64_t)first * TN_ADDR_SIZE,
+	const uint8_t *name = section_bytes(c, (uint64_t)c->str_off + name_off, (uint64_t)name_len + 1);
+	const uint8_t *addrs = section_bytes(c, c->addr_off + (uint64_t)first * TN_ADDR_SIZE,
 					      (uint64_t)(n4 + n6) * TN_ADDR_SIZE);
 	if (!name || name[name_len] != '\0' || (bare_len && name[bare_len] != '.') || !addrs)
 		return 0;
@@ -187,7 +203,7 @@ static inline __attribute__((always_inline)) int load_node(const struct tn_cache
 static int find(const struct tn_cache *c, const char *name, size_t len, uint32_t h, struct tn_hit *hit)
 {
 	for (uint32_t i = 0; i < c->max_probe; i++) {
-		const uint8_t *bk = tn_cache_bytes(c, c->fwd_off + (uint64_t)((h + i) & c->fwd_mask) * TN_BUCKET_SIZE,
+		const uint8_t *bk = section_bytes(c, c->fwd_off + (uint64_t)((h + i) & c->fwd_mask) * TN_BUCKET_SIZE,
 						   TN_BUCKET_SIZE);
 		if (!bk)
 			return 0;
@@ -225,7 +241,7 @@ int tn_cache_find_addr(const struct tn_cache *c, const uint8_t addr[16], struct 
 {
 	uint32_t h = tn_hash(c->seed, addr, 16);
 	for (uint32_t i = 0; i < c->max_probe; i++) {
-		const uint8_t *bk = tn_cache_bytes(c, c->rev_off + (uint64_t)((h + i) & c->rev_mask) * TN_BUCKET_SIZE,
+		const uint8_t *bk = section_bytes(c, c->rev_off + (uint64_t)((h + i) & c->rev_mask) * TN_BUCKET_SIZE,
 						   TN_BUCKET_SIZE);
 		if (!bk)
 			return 0;
@@ -235,7 +251,7 @@ int tn_cache_find_addr(const struct tn_cache *c, const uint8_t addr[16], struct 
 		uint32_t idx = (ref & TN_REF_INDEX) - 1;
 		if (tn_le32(bk + TN_BUCKET_HASH) != h || idx >= c->addr_count)
 			continue;
-		const uint8_t *r = tn_cache_bytes(c, c->addr_off + (uint64_t)idx * TN_ADDR_SIZE, TN_ADDR_SIZE);
+		const uint8_t *r = section_bytes(c, c->addr_off + (uint64_t)idx * TN_ADDR_SIZE, TN_ADDR_SIZE);
 		if (r && memcmp(r + TN_ADDR_BYTES, addr, 16) == 0)
 			return load_node(c, tn_le32(r + TN_ADDR_NODE), hit);
 	}

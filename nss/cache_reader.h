@@ -3,11 +3,12 @@
  *
  * Contract: an image is hostile until proven otherwise. tn_cache_parse_header() checks page 0 alone: magic,
  * version, byte order, its checksum, the suffix, and that every section lies inside the data pages. That is
- * all the work done before the first lookup, the same for 10 peers as for 100,000. Every later read goes
- * through tn_cache_bytes(), which bounds-checks the range against the header and makes sure the pages under
- * it are present and verified against their checksums before a byte is read (the image's page loader, see
- * cache_file.h, fetches them on first use); records are checked as they are read (every offset and count,
- * the NUL after each name). So a damaged, truncated or rewritten file gives no answer, never an out-of-bounds
+ * all the work done before the first lookup, the same for 10 peers as for 100,000. Every later read lies
+ * inside a section the header check bounded (each index is checked against the header's counts, each offset
+ * a record holds against its section) and goes through cache_reader.c's section_bytes(), which makes sure
+ * the pages under it are present and verified against their checksums before a byte is read (the image's
+ * page loader, see cache_file.h, fetches them on first use); records are checked as they are read (every
+ * offset and count, the NUL after each name). So a damaged, truncated or rewritten file gives no answer, never an out-of-bounds
  * read and never a page that is not the one the header describes. tn_cache_parse() takes a whole image held
  * in memory, checks the header the same way and then verifies every page (the writer checks its own output
  * with it; tests and fuzzers use it).
@@ -94,25 +95,6 @@ int tn_cache_find_padded(const struct tn_cache *c, const char *s, size_t len, st
 int tn_cache_find_addr(const struct tn_cache *c, const uint8_t addr[16], struct tn_hit *hit);
 /* Node by index, for enumeration (0 <= idx < node_count): 1 ok, 0 out of range or damaged. */
 int tn_cache_node(const struct tn_cache *c, uint32_t idx, struct tn_hit *hit);
-
-/* Pages first..last (data pages), present and verified: 0, or -1 when one cannot be had. */
-int tn_cache_pages(const struct tn_cache *c, uint32_t first, uint32_t last);
-
-/* `len` bytes at `off` of the data pages, present and verified, or NULL (out of bounds, or a page that cannot
- * be had). The one way the reader touches anything past page 0. Inline for the common case, a range inside
- * one page that is already here. */
-static inline const uint8_t *tn_cache_bytes(const struct tn_cache *c, uint64_t off, uint64_t len)
-{
-	if (off < TN_PAGE || len == 0 || len > c->data_end || off > c->data_end - len)
-		return NULL;
-	if (c->page_ready) {
-		uint32_t first = (uint32_t)(off / TN_PAGE), last = (uint32_t)((off + len - 1) / TN_PAGE);
-		if ((first != last || __atomic_load_n(&c->page_ready[first], __ATOMIC_ACQUIRE) != 1) &&
-		    tn_cache_pages(c, first, last) != 0)
-			return NULL;
-	}
-	return c->base + off;
-}
 
 /* The i-th address of a hit (16 bytes). */
 static inline const uint8_t *tn_hit_addr(const struct tn_hit *h, unsigned i)

@@ -8,7 +8,11 @@
 #include "crc32c_table.h"
 
 #if defined(__x86_64__)
+#if __has_include(<sys/platform/x86.h>)
+#include <sys/platform/x86.h> /* glibc 2.33 and later */
+#else
 #include <cpuid.h>
+#endif
 
 /* SSE4.2's crc32 instruction computes CRC32C directly, about 8x faster than the tables: it is what keeps a
  * large cache's once-per-process validation short. */
@@ -26,6 +30,14 @@ __attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t crc, con
 	return crc;
 }
 
+/* glibc has asked the CPU already, at startup: reading its answer is free, while the cpuid instruction traps
+ * to the hypervisor in a virtual machine (about 4 us, most of a one-shot process's checksum work). */
+#ifdef CPU_FEATURE_ACTIVE
+static int have_sse42(void)
+{
+	return CPU_FEATURE_ACTIVE(SSE4_2);
+}
+#else
 /* 0 unknown, 1 no, 2 yes. Racing first calls store the same value: no lock needed, fork-safe. */
 static int have_sse42(void)
 {
@@ -38,6 +50,7 @@ static int have_sse42(void)
 	}
 	return k == 2;
 }
+#endif
 #endif
 
 static uint32_t crc32c_tables(uint32_t crc, const uint8_t *p, size_t len)

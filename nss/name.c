@@ -52,15 +52,22 @@ int tn_name_fold(const char *in, struct tn_name *out)
 	return len < 0 ? len : tn_name_fold_copied(out, out);
 }
 
-int tn_name_copy(const char *in, struct tn_name *out)
+int tn_name_measure(const char *in)
 {
-	if (!in || !out)
+	if (!in)
 		return -EINVAL;
 	size_t len = strnlen(in, TN_NAME_MAX + 2);
 	if (len > 0 && in[len - 1] == '.')
 		len--;
-	if (len == 0 || len > TN_NAME_MAX)
+	return len == 0 || len > TN_NAME_MAX ? -EINVAL : (int)len;
+}
+
+int tn_name_copy(const char *in, struct tn_name *out)
+{
+	int n = tn_name_measure(in);
+	if (n < 0 || !out)
 		return -EINVAL;
+	size_t len = (size_t)n;
 	memcpy(out->s, in, len);
 	memset(out->s + len, 0, 8); /* the NUL and the padding up to the next multiple of 8 */
 	out->len = len;

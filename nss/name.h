@@ -35,6 +35,10 @@ int tn_name_fold(const char *in, struct tn_name *out);
 /* tn_name_fold() of a name already taken by tn_name_copy() (`in` may be `out`). */
 int tn_name_fold_copied(const struct tn_name *in, struct tn_name *out);
 
+/* The length tn_name_copy() gives the name (one trailing dot dropped), or -EINVAL: the module looks the name
+ * up as asked, in place, and copies it only when it is not found. */
+int tn_name_measure(const char *in);
+
 /* The name exactly as given, one trailing dot dropped, zero-padded like tn_name_fold's: no byte is checked,
  * only the length. The module looks such a name up first: an exact match with a cache key (all lower-case and
  * valid) needs no folding and no checking, and most names come lower-case. Anything else misses and is then

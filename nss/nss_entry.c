@@ -28,8 +28,8 @@
 enum { R_NOTFOUND = 1, R_NODATA = 2, R_NOT_OURS = 3 };
 
 struct forward {
-	const char *asked;            /* the name as the caller gave it */
-	const struct tn_name *name;   /* the same, copied and padded (tn_name_copy) */
+	const char *asked; /* the name as the caller gave it */
+	size_t len;        /* its length without a trailing dot (tn_name_measure) */
 	int af; /* AF_INET / AF_INET6, or AF_UNSPEC for gaih tuples */
 	struct hostent *he;
 	struct gaih_addrtuple **pat;
@@ -63,20 +63,21 @@ static int forward_query(const struct tn_cache *c, void *vctx)
 {
 	struct forward *f = vctx;
 	struct tn_answer a;
-	struct tn_name folded;
+	struct tn_name name; /* copied (and folded) only when needed: a miss, or an alias to give */
 	const struct tn_hit *hit = &a.hit;
-	const struct tn_name *name = f->name;
-	/* The name as asked first: a match is a valid name. Only a miss is folded, checked and sent through the
-	 * rest of quad-100's rules; a name asked in lower case was the one probed, so not again. */
+	/* The name as asked first, in place: a match is a valid name. Only a miss is copied, folded, checked and
+	 * sent through the rest of quad-100's rules; a name asked in lower case was the one probed, so not again. */
 	int paused = (c->flags & TN_FLAG_PAUSED) != 0;
-	if (paused || !tn_cache_find_key(c, name, &a.hit)) {
-		if (tn_name_fold_copied(name, &folded) < 0)
+	if (paused || !tn_cache_find_name(c, f->asked, f->len, &a.hit)) {
+		tn_name_copy(f->asked, &name); /* cannot fail: measured already */
+		if (tn_name_fold_copied(&name, &name) < 0)
 			return -EINVAL; /* not a host name: never ours */
-		int probed = !paused && folded.len == name->len && memcmp(folded.s, name->s, name->len) == 0;
-		name = &folded;
-		enum tn_scope scope = probed ? tn_scope_unlisted(c, name, &a) : tn_scope_name(c, name, &a);
+		int probed = !paused && memcmp(name.s, f->asked, f->len) == 0;
+		enum tn_scope scope = probed ? tn_scope_unlisted(c, &name, &a) : tn_scope_name(c, &name, &a);
 		if (scope != TN_FOUND)
 			return scope == TN_NOT_FOUND ? R_NOTFOUND : scope == TN_INVALID ? -EINVAL : R_NOT_OURS;
+	} else if (hit->via_bare) {
+		tn_name_copy(f->asked, &name); /* the alias: the bare name as asked, without a trailing dot */
 	}
 	int rc;
 	if (f->af == AF_UNSPEC) {
@@ -84,7 +85,7 @@ static int forward_query(const struct tn_cache *c, void *vctx)
 	} else {
 		if ((f->af == AF_INET ? hit->n4 : hit->n6) == 0)
 			return R_NODATA;
-		const char *alias = hit->via_bare ? name->s : NULL;
+		const char *alias = hit->via_bare ? name.s : NULL;
 		rc = tn_pack_hostent(hit, f->af, alias, f->he, f->buf, f->buflen, f->canonp);
 	}
 	if (rc == 0)
@@ -142,11 +143,11 @@ static inline __attribute__((always_inline)) enum nss_status forward(const char 
 								   int *h_errnop)
 {
 	int saved = errno;
-	struct tn_name n;
-	if (tn_name_copy(name, &n) < 0)
+	int len = tn_name_measure(name);
+	if (len < 0)
 		return finish(-EINVAL, saved, errnop, h_errnop); /* too long or empty: never ours, no I/O */
 	f->asked = name;
-	f->name = &n;
+	f->len = (size_t)len;
 	return finish(tn_current_query(forward_query, f), saved, errnop, h_errnop);
 }
 
