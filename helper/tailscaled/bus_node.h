@@ -22,7 +22,9 @@
 #include "shared/err.h"
 #include "tailscaled/status_parse.h"
 
-#define TN_BUS_NODE_MAX_ADDRS 32 /* Addresses looked at per node: more than the host model keeps */
+/* Addresses looked at per node: as many as the status parser keeps (status_parse.c), so that the watcher's
+ * periodic check compares like with like. */
+#define TN_BUS_NODE_MAX_ADDRS TN_STATUS_MAX_IPS
 
 struct tn_bus_node {
 	char *text; /* the kept strings, NUL-terminated, at the offsets below */

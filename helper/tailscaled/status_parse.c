@@ -60,7 +60,6 @@ static const struct name root_fields[] = {NAME("BackendState"),   NAME("TUN"),  
 					  NAME("CurrentTailnet"), NAME("ExtraRecords"), NAME("Version")};
 
 #define NONE SIZE_MAX
-#define MAX_IPS (2 * TN_MAX_ADDRS_PER_NODE) /* the host model looks at no more */
 
 struct tn_status_parser {
 	const struct tn_status_sink *sink;
@@ -73,7 +72,7 @@ struct tn_status_parser {
 		char *text; /* NUL-terminated strings */
 		size_t len, size;
 		size_t dns, id;     /* offsets into text, or NONE */
-		size_t ips[MAX_IPS]; /* offsets into text, or NONE for an element that is not a string */
+		size_t ips[TN_STATUS_MAX_IPS]; /* offsets into text, or NONE for an element that is not a string */
 		size_t n_ips;
 		bool in_network_map, subdomains;
 		int64_t node_id;
@@ -161,7 +160,7 @@ static int add_node(struct tn_status_parser *sp, int rank, struct tn_error *err)
 		sp->stats.peers_skipped += rank > 0;
 		return 0;
 	}
-	const char *addrs[MAX_IPS];
+	const char *addrs[TN_STATUS_MAX_IPS];
 	for (size_t i = 0; i < sp->node.n_ips; i++)
 		addrs[i] = node_text(sp, sp->node.ips[i]); /* NULL: not a string, the sink skips it */
 	struct tn_status_node node = {.self = rank == 0,
@@ -375,8 +374,8 @@ static int on_member(void *ctx, int depth, const char *key, size_t len, char fir
 			sp->node.subdomains = true;
 		return TN_SCAN_SKIP;
 	}
-	/* An element of TailscaleIPs: beyond MAX_IPS the host model would not look. */
-	if (sp->node.n_ips == MAX_IPS)
+	/* An element of TailscaleIPs: beyond TN_STATUS_MAX_IPS the host model would not look. */
+	if (sp->node.n_ips == TN_STATUS_MAX_IPS)
 		return TN_SCAN_SKIP;
 	if (first == '"')
 		return TN_SCAN_CAPTURE;

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nss/cache_format.h"
 #include "shared/err.h"
 
 struct tn_status_stats {
@@ -35,6 +36,9 @@ struct tn_status_stats {
 #define TN_CAP_SUBDOMAINS "dns-subdomain-resolve"
 
 /* Self, or a peer in the netmap with a DNSName. Strings are the parser's, valid only during the call. */
+/* Addresses kept per node, the first ones in the status's order: the host model looks at no more. */
+#define TN_STATUS_MAX_IPS (2 * TN_MAX_ADDRS_PER_NODE)
+
 struct tn_status_node {
 	bool self;
 	const char *dns_name;     /* as sent: any case, may end in a dot */

@@ -200,6 +200,17 @@ START_TEST(nodes_mapped_like_the_status)
 }
 END_TEST
 
+/* The watcher's periodic check compares the bus's nodes with the status's: both must keep as many addresses
+ * per node, or a node with many would differ every time. */
+START_TEST(every_address_the_status_keeps)
+{
+	expect("{\"PeersChanged\":[{\"ID\":7,\"StableID\":\"nKv\",\"Name\":\"many.example.ts.net.\",\"Addresses\":["
+	       "\"100.64.0.1/32\",\"100.64.0.2/32\",\"100.64.0.3/32\",\"100.64.0.4/32\",\"100.64.0.5/32\",\"100.64.0.6/32\",\"100.64.0.7/32\",\"100.64.0.8/32\",\"100.64.0.9/32\",\"100.64.0.10/32\",\"100.64.0.11/32\",\"100.64.0.12/32\",\"100.64.0.13/32\",\"100.64.0.14/32\",\"100.64.0.15/32\",\"100.64.0.16/32\",\"100.64.0.17/32\",\"100.64.0.18/32\",\"100.64.0.19/32\",\"100.64.0.20/32\",\"100.64.0.21/32\",\"100.64.0.22/32\",\"100.64.0.23/32\",\"100.64.0.24/32\",\"100.64.0.25/32\",\"100.64.0.26/32\",\"100.64.0.27/32\",\"100.64.0.28/32\",\"100.64.0.29/32\",\"100.64.0.30/32\",\"100.64.0.31/32\",\"100.64.0.32/32\",\"100.64.0.33/32\",\"100.64.0.34/32\",\"100.64.0.35/32\",\"100.64.0.36/32\",\"100.64.0.37/32\",\"100.64.0.38/32\",\"100.64.0.39/32\",\"100.64.0.40/32\"]}]}\n",
+	       "N many.example.ts.net. id=nKv nid=7 sub=0 ips=100.64.0.1,100.64.0.2,100.64.0.3,100.64.0.4,100.64.0.5,100.64.0.6,100.64.0.7,100.64.0.8,100.64.0.9,100.64.0.10,100.64.0.11,100.64.0.12,100.64.0.13,100.64.0.14,100.64.0.15,100.64.0.16,100.64.0.17,100.64.0.18,100.64.0.19,100.64.0.20,100.64.0.21,100.64.0.22,100.64.0.23,100.64.0.24,100.64.0.25,100.64.0.26,100.64.0.27,100.64.0.28,100.64.0.29,100.64.0.30,100.64.0.31,100.64.0.32,100.64.0.33,100.64.0.34,100.64.0.35,100.64.0.36,100.64.0.37,100.64.0.38,100.64.0.39,100.64.0.40\n"
+	       "L present=0x20 state=-1 err=[] status=-1/4 pcu=0 malformed=0 bytes=759\n");
+}
+END_TEST
+
 START_TEST(removed_and_patches)
 {
 	expect("{\"PeersRemoved\":[7203948126453210,\"8\",0,-1,1.5,9]}\n"
@@ -358,6 +369,7 @@ static Suite *ipn_bus_suite(void)
 	tcase_add_test(tc, state_and_err_message);
 	tcase_add_test(tc, err_message_decoded_and_printable);
 	tcase_add_test(tc, nodes_mapped_like_the_status);
+	tcase_add_test(tc, every_address_the_status_keeps);
 	tcase_add_test(tc, removed_and_patches);
 	tcase_add_test(tc, malformed_blank_and_crlf);
 	tcase_add_test(tc, initial_status_streams_into_the_status_parser);
