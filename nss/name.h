@@ -6,9 +6,10 @@
  * optionally followed by ONE trailing dot, and not an IP literal (the last label is not all digits). It
  * writes the lower-cased name without the trailing dot and returns its length, or -EINVAL. No locale is
  * consulted (strcasecmp would be), no memory is allocated, and the input is read at most TN_NAME_MAX + 2
- * bytes, so hostile input costs O(1). It is tn_name_fold() followed by tn_name_labels_ok(): the module runs
- * only the first before a lookup, since a name that matches a cache key (all of which are valid) needs no
- * more checking, and runs the second only for a name it did not find, before it decides whose it is.
+ * bytes, so hostile input costs O(1). It is tn_name_fold() followed by tn_name_labels_ok(). The module runs
+ * neither before a lookup: it looks the name up as asked (tn_name_measure), since a name that matches a cache
+ * key (all of which are valid) needs no checking, and folds and checks only a name it did not find, before
+ * it decides whose it is.
  */
 #ifndef TAILNET_NAME_H
 #define TAILNET_NAME_H
@@ -40,9 +41,7 @@ int tn_name_fold_copied(const struct tn_name *in, struct tn_name *out);
 int tn_name_measure(const char *in);
 
 /* The name exactly as given, one trailing dot dropped, zero-padded like tn_name_fold's: no byte is checked,
- * only the length. The module looks such a name up first: an exact match with a cache key (all lower-case and
- * valid) needs no folding and no checking, and most names come lower-case. Anything else misses and is then
- * folded and checked. The length, or -EINVAL. */
+ * only the length (tn_name_measure). The length, or -EINVAL. */
 int tn_name_copy(const char *in, struct tn_name *out);
 
 /* The label rules on a folded name (labels of 1..63 bytes, no '-' at either end, the last not all digits):
