@@ -5,13 +5,12 @@
 #include "tailscaled/bus_node.h"
 
 #include <arpa/inet.h>
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tailscaled/json_scan.h"
 
-#define NONE SIZE_MAX
+#define NONE TN_TEXT_NONE
 
 enum field { F_OTHER = -1, F_ID, F_STABLE_ID, F_NAME, F_ADDRESSES, F_CAPMAP };
 static const char *const fields[] = {"ID", "StableID", "Name", "Addresses", "CapMap"};
@@ -19,19 +18,18 @@ static const char *const fields[] = {"ID", "StableID", "Name", "Addresses", "Cap
 void tn_bus_node_init(struct tn_bus_node *bn)
 {
 	memset(bn, 0, sizeof *bn);
+	bn->text.what = "a node on the IPN bus";
 	tn_bus_node_begin(bn, false);
 }
 
 void tn_bus_node_free(struct tn_bus_node *bn)
 {
-	free(bn->text);
-	bn->text = NULL;
-	bn->len = bn->size = 0;
+	tn_node_text_free(&bn->text);
 }
 
 void tn_bus_node_begin(struct tn_bus_node *bn, bool self)
 {
-	bn->len = 0;
+	bn->text.len = 0;
 	bn->name = bn->stable_id = NONE;
 	bn->n_addrs = 0;
 	bn->id = 0;
@@ -74,54 +72,19 @@ int tn_bus_node_member(struct tn_bus_node *bn, int rel_depth, const char *key, s
 	return TN_SCAN_SKIP;
 }
 
-/* Appends a NUL-terminated string; *off is where it starts. */
-static int put(struct tn_bus_node *bn, const char *s, size_t n, size_t *off, struct tn_error *err)
-{
-	if (n >= TN_SCAN_MAX_VALUE - bn->len)
-		return tn_error_set(err, TN_EXIT_BAD_ANSWER, "a node on the IPN bus is larger than %u bytes",
-				    TN_SCAN_MAX_VALUE);
-	if (bn->len + n + 1 > bn->size) {
-		size_t size = bn->size ? bn->size : 512;
-		while (size < bn->len + n + 1)
-			size *= 2;
-		char *grown = realloc(bn->text, size);
-		if (!grown)
-			return tn_error_set(err, TN_EXIT_FAIL, "out of memory");
-		bn->text = grown;
-		bn->size = size;
-	}
-	*off = bn->len;
-	memcpy(bn->text + bn->len, s, n);
-	bn->text[bn->len + n] = '\0';
-	bn->len += n + 1;
-	return 0;
-}
-
-/* A captured JSON string: as it is without escapes, else through jansson (refused, e.g. "\u0000": absent). */
-static int string(struct tn_bus_node *bn, const char *json, size_t len, size_t *off, struct tn_error *err)
-{
-	*off = NONE;
-	if (!memchr(json, '\\', len))
-		return put(bn, json + 1, len - 2, off, err);
-	json_t *v = json_loadb(json, len, JSON_DECODE_ANY, NULL);
-	int rc = json_is_string(v) ? put(bn, json_string_value(v), json_string_length(v), off, err) : 0;
-	json_decref(v);
-	return rc;
-}
-
 int tn_bus_node_value(struct tn_bus_node *bn, int rel_depth, const char *json, size_t len, struct tn_error *err)
 {
 	if (rel_depth == 2) /* an element of Addresses */
-		return string(bn, json, len, &bn->addrs[bn->n_addrs++], err);
+		return tn_node_text_string(&bn->text, json, len, &bn->addrs[bn->n_addrs++], err);
 	switch (bn->field) {
 	case F_ID:
 		if (tn_json_id(json, len, &bn->id) < 0)
 			bn->id = 0;
 		return 0;
 	case F_STABLE_ID:
-		return string(bn, json, len, &bn->stable_id, err);
+		return tn_node_text_string(&bn->text, json, len, &bn->stable_id, err);
 	case F_NAME:
-		return string(bn, json, len, &bn->name, err);
+		return tn_node_text_string(&bn->text, json, len, &bn->name, err);
 	default:
 		return 0;
 	}
@@ -163,15 +126,15 @@ void tn_bus_node_result(struct tn_bus_node *bn, struct tn_status_node *out)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < bn->n_addrs; i++)
-		if (bn->addrs[i] != NONE && status_ip(bn->text + bn->addrs[i], bn->self))
-			bn->ips[n++] = bn->text + bn->addrs[i];
+		if (bn->addrs[i] != NONE && status_ip(tn_node_text_at(&bn->text, bn->addrs[i]), bn->self))
+			bn->ips[n++] = tn_node_text_at(&bn->text, bn->addrs[i]);
 	bn->n_addrs = 0; /* the texts above are cut at '/': a second call must not cut again */
 	memset(out, 0, sizeof *out);
 	out->self = bn->self;
-	out->dns_name = bn->name == NONE ? "" : bn->text + bn->name;
+	out->dns_name = bn->name == NONE ? "" : tn_node_text_at(&bn->text, bn->name);
 	out->addrs = bn->ips;
 	out->n_addrs = n;
-	out->id = bn->stable_id == NONE ? NULL : bn->text + bn->stable_id;
+	out->id = tn_node_text_at(&bn->text, bn->stable_id);
 	out->node_id = bn->id;
 	out->subdomains = bn->subdomains;
 }

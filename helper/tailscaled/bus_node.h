@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "shared/err.h"
+#include "tailscaled/node_text.h"
 #include "tailscaled/status_parse.h"
 
 /* Addresses looked at per node: as many as the status parser keeps (status_parse.c), so that the watcher's
@@ -27,8 +28,7 @@
 #define TN_BUS_NODE_MAX_ADDRS TN_STATUS_MAX_IPS
 
 struct tn_bus_node {
-	char *text; /* the kept strings, NUL-terminated, at the offsets below */
-	size_t len, size;
+	struct tn_node_text text; /* the kept strings, at the offsets below */
 	size_t name, stable_id;
 	size_t addrs[TN_BUS_NODE_MAX_ADDRS];
 	size_t n_addrs;

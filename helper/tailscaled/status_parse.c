@@ -38,6 +38,7 @@
 #include "nss/cache_format.h"
 #include "nss/name.h"
 #include "tailscaled/json_scan.h"
+#include "tailscaled/node_text.h"
 
 enum top { TOP_OTHER, TOP_SELF, TOP_PEER };
 
@@ -59,7 +60,7 @@ enum root { R_BACKEND_STATE, R_TUN, R_SUFFIX, R_CURRENT_TAILNET, R_EXTRA_RECORDS
 static const struct name root_fields[] = {NAME("BackendState"),   NAME("TUN"),          NAME("MagicDNSSuffix"),
 					  NAME("CurrentTailnet"), NAME("ExtraRecords"), NAME("Version")};
 
-#define NONE SIZE_MAX
+#define NONE TN_TEXT_NONE
 
 struct tn_status_parser {
 	const struct tn_status_sink *sink;
@@ -69,8 +70,7 @@ struct tn_status_parser {
 	enum top top;       /* the root member being entered */
 	int field;          /* the node member being captured */
 	struct {            /* Self or the peer being read: its kept members, strings decoded */
-		char *text; /* NUL-terminated strings */
-		size_t len, size;
+		struct tn_node_text text;
 		size_t dns, id;     /* offsets into text, or NONE */
 		size_t ips[TN_STATUS_MAX_IPS]; /* offsets into text, or NONE for an element that is not a string */
 		size_t n_ips;
@@ -101,7 +101,7 @@ static int oom(struct tn_error *err)
 
 static void node_reset(struct tn_status_parser *sp)
 {
-	sp->node.len = 0;
+	sp->node.text.len = 0;
 	sp->node.dns = sp->node.id = NONE;
 	sp->node.n_ips = 0;
 	sp->node.in_network_map = false;
@@ -109,47 +109,9 @@ static void node_reset(struct tn_status_parser *sp)
 	sp->node.node_id = 0;
 }
 
-/* Appends a NUL-terminated copy of text[0..n) to the node's strings; *off is where it starts. */
-static int node_put(struct tn_status_parser *sp, const char *text, size_t n, size_t *off, struct tn_error *err)
-{
-	if (n >= TN_SCAN_MAX_VALUE - sp->node.len)
-		return tn_error_set(err, TN_EXIT_BAD_ANSWER, "a node in the status is larger than %u bytes",
-				    TN_SCAN_MAX_VALUE);
-	if (sp->node.len + n + 1 > sp->node.size) {
-		size_t size = sp->node.size ? sp->node.size : 1024;
-		while (size < sp->node.len + n + 1)
-			size *= 2;
-		char *grown = realloc(sp->node.text, size);
-		if (!grown)
-			return oom(err);
-		sp->node.text = grown;
-		sp->node.size = size;
-	}
-	*off = sp->node.len;
-	memcpy(sp->node.text + sp->node.len, text, n);
-	sp->node.text[sp->node.len + n] = '\0';
-	sp->node.len += n + 1;
-	return 0;
-}
-
-/* A captured JSON string into the node's strings. One without escapes is taken as it is (the scanner has
- * checked it); any other goes through jansson, and one it refuses ("\u0000", bad UTF-8) counts as absent. */
-static int node_string(struct tn_status_parser *sp, const char *json, size_t len, size_t *off, struct tn_error *err)
-{
-	if (!memchr(json, '\\', len))
-		return node_put(sp, json + 1, len - 2, off, err);
-	json_t *v = json_loadb(json, len, JSON_DECODE_ANY, NULL);
-	int rc = 0;
-	*off = NONE;
-	if (json_is_string(v))
-		rc = node_put(sp, json_string_value(v), json_string_length(v), off, err);
-	json_decref(v);
-	return rc;
-}
-
 static const char *node_text(const struct tn_status_parser *sp, size_t off)
 {
-	return off == NONE ? NULL : sp->node.text + off;
+	return tn_node_text_at(&sp->node.text, off);
 }
 
 /* Adds Self (rank 0) or a peer (rank 1) when it has a name and, for a peer, is in the netmap. */
@@ -395,8 +357,8 @@ static int on_value(void *ctx, int depth, const char *key, size_t len, const cha
 		return 0;
 	}
 	if (depth == node_depth(sp))
-		return node_string(sp, json, json_len, sp->field == F_DNSNAME ? &sp->node.dns : &sp->node.id, err);
-	return node_string(sp, json, json_len, &sp->node.ips[sp->node.n_ips++], err);
+		return tn_node_text_string(&sp->node.text, json, json_len, sp->field == F_DNSNAME ? &sp->node.dns : &sp->node.id, err);
+	return tn_node_text_string(&sp->node.text, json, json_len, &sp->node.ips[sp->node.n_ips++], err);
 }
 
 static int on_end(void *ctx, int depth, struct tn_error *err)
@@ -418,6 +380,7 @@ struct tn_status_parser *tn_status_new(const struct tn_status_sink *sink, void *
 	}
 	sp->sink = sink;
 	sp->sink_ctx = ctx;
+	sp->node.text.what = "a node in the status";
 	tn_scan_init(&sp->scan, &handler, sp);
 	return sp;
 }
@@ -427,7 +390,7 @@ void tn_status_free(struct tn_status_parser *sp)
 	if (!sp)
 		return;
 	tn_scan_free(&sp->scan);
-	free(sp->node.text);
+	tn_node_text_free(&sp->node.text);
 	free(sp->suffix);
 	free(sp->tailnet_suffix);
 	free(sp->version);
