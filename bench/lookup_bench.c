@@ -4,6 +4,7 @@
  *   lookup_bench warm BACKENDS first=NAME,ADDR last=NAME,ADDR miss=NAME [ROUNDS]
  *   lookup_bench cold BACKEND NAME
  *   lookup_bench threads BACKEND NAME THREADS MS
+ *   lookup_bench count BACKEND NAME OP N
  *
  * warm: for every round, operation (getaddrinfo AF_INET, getaddrinfo AF_UNSPEC, gethostbyname2_r AF_INET)
  * and name, each backend (switched with __nss_configure_lookup, so all share one process, one nsswitch and
@@ -19,6 +20,8 @@
  * threads: THREADS threads call getaddrinfo(AF_INET) for NAME back to back for MS milliseconds (after a
  * warm-up lookup each); prints the total number of lookups per second. The floor answers NAME's pair as the
  * tailnet backend does, as in warm.
+ * count: N calls of OP (gai_inet, gai_unspec or gethostbyname2_r) for NAME and nothing else, for a run under
+ * callgrind that counts the instructions of each lookup (bench/run.sh); exits 1 when a hit fails.
  */
 #include <arpa/inet.h>
 #include <dlfcn.h>
@@ -288,6 +291,20 @@ static int threads(char **argv)
 	return failed;
 }
 
+static int count(char **argv)
+{
+	int op = -1, n = atoi(argv[5]), failed = 0;
+	for (int i = 0; i < N_OPS; i++)
+		if (!strcmp(argv[4], op_names[i]))
+			op = i;
+	if (op < 0 || n < 1)
+		return 2;
+	use(argv[2]);
+	for (int i = 0; i < n; i++)
+		failed |= call(op, argv[3], NULL, 0);
+	return strncmp(argv[3], "nx", 2) != 0 && failed;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 6 && !strcmp(argv[1], "warm"))
@@ -296,8 +313,11 @@ int main(int argc, char **argv)
 		return cold(argv);
 	if (argc == 6 && !strcmp(argv[1], "threads"))
 		return threads(argv);
+	if (argc == 6 && !strcmp(argv[1], "count"))
+		return count(argv);
 	fprintf(stderr, "usage: lookup_bench warm BACKENDS first=NAME,ADDR last=NAME,ADDR miss=NAME [ROUNDS]\n"
 			"       lookup_bench cold BACKEND NAME\n"
-			"       lookup_bench threads BACKEND NAME THREADS MS\n");
+			"       lookup_bench threads BACKEND NAME THREADS MS\n"
+			"       lookup_bench count BACKEND NAME OP N\n");
 	return 2;
 }

@@ -8,6 +8,7 @@ import sys
 warm, cold, sync, sizes = {}, collections.defaultdict(list), {}, {}
 threads = collections.defaultdict(list)
 faults = collections.defaultdict(list)
+instr = {}
 for line in open(sys.argv[1]):
     f = line.split()
     if f[0] == "warm":
@@ -23,6 +24,8 @@ for line in open(sys.argv[1]):
         sizes[int(f[1])] = (int(f[2]), int(f[3]))
     elif f[0] == "threads":
         threads[(int(f[1]), f[2], int(f[3]))].append(float(f[4]))
+    elif f[0] == "instr":
+        instr[(int(f[1]), f[2], f[3], f[4])] = int(f[5])
 
 peers = sorted({k[0] for k in warm})
 if not peers:
@@ -75,6 +78,13 @@ for n in peers:
         if faults[(n, "tailnet")] else "-"
     print("%7d %10s %10s %10s %10s %9.2fx %16s" % (n, *[us(statistics.median(cold[(n, b)])) for b in ["tailnet", "files", "dns", "floor"]],
                                                  cold_ratio(n), pf))
+
+if instr:
+    print()
+    print("Instructions per lookup inside the module's NSS function (callgrind, 20,001 calls, the first opening the cache):")
+    print("%7s %-17s %-5s %9s %9s" % ("peers", "operation", "name", "tailnet", "floor"))
+    for (n, b, op, name) in sorted(k for k in instr if k[1] == "tailnet"):
+        print("%7d %-17s %-5s %9d %9s" % (n, op, name, instr[(n, b, op, name)], instr.get((n, "floor", op, name), "-")))
 
 tcounts = sorted({k[2] for k in threads})
 if tcounts:
