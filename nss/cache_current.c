@@ -351,8 +351,9 @@ static int query_slow(tn_query_fn fn, void *ctx, struct reader *r, int64_t now, 
 	}
 }
 
-/* Inline into each caller (the module is built with LTO), so the query function is a direct call there. */
-__attribute__((always_inline)) inline int tn_current_query(tn_query_fn fn, void *ctx)
+/* Meant to inline into each caller (the module is built with LTO), where the query function then becomes a
+ * direct call. Only a hint: forced inlining across files breaks builds without LTO or at -O1. */
+inline int tn_current_query(tn_query_fn fn, void *ctx)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME_COARSE, &ts);

@@ -37,8 +37,8 @@ static char *buf_strdup(struct tn_buf *b, const char *s, size_t len)
 /* The one answer every getaddrinfo(AF_INET/AF_INET6) and gethostbyname pays for, so it is laid out by hand
  * in one pass after one size check, instead of through tn_buf_alloc(): pointer arrays first (aligned), then
  * the addresses, the name (copied with its NUL) and the alias. */
-/* Inline (LTO) into the module's entry points, like the rest of a lookup. */
-__attribute__((always_inline)) inline int tn_pack_hostent(const struct tn_hit *hit, int af, const char *alias, struct hostent *he, char *buf, size_t buflen,
+/* Meant to inline (LTO) into the module's entry points, like the rest of a lookup. */
+inline int tn_pack_hostent(const struct tn_hit *hit, int af, const char *alias, struct hostent *he, char *buf, size_t buflen,
 		    char **canon)
 {
 	int v4 = af == AF_INET;
@@ -77,7 +77,7 @@ __attribute__((always_inline)) inline int tn_pack_hostent(const struct tn_hit *h
 	return 0;
 }
 
-__attribute__((always_inline)) inline int tn_pack_tuples(const struct tn_hit *hit, struct gaih_addrtuple **pat, char *buf, size_t buflen)
+inline int tn_pack_tuples(const struct tn_hit *hit, struct gaih_addrtuple **pat, char *buf, size_t buflen)
 {
 	unsigned n = (unsigned)hit->n4 + hit->n6;
 	unsigned own = *pat ? n - 1 : n; /* tuples that must come from the buffer */

@@ -59,8 +59,9 @@ static void set_ttl(const struct tn_cache *c, int32_t *ttlp)
 	*ttlp = tn_scope_ttl(c, (int64_t)ts.tv_sec, TN_TTL_POSITIVE);
 }
 
-/* Inline into the entry points through tn_current_query (also inline): one function per lookup. */
-static inline __attribute__((always_inline)) int forward_query(const struct tn_cache *c, void *vctx)
+/* Meant to inline into the entry points through tn_current_query (also inline): one function per lookup. A
+ * hint only: it is also called through a pointer, which cannot be forced at every optimisation level. */
+static inline int forward_query(const struct tn_cache *c, void *vctx)
 {
 	struct forward *f = vctx;
 	struct tn_answer a;
