@@ -185,7 +185,7 @@ static inline __attribute__((always_inline)) int load_node(const struct tn_cache
 		return 0;
 	const uint8_t *name = section_bytes(c, (uint64_t)c->str_off + name_off, (uint64_t)name_len + 1);
 	const uint8_t *addrs = section_bytes(c, c->addr_off + (uint64_t)first * TN_ADDR_SIZE,
-					      (uint64_t)(n4 + n6) * TN_ADDR_SIZE);
+					     (uint64_t)(n4 + n6) * TN_ADDR_SIZE);
 	if (!name || name[name_len] != '\0' || (bare_len && name[bare_len] != '.') || !addrs)
 		return 0;
 	hit->node = idx;
@@ -204,7 +204,7 @@ static int find(const struct tn_cache *c, const char *name, size_t len, uint32_t
 {
 	for (uint32_t i = 0; i < c->max_probe; i++) {
 		const uint8_t *bk = section_bytes(c, c->fwd_off + (uint64_t)((h + i) & c->fwd_mask) * TN_BUCKET_SIZE,
-						   TN_BUCKET_SIZE);
+						  TN_BUCKET_SIZE);
 		if (!bk)
 			return 0;
 		uint32_t ref = tn_le32(bk + TN_BUCKET_REF);
@@ -227,14 +227,14 @@ int tn_cache_find_name(const struct tn_cache *c, const char *name, size_t len, s
 	return find(c, name, len, tn_hash(c->seed, name, len), hit);
 }
 
-int tn_cache_find_key(const struct tn_cache *c, const struct tn_name *n, struct tn_hit *hit)
-{
-	return find(c, n->s, n->len, tn_hash_padded(c->seed, n->s, n->len), hit);
-}
-
 int tn_cache_find_padded(const struct tn_cache *c, const char *s, size_t len, struct tn_hit *hit)
 {
 	return find(c, s, len, tn_hash_padded(c->seed, s, len), hit);
+}
+
+int tn_cache_find_key(const struct tn_cache *c, const struct tn_name *n, struct tn_hit *hit)
+{
+	return tn_cache_find_padded(c, n->s, n->len, hit);
 }
 
 int tn_cache_find_addr(const struct tn_cache *c, const uint8_t addr[16], struct tn_hit *hit)
@@ -242,7 +242,7 @@ int tn_cache_find_addr(const struct tn_cache *c, const uint8_t addr[16], struct 
 	uint32_t h = tn_hash(c->seed, addr, 16);
 	for (uint32_t i = 0; i < c->max_probe; i++) {
 		const uint8_t *bk = section_bytes(c, c->rev_off + (uint64_t)((h + i) & c->rev_mask) * TN_BUCKET_SIZE,
-						   TN_BUCKET_SIZE);
+						  TN_BUCKET_SIZE);
 		if (!bk)
 			return 0;
 		uint32_t ref = tn_le32(bk + TN_BUCKET_REF);

@@ -8,10 +8,10 @@
  * a record holds against its section) and goes through cache_reader.c's section_bytes(), which makes sure
  * the pages under it are present and verified against their checksums before a byte is read (the image's
  * page loader, see cache_file.h, fetches them on first use); records are checked as they are read (every
- * offset and count, the NUL after each name). So a damaged, truncated or rewritten file gives no answer, never an out-of-bounds
- * read and never a page that is not the one the header describes. tn_cache_parse() takes a whole image held
- * in memory, checks the header the same way and then verifies every page (the writer checks its own output
- * with it; tests and fuzzers use it).
+ * offset and count, the NUL after each name). So a damaged, truncated or rewritten file gives no answer, never
+ * an out-of-bounds read and never a page that is not the one the header describes. tn_cache_parse() takes a
+ * whole image held in memory, checks the header the same way and then verifies every page (the writer checks
+ * its own output with it; tests and fuzzers use it).
  *
  * Errors: functions return 0 (or 1 = found) on success and -errno on failure: -EBADMSG corrupt, truncated,
  * wrong magic, version or endianness, -EFBIG too large, -ESTALE past valid_until (tn_cache_expired). `*why`,

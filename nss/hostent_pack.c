@@ -36,10 +36,10 @@ static char *buf_strdup(struct tn_buf *b, const char *s, size_t len)
 
 /* The one answer every getaddrinfo(AF_INET/AF_INET6) and gethostbyname pays for, so it is laid out by hand
  * in one pass after one size check, instead of through tn_buf_alloc(): pointer arrays first (aligned), then
- * the addresses, the name (copied with its NUL) and the alias. */
-/* Meant to inline (LTO) into the module's entry points, like the rest of a lookup. */
-inline int tn_pack_hostent(const struct tn_hit *hit, int af, const char *alias, struct hostent *he, char *buf, size_t buflen,
-		    char **canon)
+ * the addresses, the name (copied with its NUL) and the alias. Meant to inline (LTO) into the module's entry
+ * points, like the rest of a lookup. */
+inline int tn_pack_hostent(const struct tn_hit *hit, int af, const char *alias, struct hostent *he, char *buf,
+			   size_t buflen, char **canon)
 {
 	int v4 = af == AF_INET;
 	unsigned n = v4 ? hit->n4 : hit->n6;

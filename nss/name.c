@@ -48,8 +48,11 @@ int tn_name_fold_copied(const struct tn_name *in, struct tn_name *out)
 
 int tn_name_fold(const char *in, struct tn_name *out)
 {
-	int len = tn_name_copy(in, out);
-	return len < 0 ? len : tn_name_fold_copied(out, out);
+	int len = tn_name_measure(in);
+	if (len < 0 || !out)
+		return -EINVAL;
+	tn_name_copy(in, (size_t)len, out);
+	return tn_name_fold_copied(out, out);
 }
 
 int tn_name_measure(const char *in)
@@ -62,16 +65,11 @@ int tn_name_measure(const char *in)
 	return len == 0 || len > TN_NAME_MAX ? -EINVAL : (int)len;
 }
 
-int tn_name_copy(const char *in, struct tn_name *out)
+void tn_name_copy(const char *in, size_t len, struct tn_name *out)
 {
-	int n = tn_name_measure(in);
-	if (n < 0 || !out)
-		return -EINVAL;
-	size_t len = (size_t)n;
 	memcpy(out->s, in, len);
 	memset(out->s + len, 0, 8); /* the NUL and the padding up to the next multiple of 8 */
 	out->len = len;
-	return (int)len;
 }
 
 int tn_name_labels_ok(const struct tn_name *n)

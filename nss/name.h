@@ -36,13 +36,13 @@ int tn_name_fold(const char *in, struct tn_name *out);
 /* tn_name_fold() of a name already taken by tn_name_copy() (`in` may be `out`). */
 int tn_name_fold_copied(const struct tn_name *in, struct tn_name *out);
 
-/* The length tn_name_copy() gives the name (one trailing dot dropped), or -EINVAL: the module looks the name
- * up as asked, in place, and copies it only when it is not found. */
+/* The name's length with one trailing dot dropped, 1..TN_NAME_MAX, or -EINVAL (no other byte is checked): the
+ * module looks the name up as asked, in place, and copies it only when it is not found. */
 int tn_name_measure(const char *in);
 
-/* The name exactly as given, one trailing dot dropped, zero-padded like tn_name_fold's: no byte is checked,
- * only the length (tn_name_measure). The length, or -EINVAL. */
-int tn_name_copy(const char *in, struct tn_name *out);
+/* The first `len` bytes of `in` (the length tn_name_measure() gave), as they are, zero-padded like
+ * tn_name_fold's output. */
+void tn_name_copy(const char *in, size_t len, struct tn_name *out);
 
 /* The label rules on a folded name (labels of 1..63 bytes, no '-' at either end, the last not all digits):
  * 1 when valid, else 0. */

@@ -71,7 +71,7 @@ static inline int forward_query(const struct tn_cache *c, void *vctx)
 	 * sent through the rest of quad-100's rules; a name asked in lower case was the one probed, so not again. */
 	int paused = (c->flags & TN_FLAG_PAUSED) != 0;
 	if (paused || !tn_cache_find_name(c, f->asked, f->len, &a.hit)) {
-		tn_name_copy(f->asked, &name); /* cannot fail: measured already */
+		tn_name_copy(f->asked, f->len, &name);
 		if (tn_name_fold_copied(&name, &name) < 0)
 			return -EINVAL; /* not a host name: never ours */
 		int probed = !paused && memcmp(name.s, f->asked, f->len) == 0;
@@ -79,7 +79,7 @@ static inline int forward_query(const struct tn_cache *c, void *vctx)
 		if (scope != TN_FOUND)
 			return scope == TN_NOT_FOUND ? R_NOTFOUND : scope == TN_INVALID ? -EINVAL : R_NOT_OURS;
 	} else if (hit->via_bare) {
-		tn_name_copy(f->asked, &name); /* the alias: the bare name as asked, without a trailing dot */
+		tn_name_copy(f->asked, f->len, &name); /* the alias: the bare name as asked, without a trailing dot */
 	}
 	int rc;
 	if (f->af == AF_UNSPEC) {
