@@ -29,7 +29,7 @@ void tn_bus_node_free(struct tn_bus_node *bn)
 
 void tn_bus_node_begin(struct tn_bus_node *bn, bool self)
 {
-	bn->text.len = 0;
+	tn_node_text_clear(&bn->text);
 	bn->name = bn->stable_id = NONE;
 	bn->n_addrs = 0;
 	bn->id = 0;

@@ -8,7 +8,8 @@
 
 #include "tailscaled/json_scan.h"
 
-int tn_node_text_put(struct tn_node_text *t, const char *text, size_t n, size_t *off, struct tn_error *err)
+/* Appends text[0..n); *off is where it starts. */
+static int put(struct tn_node_text *t, const char *text, size_t n, size_t *off, struct tn_error *err)
 {
 	if (n >= TN_SCAN_MAX_VALUE - t->len)
 		return tn_error_set(err, TN_EXIT_BAD_ANSWER, "%s is larger than %u bytes", t->what, TN_SCAN_MAX_VALUE);
@@ -33,9 +34,9 @@ int tn_node_text_string(struct tn_node_text *t, const char *json, size_t len, si
 {
 	*off = TN_TEXT_NONE;
 	if (!memchr(json, '\\', len))
-		return tn_node_text_put(t, json + 1, len - 2, off, err);
+		return put(t, json + 1, len - 2, off, err);
 	json_t *v = json_loadb(json, len, JSON_DECODE_ANY, NULL);
-	int rc = json_is_string(v) ? tn_node_text_put(t, json_string_value(v), json_string_length(v), off, err) : 0;
+	int rc = json_is_string(v) ? put(t, json_string_value(v), json_string_length(v), off, err) : 0;
 	json_decref(v);
 	return rc;
 }

@@ -23,8 +23,6 @@ struct tn_node_text {
 	const char *what; /* "a node in the status", for the error over the limit */
 };
 
-/* Appends text[0..n); *off is where it starts. */
-int tn_node_text_put(struct tn_node_text *t, const char *text, size_t n, size_t *off, struct tn_error *err);
 /* A captured JSON string (quotes included). One without escapes is taken as it is (the scanner has checked
  * it); any other goes through jansson, and one it refuses ("\u0000", bad UTF-8) is absent (*off NONE). */
 int tn_node_text_string(struct tn_node_text *t, const char *json, size_t len, size_t *off, struct tn_error *err);
@@ -32,6 +30,11 @@ int tn_node_text_string(struct tn_node_text *t, const char *json, size_t len, si
 static inline char *tn_node_text_at(const struct tn_node_text *t, size_t off)
 {
 	return off == TN_TEXT_NONE ? NULL : t->text + off;
+}
+/* Forgets the strings for the next node; the buffer stays. */
+static inline void tn_node_text_clear(struct tn_node_text *t)
+{
+	t->len = 0;
 }
 void tn_node_text_free(struct tn_node_text *t);
 

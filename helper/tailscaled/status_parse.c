@@ -101,7 +101,7 @@ static int oom(struct tn_error *err)
 
 static void node_reset(struct tn_status_parser *sp)
 {
-	sp->node.text.len = 0;
+	tn_node_text_clear(&sp->node.text);
 	sp->node.dns = sp->node.id = NONE;
 	sp->node.n_ips = 0;
 	sp->node.in_network_map = false;
@@ -357,7 +357,8 @@ static int on_value(void *ctx, int depth, const char *key, size_t len, const cha
 		return 0;
 	}
 	if (depth == node_depth(sp))
-		return tn_node_text_string(&sp->node.text, json, json_len, sp->field == F_DNSNAME ? &sp->node.dns : &sp->node.id, err);
+		return tn_node_text_string(&sp->node.text, json, json_len,
+					   sp->field == F_DNSNAME ? &sp->node.dns : &sp->node.id, err);
 	return tn_node_text_string(&sp->node.text, json, json_len, &sp->node.ips[sp->node.n_ips++], err);
 }
 

@@ -35,10 +35,10 @@ struct tn_status_stats {
  * as the status's CapMap, the bus's nodes and its patches all name it. */
 #define TN_CAP_SUBDOMAINS "dns-subdomain-resolve"
 
-/* Self, or a peer in the netmap with a DNSName. Strings are the parser's, valid only during the call. */
 /* Addresses kept per node, the first ones in the status's order: the host model looks at no more. */
 #define TN_STATUS_MAX_IPS (2 * TN_MAX_ADDRS_PER_NODE)
 
+/* Self, or a peer in the netmap with a DNSName. Strings are the parser's, valid only during the call. */
 struct tn_status_node {
 	bool self;
 	const char *dns_name;     /* as sent: any case, may end in a dot */
