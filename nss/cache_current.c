@@ -320,6 +320,15 @@ static void adopt(struct reader *r)
 	view_free(dead);
 }
 
+/* The lookup of the thread that has just opened a file it reads by the page (it still holds the descriptor):
+ * often the only lookup of a one-shot process, so it keeps none of the pages it reads (cache_file.h). */
+static int borrowed(tn_query_fn fn, void *ctx, struct tn_cache_file *f, int *fd)
+{
+	struct tn_borrow b;
+	tn_cache_borrow(&b, f, fd);
+	return fn(&b.c, ctx);
+}
+
 /* Everything but the common case: the file is due a look, this thread's view is not the current one, there is
  * none, or a page of it could not be had (then `attempt` is 1 and the lookup runs once more on the new one). */
 static int query_slow(tn_query_fn fn, void *ctx, struct reader *r, int64_t now, int64_t sec, int attempt)
@@ -337,7 +346,13 @@ static int query_slow(tn_query_fn fn, void *ctx, struct reader *r, int64_t now, 
 			close_fd(r);
 			return r->err;
 		}
-		int rc = tn_cache_expired(&v->f.c, sec) ? -ESTALE : fn(&v->f.c, ctx);
+		int rc;
+		if (tn_cache_expired(&v->f.c, sec))
+			rc = -ESTALE;
+		else if (r->fd >= 0 && r->fd_file == &v->f) /* this thread opened it just now, by the page */
+			rc = borrowed(fn, ctx, &v->f, &r->fd);
+		else
+			rc = fn(&v->f.c, ctx);
 		int stale = tn_cache_file_stale(&v->f);
 		close_fd(r);
 		if (!stale || attempt) {

@@ -33,7 +33,8 @@ struct tn_cache_file {
 	ino_t ino;
 	off_t size;
 	struct timespec mtime, ctime;
-	uint8_t *mem; /* the image's bytes: malloc'd when read whole, else anonymous memory filled by the page */
+	uint8_t *mem; /* the image's bytes, malloc'd, when read whole; else a mapping: TN_BORROW_PAGES spare pages,
+		       * then the image, filled by the page */
 	size_t mem_len;
 	int by_page; /* mem is a mapping, c.page_ready a calloc'd state byte per page */
 	int stale;   /* set (atomically) when a page could not be had from the same, unchanged file */
@@ -46,6 +47,12 @@ int tn_cache_open(const char *path, struct tn_cache_file *out, const char **why)
 int tn_cache_open_fd(const char *path, struct tn_cache_file *out, const char **why, int *keep);
 void tn_cache_close(struct tn_cache_file *f);
 
+/* How tn_cache_open() sets up a large file (page 0 read and checked now, each other page when a lookup first
+ * touches it), for the `len` bytes open on `fd`, without looking at who owns it: the fuzzers use it on
+ * memory files. With no path to open again, pages come only through a descriptor the caller passes
+ * (tn_cache_file_fetch, tn_cache_borrow). The caller closes `f` whatever it returns. */
+int tn_cache_read_by_page(struct tn_cache_file *f, int fd, size_t len, const char **why);
+
 /* 1 when `st` (from lstat/stat of the path) still describes the file that was opened. */
 int tn_cache_file_same(const struct tn_cache_file *f, const struct stat *st);
 
@@ -55,6 +62,26 @@ int tn_cache_file_same(const struct tn_cache_file *f, const struct stat *st);
  * new pages opens the file once. The default loader opens and closes it per page. 0, or -1 with the file
  * marked stale. */
 int tn_cache_file_fetch(struct tn_cache_file *f, int *fd, uint32_t page);
+
+/* A lookup that keeps nothing. The first lookup after a large file is opened is often the only one its process
+ * makes (curl, ssh, getent), so it should touch as little fresh memory as it can, and installing each page at
+ * its place in the image's mapping costs a page-table page for every 2 MiB the pages are scattered over. A
+ * borrowed lookup reads the pages it needs, checked the same way, into the spare pages next to page 0, one
+ * after the other, and installs nothing (pages already installed are used where they are); the lookups after
+ * it install as usual. Should it need more than the spare pages hold, the rest are installed.
+ * tn_cache_borrow() sets `b` up for one lookup in `f` (read by the page: f->c.page_ready is set), reading
+ * through *fd as tn_cache_file_fetch() does; the lookup then goes through b->c. One borrowed lookup at a time
+ * per open file: cache_current.c lets only the thread that opened it borrow, once. A page that cannot be had
+ * marks the file stale, as a fetch does. */
+#define TN_BORROW_PAGES 12u
+struct tn_borrow {
+	struct tn_cache c; /* first: the loader finds the rest from it */
+	struct tn_cache_file *f;
+	int *fd;
+	uint32_t held;                  /* spare pages filled, in order */
+	uint32_t page[TN_BORROW_PAGES]; /* which page of the image each holds */
+};
+void tn_cache_borrow(struct tn_borrow *b, struct tn_cache_file *f, int *fd);
 
 /* 1 once a page could not be fetched (the file changed or went away): the caller should open it anew. */
 static inline int tn_cache_file_stale(const struct tn_cache_file *f)

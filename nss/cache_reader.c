@@ -120,7 +120,7 @@ int tn_cache_expected_crc(const struct tn_cache *c, uint32_t page, uint32_t *crc
 	if (page > c->data_pages) /* a level-1 page: its checksum is in page 0 */
 		*crc = tn_le32(c->base + TN_L2_OFF + (size_t)(page - 1 - c->data_pages) * 4);
 	else
-		*crc = tn_le32(c->base + (size_t)tn_cache_l1_page(c, page) * TN_PAGE + (size_t)((page - 1) % TN_CRCS_PER_PAGE) * 4);
+		*crc = tn_cache_crc_in_l1(c->base + (size_t)tn_cache_l1_page(c, page) * TN_PAGE, page);
 	return 0;
 }
 
@@ -142,13 +142,18 @@ int tn_cache_parse(const uint8_t *base, size_t len, struct tn_cache *c, const ch
 	return 0;
 }
 
-/* Pages first..last, present and verified: 0, or -1 when one cannot be had. */
-static int fetch_pages(const struct tn_cache *c, uint32_t first, uint32_t last)
+/* The slow side of section_bytes(): pages first..last brought in (or borrowed), and where `off` is then; NULL
+ * when one cannot be had. */
+static const uint8_t *fetch_range(const struct tn_cache *c, uint32_t first, uint32_t last, uint64_t off)
 {
+	if (c->borrow) {
+		const uint8_t *p = c->borrow(c, first, last);
+		return p ? p + off % TN_PAGE : NULL;
+	}
 	for (uint32_t p = first; p <= last; p++)
 		if (__atomic_load_n(&c->page_ready[p], __ATOMIC_ACQUIRE) != 1 && c->load(c, p) != 0)
-			return -1;
-	return 0;
+			return NULL;
+	return c->base + off;
 }
 
 /* `len` (> 0) bytes at `off`, a range inside a section tn_cache_parse_header() checked lies within the data
@@ -159,9 +164,8 @@ static inline const uint8_t *section_bytes(const struct tn_cache *c, uint64_t of
 {
 	if (c->page_ready) {
 		uint32_t first = (uint32_t)(off / TN_PAGE), last = (uint32_t)((off + len - 1) / TN_PAGE);
-		if ((first != last || __atomic_load_n(&c->page_ready[first], __ATOMIC_ACQUIRE) != 1) &&
-		    fetch_pages(c, first, last) != 0)
-			return NULL;
+		if (first != last || __atomic_load_n(&c->page_ready[first], __ATOMIC_ACQUIRE) != 1)
+			return fetch_range(c, first, last, off);
 	}
 	return c->base + off;
 }

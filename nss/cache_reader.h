@@ -33,13 +33,20 @@ struct tn_cache;
 
 /* Brings page `page` (1 <= page, not page 0) in and verifies it; 0, or -1 when it cannot be had. */
 typedef int (*tn_page_loader)(const struct tn_cache *c, uint32_t page);
+/* Brings pages first..last (1 <= first <= last) in, verified, one after the other in memory, and returns where
+ * page `first` starts; NULL when one cannot be had. */
+typedef const uint8_t *(*tn_range_loader)(const struct tn_cache *c, uint32_t first, uint32_t last);
 
-/* A checked header, its fields copied out, and where the image's bytes are. */
+/* A checked header, its fields copied out, and where the image's bytes are: every page at base (page_ready
+ * NULL), or each page there once its page_ready byte says so (`load` puts it there). With `borrow` set as
+ * well, a page that is not there is not put there: the lookup asks `borrow` where a range's pages are (a
+ * lookup that keeps nothing, see cache_file.h). */
 struct tn_cache {
-	const uint8_t *base; /* the image's bytes at their file offsets (only verified pages may be read) */
+	const uint8_t *base;  /* the image's bytes at their file offsets (only verified pages may be read) */
 	size_t len;
-	uint8_t *page_ready;   /* per page, nonzero once present and verified; NULL: every page is */
-	tn_page_loader load;   /* with page_ready: fetches a missing page */
+	uint8_t *page_ready;    /* per page, nonzero once present at base and verified; NULL: every page is */
+	tn_page_loader load;    /* with page_ready: fetches a missing page */
+	tn_range_loader borrow; /* with page_ready: where the pages that are missing are instead */
 	uint32_t flags, seed, max_probe;
 	uint64_t generation;
 	int64_t written_at, valid_until;
@@ -74,10 +81,15 @@ int tn_cache_parse_header(const uint8_t *page0, size_t len, struct tn_cache *out
 int tn_cache_parse(const uint8_t *base, size_t len, struct tn_cache *out, const char **why);
 
 /* The checksum that page `page` (>= 1) must have, read from page 0 (level-1 pages) or from its level-1 page
- * (data pages); the level-1 page must be present. 0 and *crc set, or -1 when `page` is out of range. */
+ * (data pages), which must be present at base. 0 and *crc set, or -1 when `page` is out of range. */
 int tn_cache_expected_crc(const struct tn_cache *c, uint32_t page, uint32_t *crc);
 /* The level-1 page that holds a data page's checksum, or 0 when `page` is not a data page. */
 uint32_t tn_cache_l1_page(const struct tn_cache *c, uint32_t page);
+/* The checksum of data page `page` as its level-1 page, verified and held at `l1`, records it. */
+static inline uint32_t tn_cache_crc_in_l1(const uint8_t *l1, uint32_t page)
+{
+	return tn_le32(l1 + (size_t)((page - 1) % TN_CRCS_PER_PAGE) * 4);
+}
 
 /* 1 when `now` (unix seconds) is past the cache's valid_until. */
 static inline int tn_cache_expired(const struct tn_cache *c, int64_t now)

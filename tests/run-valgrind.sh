@@ -83,6 +83,19 @@ chmod 0644 /var/cache/tailnet/hosts.cache
 # The dlopen'ed-module unit test, children included (Check forks every test).
 vg "unit test_module" env TN_MODULE="$TN_BUILD/libnss_tailnet.so.2" "$TN_BUILD/tests/test_module"
 
+# A cache large enough to be read by the page: a program's first lookup borrows the pages it reads, the
+# lookups after it install theirs (threads among them).
+command python3 "$TN_SRCDIR/tests/tools/gen_status.py" 2000 >"$TN_TMP/big.json" || tn_fail "generate 2000 peers"
+read -r big_first _ big_last big_last_ip < <(command python3 "$TN_SRCDIR/bench/hosts_from_status.py" \
+	"$TN_TMP/big.json" "$TN_TMP/big.hosts")
+"$HELPER" sync --quiet --status-file "$TN_TMP/big.json" || tn_fail "sync of 2000 peers"
+vg "getent hosts (large cache)" getent hosts "$big_first"
+tn_assert_contains "$TN_OUT" "$big_first" "large cache: answer under valgrind"
+vg "getent hosts (large cache, reverse)" getent hosts "$big_last_ip"
+tn_assert_contains "$TN_OUT" "$big_last" "large cache: reverse answer under valgrind"
+vg "probe threads (large cache)" "$PROBE" threads "$big_last" 4 200
+"$HELPER" sync --quiet --status-file "$EXAMPLES/running.json" || tn_fail "sync"
+
 # The watcher: a short session under memcheck on each path - the incremental one (InitialStatus, a peer added
 # and removed, an online storm, down and up, a full netmap with its settings read, a patch it cannot apply, a
 # lagging close, a stream cut and the reconnection) and the old one (1.98: whole status reads), then SIGHUP

@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz_cache.c - the module's parser of hostile input: a cache image, whole (tn_cache_parse) and the way the
  * module reads a large file (tn_cache_parse_header, then pages fetched and checked as lookups touch them,
- * here from the input itself, every third fetch failing as a file changed under the reader would), and when
- * it is accepted, every lookup path over it and scope.c's rules; plus the query-name normaliser on the same
- * bytes. Seeds are
+ * here from the input itself, every third fetch failing as a file changed under the reader would; and with
+ * cache_file.c's own reader from a memory file, borrowed lookup first), and when it is accepted, every lookup
+ * path over it and scope.c's rules; plus the query-name normaliser on the same bytes. Seeds are
  * real caches from the builder (tests/fuzz/corpus/cache/). Each input is tried as is and again with its
  * length and checksums fixed up, so mutations get past the checksums and reach the structural checks. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "cache/cache_writer.h"
+#include "nss/cache_file.h"
 #include "nss/cache_format.h"
 #include "nss/cache_reader.h"
 #include "nss/crc32c.h"
@@ -64,6 +67,32 @@ static int fetch(const struct tn_cache *c, uint32_t page)
 	return 0;
 }
 
+/* The module's own reader of a large file, from a memory file holding the image: a borrowed lookup (spare
+ * pages, installing what does not fit), a normal one after it, then both again once a page in the middle of
+ * the file has changed under them. */
+static void try_file(const uint8_t *img, size_t size, const uint8_t *data, size_t data_size)
+{
+	struct tn_cache_file f;
+	struct tn_borrow b;
+	int fd = memfd_create("fuzz_cache", MFD_CLOEXEC);
+	memset(&f, 0, sizeof f);
+	if (fd < 0 || write(fd, img, size) != (ssize_t)size || tn_cache_read_by_page(&f, fd, size, NULL) != 0)
+		goto out;
+	for (int round = 0; round < 2; round++) {
+		tn_cache_borrow(&b, &f, &fd);
+		exercise(&b.c, data, data_size);
+		exercise(&f.c, data, data_size);
+		uint8_t junk[64];
+		memset(junk, 0xa5, sizeof junk);
+		if (pwrite(fd, junk, sizeof junk, (off_t)(size / TN_PAGE / 2) * TN_PAGE + 100) != (ssize_t)sizeof junk)
+			break;
+	}
+out:
+	tn_cache_close(&f);
+	if (fd >= 0)
+		close(fd);
+}
+
 static void try_image(const uint8_t *img, size_t size, const uint8_t *data, size_t data_size)
 {
 	struct tn_cache c;
@@ -80,6 +109,7 @@ static void try_image(const uint8_t *img, size_t size, const uint8_t *data, size
 		c.page_ready[0] = 1;
 		c.load = fetch;
 		exercise(&c, data, data_size);
+		try_file(img, size, data, data_size);
 	}
 	free(mem);
 }

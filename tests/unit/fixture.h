@@ -13,6 +13,8 @@
 
 #include "cache/cache_writer.h"
 #include "cache/hostset.h"
+#include "nss/cache_reader.h"
+#include "nss/name.h"
 
 #define SUFFIX "magellanic-gondola.ts.net"
 
@@ -68,6 +70,14 @@ static inline void fixture_tailnet_many(struct tn_hostset *hs, bool magicdns)
 	struct tn_host_in in = {.kind = TN_HOST_NODE, .name = "many." SUFFIX, .addrs = addrs, .n_addrs = 120};
 	ck_assert_int_eq(tn_hostset_add(hs, &in, NULL, &err), 0);
 	ck_assert_int_eq(tn_hostset_finish(hs, &err), 0);
+}
+
+/* A forward lookup of `query` as a program would ask it: 1 found, 0 not. */
+static inline int fixture_find(const struct tn_cache *c, const char *query, struct tn_hit *hit)
+{
+	struct tn_name n;
+	ck_assert_int_gt(tn_name_normalize(query, &n), 0);
+	return tn_cache_find_name(c, n.s, n.len, hit);
 }
 
 /* A private 0755 directory (the reader refuses group/world-writable ones). */

@@ -25,13 +25,6 @@ static uint8_t *build(const struct tn_hostset *hs, size_t *len)
 	return img;
 }
 
-static int find(const struct tn_cache *c, const char *query, struct tn_hit *hit)
-{
-	struct tn_name n;
-	ck_assert_int_gt(tn_name_normalize(query, &n), 0);
-	return tn_cache_find_name(c, n.s, n.len, hit);
-}
-
 static void addr_key(const char *text, uint8_t key[16])
 {
 	uint8_t v4[4];
@@ -59,25 +52,25 @@ START_TEST(lookups)
 	ck_assert_uint_eq(c.node_count, 8);
 	ck_assert(c.flags & TN_FLAG_MAGICDNS);
 
-	ck_assert_int_eq(find(&c, "vault." SUFFIX, &h), 1);
+	ck_assert_int_eq(fixture_find(&c, "vault." SUFFIX, &h), 1);
 	ck_assert_str_eq(h.fqdn, "vault." SUFFIX);
 	ck_assert_int_eq(h.via_bare, 0);
 	ck_assert_uint_eq(h.n4, 1);
 	ck_assert_uint_eq(h.n6, 1);
-	ck_assert_int_eq(find(&c, "VAULT", &h), 1);
+	ck_assert_int_eq(fixture_find(&c, "VAULT", &h), 1);
 	ck_assert_int_eq(h.via_bare, 1);
 	ck_assert_str_eq(h.fqdn, "vault." SUFFIX);
 	ck_assert_uint_eq(h.bare_len, 5);
-	ck_assert_int_eq(find(&c, "vault-1", &h), 1);
-	ck_assert_int_eq(find(&c, "ci-runner-7", &h), 1);
-	ck_assert_int_eq(find(&c, "printer.hedgehog-arcade.ts.net", &h), 1);
+	ck_assert_int_eq(fixture_find(&c, "vault-1", &h), 1);
+	ck_assert_int_eq(fixture_find(&c, "ci-runner-7", &h), 1);
+	ck_assert_int_eq(fixture_find(&c, "printer.hedgehog-arcade.ts.net", &h), 1);
 	ck_assert_uint_eq(h.bare_len, 0);
-	ck_assert_int_eq(find(&c, "printer", &h), 0);       /* shared-in: FQDN only */
-	ck_assert_int_eq(find(&c, "grafana." SUFFIX, &h), 1); /* ExtraRecords by FQDN */
-	ck_assert_int_eq(find(&c, "grafana", &h), 0);
-	ck_assert_int_eq(find(&c, "se-sto-wg-003", &h), 0);
-	ck_assert_int_eq(find(&c, "nope." SUFFIX, &h), 0);
-	ck_assert_int_eq(find(&c, "vault.magellanic-gondola", &h), 0);
+	ck_assert_int_eq(fixture_find(&c, "printer", &h), 0);       /* shared-in: FQDN only */
+	ck_assert_int_eq(fixture_find(&c, "grafana." SUFFIX, &h), 1); /* ExtraRecords by FQDN */
+	ck_assert_int_eq(fixture_find(&c, "grafana", &h), 0);
+	ck_assert_int_eq(fixture_find(&c, "se-sto-wg-003", &h), 0);
+	ck_assert_int_eq(fixture_find(&c, "nope." SUFFIX, &h), 0);
+	ck_assert_int_eq(fixture_find(&c, "vault.magellanic-gondola", &h), 0);
 
 	uint8_t key[16];
 	addr_key("100.101.33.8", key);
@@ -106,8 +99,8 @@ START_TEST(magicdns_off_has_no_bare_names)
 	uint8_t *img = build(&hs, &len);
 	ck_assert_int_eq(tn_cache_parse(img, len, &c, NULL), 0);
 	ck_assert(!(c.flags & TN_FLAG_MAGICDNS));
-	ck_assert_int_eq(find(&c, "vault", &h), 0);
-	ck_assert_int_eq(find(&c, "vault." SUFFIX, &h), 1);
+	ck_assert_int_eq(fixture_find(&c, "vault", &h), 0);
+	ck_assert_int_eq(fixture_find(&c, "vault." SUFFIX, &h), 1);
 	free(img);
 	tn_hostset_free(&hs);
 }
@@ -186,12 +179,12 @@ START_TEST(owners_and_skips)
 		uint32_t version = v == 0 ? TN_TS_VERSION(1, 103, 0) : v == 1 ? TN_TS_VERSION(1, 100, 0) : 0;
 		bool records_first = version != TN_TS_VERSION(1, 100, 0);
 		uint8_t *img = owners(version, &c);
-		ck_assert_int_eq(find(&c, "db", &h), 1);
+		ck_assert_int_eq(fixture_find(&c, "db", &h), 1);
 		ck_assert_uint_eq(h.n4, 1);
 		ck_assert_uint_eq(tn_hit_addr(&h, 0)[15], 2); /* nB, NodeID 7: above nA's 5 and Self */
-		ck_assert_int_eq(find(&c, "web." SUFFIX, &h), 1);
+		ck_assert_int_eq(fixture_find(&c, "web." SUFFIX, &h), 1);
 		ck_assert_uint_eq(tn_hit_addr(&h, 0)[15], 4); /* nZ */
-		ck_assert_int_eq(find(&c, "svc." SUFFIX, &h), 1);
+		ck_assert_int_eq(fixture_find(&c, "svc." SUFFIX, &h), 1);
 		addr_key("100.64.0.3", key);
 		if (records_first) { /* 1.102 and later: the record answers for the FQDN and names its address */
 			ck_assert_uint_eq(h.n4, 1);
@@ -201,7 +194,7 @@ START_TEST(owners_and_skips)
 			ck_assert_int_eq(tn_cache_find_addr(&c, key, &h), 1);
 			ck_assert_str_eq(h.fqdn, "svc." SUFFIX);
 			/* while the node keeps its bare name (nodeByName) and its own address's name (nodeByAddr) */
-			ck_assert_int_eq(find(&c, "svc", &h), 1);
+			ck_assert_int_eq(fixture_find(&c, "svc", &h), 1);
 			ck_assert_uint_eq(tn_hit_addr(&h, 0)[15], 3);
 			ck_assert_uint_eq(h.flags, TN_NODE_F_SUBDOMAINS);
 			addr_key("100.64.0.3", key);
@@ -309,8 +302,8 @@ START_TEST(structural_damage_with_valid_checksum)
 		tn_cache_checksum_all(img, len);
 		if (tn_cache_parse(img, len, &c, NULL) == 0) {
 			accepted++;
-			find(&c, "vault", &h);
-			find(&c, "vault-1." SUFFIX, &h);
+			fixture_find(&c, "vault", &h);
+			fixture_find(&c, "vault-1." SUFFIX, &h);
 			uint8_t key[16];
 			addr_key("100.101.33.8", key);
 			tn_cache_find_addr(&c, key, &h);
@@ -338,7 +331,7 @@ START_TEST(damaged_records_give_no_answer)
 	fixture_tailnet(&hs, true);
 	uint8_t *img = build(&hs, &len);
 	ck_assert_int_eq(tn_cache_parse(img, len, &c, NULL), 0);
-	ck_assert_int_eq(find(&c, "vault", &h), 1);
+	ck_assert_int_eq(fixture_find(&c, "vault", &h), 1);
 	uint8_t *vault = img + c.node_off + (size_t)h.node * TN_NODE_SIZE;
 	const struct {
 		size_t at;
@@ -365,8 +358,8 @@ START_TEST(damaged_records_give_no_answer)
 			tn_put32(rec, damage[i].value);
 		tn_cache_checksum_all(copy, len);
 		ck_assert_int_eq(tn_cache_parse(copy, len, &c, NULL), 0);
-		ck_assert_msg(find(&c, "vault", &h) == 0, "damage %zu answered", i);
-		ck_assert_int_eq(find(&c, "vault-1", &h), 1);
+		ck_assert_msg(fixture_find(&c, "vault", &h) == 0, "damage %zu answered", i);
+		ck_assert_int_eq(fixture_find(&c, "vault-1", &h), 1);
 		free(copy);
 	}
 	free(img);
@@ -397,7 +390,7 @@ START_TEST(large_tailnet_probes_stay_short)
 	ck_assert_uint_le(c.max_probe, TN_MAX_PROBE);
 	for (int i = 0; i < 50000; i += 7) {
 		snprintf(name, sizeof name, "host-%d", i);
-		ck_assert_int_eq(find(&c, name, &h), 1);
+		ck_assert_int_eq(fixture_find(&c, name, &h), 1);
 		snprintf(a6, sizeof a6, "fd7a:115c:a1e0::%x", i);
 		uint8_t key[16];
 		addr_key(a6, key);
@@ -523,102 +516,6 @@ START_TEST(open_refuses_untrusted_files)
 }
 END_TEST
 
-/* A big tailnet: 5,000 hosts, about 100 pages. */
-static void big_tailnet(struct tn_hostset *hs, int first)
-{
-	struct tn_error err;
-	char name[64], a4[20];
-	tn_hostset_init(hs);
-	ck_assert_int_eq(tn_hostset_set_suffix(hs, SUFFIX, &err), 0);
-	hs->magicdns = true;
-	for (int i = first; i < first + 5000; i++) {
-		snprintf(name, sizeof name, "big-host-number-%d." SUFFIX, i);
-		snprintf(a4, sizeof a4, "100.%d.%d.%d", 64 + (i >> 16), (i >> 8) & 255, i & 255);
-		fixture_add(hs, TN_HOST_NODE, name, a4, NULL);
-	}
-	ck_assert_int_eq(tn_hostset_finish(hs, &err), 0);
-}
-
-static unsigned ready_pages(const struct tn_cache_file *f)
-{
-	unsigned n = 0;
-	for (size_t p = 0; p < f->c.len / TN_PAGE; p++)
-		n += f->c.page_ready[p] == 1;
-	return n;
-}
-
-/* Opening reads page 0 only; a lookup fetches the few pages it touches, each checked. */
-START_TEST(large_file_is_read_by_the_page)
-{
-	struct tn_hostset hs;
-	struct tn_cache_file f;
-	struct tn_hit h;
-	char *dir = fixture_dir(), *path = fixture_path(dir, "hosts.cache");
-	big_tailnet(&hs, 0);
-	fixture_write_cache(path, &hs, 3600);
-	ck_assert_int_eq(tn_cache_open(path, &f, NULL), 0);
-	ck_assert_uint_gt(f.c.len / TN_PAGE, 50);
-	ck_assert_uint_eq(ready_pages(&f), 1);
-	ck_assert_int_eq(find(&f.c, "big-host-number-4242", &h), 1);
-	ck_assert_str_eq(h.fqdn, "big-host-number-4242." SUFFIX);
-	unsigned after_one = ready_pages(&f);
-	ck_assert_uint_le(after_one, 8); /* header, bucket, node, name, address and their level-1 pages */
-	for (int i = 0; i < 5000; i += 97) {
-		char name[64];
-		snprintf(name, sizeof name, "big-host-number-%d", i);
-		ck_assert_int_eq(find(&f.c, name, &h), 1);
-	}
-	ck_assert(!tn_cache_file_stale(&f));
-	tn_cache_close(&f);
-	free(path);
-	fixture_rmdir(dir);
-	tn_hostset_free(&hs);
-}
-END_TEST
-
-/* Written over in place after it was opened - truncated, or another cache copied over it - the file gives no
- * answer from pages it no longer has (and says it is stale), never a fault; pages already read still answer. */
-START_TEST(file_changed_in_place_under_the_reader)
-{
-	struct tn_hostset hs, other;
-	struct tn_cache_file f;
-	struct tn_hit h;
-	char *dir = fixture_dir(), *path = fixture_path(dir, "hosts.cache"), *copy = fixture_path(dir, "other.cache");
-	big_tailnet(&hs, 0);
-	big_tailnet(&other, 100000);
-	fixture_write_cache(copy, &other, 3600);
-	for (int how = 0; how < 2; how++) {
-		fixture_write_cache(path, &hs, 3600);
-		ck_assert_int_eq(tn_cache_open(path, &f, NULL), 0);
-		ck_assert_int_eq(find(&f.c, "big-host-number-7", &h), 1);
-		struct timespec tick = {0, 20000000};
-		nanosleep(&tick, NULL); /* a new mtime on filesystems with coarse timestamps */
-		if (how == 0) {
-			ck_assert_int_eq(truncate(path, 0), 0);
-		} else {
-			char cmd[512];
-			snprintf(cmd, sizeof cmd, "cat '%s' > '%s'", copy, path); /* same inode, new bytes */
-			ck_assert_int_eq(system(cmd), 0);
-		}
-		ck_assert_int_eq(find(&f.c, "big-host-number-7", &h), 1); /* read before: still there */
-		int found = 0;
-		for (int i = 0; i < 5000; i += 13) {
-			char name[64];
-			snprintf(name, sizeof name, "big-host-number-%d", i);
-			found += find(&f.c, name, &h);
-		}
-		ck_assert_uint_lt(found, 5000 / 13);
-		ck_assert(tn_cache_file_stale(&f));
-		tn_cache_close(&f);
-	}
-	free(path);
-	free(copy);
-	fixture_rmdir(dir);
-	tn_hostset_free(&hs);
-	tn_hostset_free(&other);
-}
-END_TEST
-
 START_TEST(expiry)
 {
 	struct tn_hostset hs;
@@ -652,8 +549,6 @@ static Suite *cache_suite(void)
 	tcase_add_test(tc, update_generations_and_atomic_replace);
 	tcase_add_test(tc, open_refuses_untrusted_files);
 	tcase_add_test(tc, expiry);
-	tcase_add_test(tc, large_file_is_read_by_the_page);
-	tcase_add_test(tc, file_changed_in_place_under_the_reader);
 	suite_add_tcase(s, tc);
 	return s;
 }
