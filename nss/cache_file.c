@@ -92,7 +92,7 @@ static int install(struct tn_cache_file *f, uint32_t page, const uint8_t *data)
 	uint8_t *state = &f->c.page_ready[page];
 	uint8_t expect = ABSENT;
 	if (__atomic_compare_exchange_n(state, &expect, FETCHING, 0, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
-		memcpy((uint8_t *)(uintptr_t)f->c.base + (size_t)page * TN_PAGE, data, TN_PAGE); /* base is in mem */
+		memcpy(f->mem + (size_t)page * TN_PAGE, data, TN_PAGE);
 		__atomic_store_n(state, READY, __ATOMIC_RELEASE);
 		return 0;
 	}
@@ -154,94 +154,77 @@ int tn_cache_file_fetch(struct tn_cache_file *f, int *fd, uint32_t page)
 	return rc;
 }
 
-/* Where a borrower finds page `page` without reading it: a spare page it filled, or the page installed. */
-static const uint8_t *borrowed_at(const struct tn_borrow *b, uint32_t page)
-{
-	for (uint32_t i = 0; i < b->held; i++)
-		if (b->page[i] == page)
-			return b->f->mem + (size_t)i * TN_PAGE;
-	if (__atomic_load_n(&b->f->c.page_ready[page], __ATOMIC_ACQUIRE) == READY)
-		return b->f->c.base + (size_t)page * TN_PAGE;
-	return NULL;
-}
-
-/* Reads page `page` into dst and checks it against `want`. */
-static int read_page(struct tn_borrow *b, uint32_t page, uint8_t *dst, uint32_t want)
+/* Reads page `page` into the borrower's buffer and checks it against `want`. */
+static int read_page(struct tn_borrow *b, uint32_t page, uint32_t want)
 {
 	struct tn_cache_file *f = b->f;
-	return (*b->fd >= 0 || (*b->fd = reopen(f)) >= 0) &&
-	       pread_all(*b->fd, dst, TN_PAGE, (off_t)page * TN_PAGE) == TN_PAGE &&
-	       tn_cache_page_crc(f->c.generation, f->c.written_at, page, dst) == want;
-}
-
-/* The checksum data page `page` must have. Its level-1 page is read into `l1` (its number kept in *l1_page)
- * and checked against page 0, unless it is installed or already there: a spare page would cost more than
- * reading it again. */
-static int borrowed_crc(struct tn_borrow *b, uint32_t page, uint8_t *l1, uint32_t *l1_page, uint32_t *crc)
-{
-	const struct tn_cache *c = &b->f->c;
-	uint32_t at = tn_cache_l1_page(c, page), want;
-	if (__atomic_load_n(&c->page_ready[at], __ATOMIC_ACQUIRE) == READY) {
-		*crc = tn_cache_crc_in_l1(c->base + (size_t)at * TN_PAGE, page);
-		return 1;
-	}
-	if (*l1_page != at) {
-		if (tn_cache_expected_crc(c, at, &want) != 0 || !read_page(b, at, l1, want))
-			return 0;
-		*l1_page = at;
-	}
-	*crc = tn_cache_crc_in_l1(l1, page);
+	b->page = 0;
+	if ((*b->fd < 0 && (*b->fd = reopen(f)) < 0) || pread_all(*b->fd, b->buf, TN_PAGE, (off_t)page * TN_PAGE) != TN_PAGE ||
+	    tn_cache_page_crc(f->c.generation, f->c.written_at, page, b->buf) != want)
+		return 0;
+	b->page = page;
 	return 1;
 }
 
-/* The borrower's range loader (cache_reader.h): the range from the spare pages when it lies there together,
- * else read (or copied, when available) into the next ones; installed when it does not fit. */
-static const uint8_t *borrow_range(const struct tn_cache *c, uint32_t first, uint32_t last)
+/* Data page `page`, checked: where it is installed, or in the borrower's buffer (its level-1 page read there
+ * first and checked against page 0, unless that is installed); NULL when it cannot be had. */
+static const uint8_t *borrowed_page(struct tn_borrow *b, uint32_t page)
+{
+	const struct tn_cache *c = &b->f->c;
+	if (__atomic_load_n(&c->page_ready[page], __ATOMIC_ACQUIRE) == READY)
+		return c->base + (size_t)page * TN_PAGE;
+	if (b->page == page)
+		return b->buf;
+	uint32_t l1 = tn_cache_l1_page(c, page), want;
+	if (__atomic_load_n(&c->page_ready[l1], __ATOMIC_ACQUIRE) == READY)
+		want = tn_cache_crc_in_l1(c->base + (size_t)l1 * TN_PAGE, page);
+	else if (tn_cache_expected_crc(c, l1, &want) == 0 && read_page(b, l1, want))
+		want = tn_cache_crc_in_l1(b->buf, page);
+	else
+		return NULL;
+	return read_page(b, page, want) ? b->buf : NULL;
+}
+
+/* The borrower's loader (cache_reader.h): the bytes copied out of their checked pages into `bytes`, or, when
+ * they do not fit there, their pages installed. */
+static const uint8_t *borrow_bytes(const struct tn_cache *c, uint64_t off, uint64_t len)
 {
 	struct tn_borrow *b = (struct tn_borrow *)(uintptr_t)c; /* c is b->c */
 	struct tn_cache_file *f = b->f;
-	uint32_t n = last - first + 1;
-	for (uint32_t i = 0; i + n <= b->held; i++) {
-		uint32_t k = 0;
-		while (k < n && b->page[i + k] == first + k)
-			k++;
-		if (k == n)
-			return f->mem + (size_t)i * TN_PAGE;
-	}
-	if (b->held + n > TN_BORROW_PAGES) {
+	uint32_t first = (uint32_t)(off / TN_PAGE), last = (uint32_t)((off + len - 1) / TN_PAGE);
+	if (len > sizeof b->bytes - b->used) {
 		for (uint32_t p = first; p <= last; p++)
 			if (tn_cache_file_fetch(f, b->fd, p) != 0)
 				return NULL;
-		return f->c.base + (size_t)first * TN_PAGE;
+		return f->c.base + off;
 	}
-	uint8_t l1[TN_PAGE];
-	uint32_t l1_page = 0, crc;
-	int cancel_state, ok = 1;
-	uint8_t *start = f->mem + (size_t)b->held * TN_PAGE;
+	uint8_t *dst = b->bytes + b->used;
+	const uint8_t *src = dst;
+	int cancel_state;
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state); /* as in tn_cache_file_fetch */
-	for (uint32_t p = first; p <= last && ok; p++) {
-		uint8_t *dst = f->mem + (size_t)b->held * TN_PAGE;
-		const uint8_t *at = borrowed_at(b, p);
-		if (at)
-			memcpy(dst, at, TN_PAGE);
-		else
-			ok = borrowed_crc(b, p, l1, &l1_page, &crc) && read_page(b, p, dst, crc);
-		if (ok)
-			b->page[b->held++] = p;
+	for (uint32_t p = first; p <= last && src; p++) {
+		uint64_t from = p == first ? off : (uint64_t)p * TN_PAGE;
+		uint64_t to = p == last ? off + len : (uint64_t)(p + 1) * TN_PAGE;
+		if ((src = borrowed_page(b, p)))
+			memcpy(dst + (from - off), src + from % TN_PAGE, to - from);
 	}
 	pthread_setcancelstate(cancel_state, NULL);
-	if (!ok)
+	if (!src) {
 		__atomic_store_n(&f->stale, 1, __ATOMIC_RELEASE);
-	return ok ? start : NULL;
+		return NULL;
+	}
+	b->used += (uint32_t)len;
+	return dst;
 }
 
 void tn_cache_borrow(struct tn_borrow *b, struct tn_cache_file *f, int *fd)
 {
 	b->c = f->c;
-	b->c.borrow = borrow_range;
+	b->c.borrow = borrow_bytes;
 	b->f = f;
 	b->fd = fd;
-	b->held = 0;
+	b->page = 0;
+	b->used = 0;
 }
 
 /* The page loader (cache_reader.h) when nobody keeps a descriptor across fetches. */
@@ -267,17 +250,15 @@ static int read_whole(struct tn_cache_file *f, int fd, size_t len, const char **
 
 int tn_cache_read_by_page(struct tn_cache_file *f, int fd, size_t len, const char **why)
 {
-	size_t spare = (size_t)TN_BORROW_PAGES * TN_PAGE; /* in front of page 0, so they share its page table */
-	void *mem = mmap(NULL, spare + len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	void *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (mem == MAP_FAILED)
 		FAIL(ENOMEM, "no memory for the cache");
 	f->mem = mem;
-	f->mem_len = spare + len;
+	f->mem_len = len;
 	f->by_page = 1;
-	uint8_t *image = f->mem + spare;
-	if (pread_all(fd, image, TN_PAGE, 0) != TN_PAGE)
+	if (pread_all(fd, f->mem, TN_PAGE, 0) != TN_PAGE)
 		FAIL(EBADMSG, "file is shorter than the cache header (truncated)");
-	int rc = tn_cache_parse_header(image, len, &f->c, why);
+	int rc = tn_cache_parse_header(f->mem, len, &f->c, why);
 	if (rc != 0)
 		return rc;
 	if (!(f->c.page_ready = calloc(len / TN_PAGE, 1)))

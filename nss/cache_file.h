@@ -33,8 +33,7 @@ struct tn_cache_file {
 	ino_t ino;
 	off_t size;
 	struct timespec mtime, ctime;
-	uint8_t *mem; /* the image's bytes, malloc'd, when read whole; else a mapping: TN_BORROW_PAGES spare pages,
-		       * then the image, filled by the page */
+	uint8_t *mem; /* the image's bytes: malloc'd when read whole, else anonymous memory filled by the page */
 	size_t mem_len;
 	int by_page; /* mem is a mapping, c.page_ready a calloc'd state byte per page */
 	int stale;   /* set (atomically) when a page could not be had from the same, unchanged file */
@@ -63,23 +62,26 @@ int tn_cache_file_same(const struct tn_cache_file *f, const struct stat *st);
  * marked stale. */
 int tn_cache_file_fetch(struct tn_cache_file *f, int *fd, uint32_t page);
 
-/* A lookup that keeps nothing. The first lookup after a large file is opened is often the only one its process
- * makes (curl, ssh, getent), so it should touch as little fresh memory as it can, and installing each page at
- * its place in the image's mapping costs a page-table page for every 2 MiB the pages are scattered over. A
- * borrowed lookup reads the pages it needs, checked the same way, into the spare pages next to page 0, one
- * after the other, and installs nothing (pages already installed are used where they are); the lookups after
- * it install as usual. Should it need more than the spare pages hold, the rest are installed.
- * tn_cache_borrow() sets `b` up for one lookup in `f` (read by the page: f->c.page_ready is set), reading
- * through *fd as tn_cache_file_fetch() does; the lookup then goes through b->c. One borrowed lookup at a time
- * per open file: cache_current.c lets only the thread that opened it borrow, once. A page that cannot be had
- * marks the file stale, as a fetch does. */
-#define TN_BORROW_PAGES 12u
+/* A lookup that keeps nothing. The first lookup after a file is opened is often the only one its process
+ * makes (curl, ssh, getent), so it should touch as little fresh memory as it can: every page a process touches
+ * for the first time costs a fault, and installing pages scattered over the image's mapping costs a
+ * page-table page for every 2 MiB as well. A borrowed lookup reads each page it needs into one buffer,
+ * checks it the same way (its level-1 page read into that buffer first, unless installed), and copies out
+ * only the bytes the lookup asked for; it installs nothing, and uses installed pages where they are. Bytes
+ * that do not fit in what it holds are read by installing their pages, as any other lookup does; the lookups
+ * after it install as usual. tn_cache_borrow() sets `b` up for one lookup in `f` (read by the page:
+ * f->c.page_ready is set), reading through *fd as tn_cache_file_fetch() does; the lookup then goes through
+ * b->c, and `b` (about 6 KiB, on the caller's stack) must outlive the answer's pointers. A page that cannot
+ * be had marks the file stale, as a fetch does. */
+#define TN_BORROW_BYTES 2048u
 struct tn_borrow {
 	struct tn_cache c; /* first: the loader finds the rest from it */
 	struct tn_cache_file *f;
 	int *fd;
-	uint32_t held;                  /* spare pages filled, in order */
-	uint32_t page[TN_BORROW_PAGES]; /* which page of the image each holds */
+	uint32_t page; /* the page in buf, checked; 0 when none */
+	uint32_t used; /* bytes of `bytes` handed out */
+	uint8_t buf[TN_PAGE];
+	uint8_t bytes[TN_BORROW_BYTES];
 };
 void tn_cache_borrow(struct tn_borrow *b, struct tn_cache_file *f, int *fd);
 

@@ -142,14 +142,13 @@ int tn_cache_parse(const uint8_t *base, size_t len, struct tn_cache *c, const ch
 	return 0;
 }
 
-/* The slow side of section_bytes(): pages first..last brought in (or borrowed), and where `off` is then; NULL
- * when one cannot be had. */
-static const uint8_t *fetch_range(const struct tn_cache *c, uint32_t first, uint32_t last, uint64_t off)
+/* The slow side of section_bytes(): the pages under the range brought in (or the bytes borrowed), and where
+ * the bytes are then; NULL when one cannot be had. */
+static const uint8_t *fetch_range(const struct tn_cache *c, uint32_t first, uint32_t last, uint64_t off,
+				  uint64_t len)
 {
-	if (c->borrow) {
-		const uint8_t *p = c->borrow(c, first, last);
-		return p ? p + off % TN_PAGE : NULL;
-	}
+	if (c->borrow)
+		return c->borrow(c, off, len);
 	for (uint32_t p = first; p <= last; p++)
 		if (__atomic_load_n(&c->page_ready[p], __ATOMIC_ACQUIRE) != 1 && c->load(c, p) != 0)
 			return NULL;
@@ -165,7 +164,7 @@ static inline const uint8_t *section_bytes(const struct tn_cache *c, uint64_t of
 	if (c->page_ready) {
 		uint32_t first = (uint32_t)(off / TN_PAGE), last = (uint32_t)((off + len - 1) / TN_PAGE);
 		if (first != last || __atomic_load_n(&c->page_ready[first], __ATOMIC_ACQUIRE) != 1)
-			return fetch_range(c, first, last, off);
+			return fetch_range(c, first, last, off, len);
 	}
 	return c->base + off;
 }

@@ -33,20 +33,20 @@ struct tn_cache;
 
 /* Brings page `page` (1 <= page, not page 0) in and verifies it; 0, or -1 when it cannot be had. */
 typedef int (*tn_page_loader)(const struct tn_cache *c, uint32_t page);
-/* Brings pages first..last (1 <= first <= last) in, verified, one after the other in memory, and returns where
- * page `first` starts; NULL when one cannot be had. */
-typedef const uint8_t *(*tn_range_loader)(const struct tn_cache *c, uint32_t first, uint32_t last);
+/* Where the `len` bytes at `off` (inside the data pages) can be read, taken from verified pages; NULL when one
+ * cannot be had. */
+typedef const uint8_t *(*tn_range_loader)(const struct tn_cache *c, uint64_t off, uint64_t len);
 
 /* A checked header, its fields copied out, and where the image's bytes are: every page at base (page_ready
  * NULL), or each page there once its page_ready byte says so (`load` puts it there). With `borrow` set as
- * well, a page that is not there is not put there: the lookup asks `borrow` where a range's pages are (a
- * lookup that keeps nothing, see cache_file.h). */
+ * well, a page that is not there is not put there: the lookup asks `borrow` for the bytes it reads (a lookup
+ * that keeps nothing, see cache_file.h). */
 struct tn_cache {
 	const uint8_t *base;  /* the image's bytes at their file offsets (only verified pages may be read) */
 	size_t len;
 	uint8_t *page_ready;    /* per page, nonzero once present at base and verified; NULL: every page is */
 	tn_page_loader load;    /* with page_ready: fetches a missing page */
-	tn_range_loader borrow; /* with page_ready: where the pages that are missing are instead */
+	tn_range_loader borrow; /* with page_ready: where bytes on pages that are not there are instead */
 	uint32_t flags, seed, max_probe;
 	uint64_t generation;
 	int64_t written_at, valid_until;

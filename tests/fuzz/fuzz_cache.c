@@ -67,9 +67,9 @@ static int fetch(const struct tn_cache *c, uint32_t page)
 	return 0;
 }
 
-/* The module's own reader of a large file, from a memory file holding the image: a borrowed lookup (spare
- * pages, installing what does not fit), a normal one after it, then both again once a page in the middle of
- * the file has changed under them. */
+/* The module's own reader of a large file, from a memory file holding the image: a borrowed lookup (bytes
+ * copied out, pages installed for what does not fit), a normal one after it, then both again once a page in
+ * the middle of the file has changed under them. */
 static void try_file(const uint8_t *img, size_t size, const uint8_t *data, size_t data_size)
 {
 	struct tn_cache_file f;
