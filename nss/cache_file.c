@@ -128,9 +128,9 @@ static int reopen(struct tn_cache_file *f)
 	return fd;
 }
 
-int tn_cache_file_fetch(struct tn_cache_file *f, int *fd, uint32_t page)
+/* tn_cache_file_fetch(), reading through `buf` (a page). */
+static int fetch_through(struct tn_cache_file *f, int *fd, uint32_t page, uint8_t *buf)
 {
-	uint8_t buf[TN_PAGE];
 	int cancel_state, rc = -1;
 	if (!f->c.page_ready || __atomic_load_n(&f->c.page_ready[page], __ATOMIC_ACQUIRE) == READY)
 		return 0;
@@ -152,6 +152,12 @@ int tn_cache_file_fetch(struct tn_cache_file *f, int *fd, uint32_t page)
 		__atomic_store_n(&f->stale, 1, __ATOMIC_RELEASE);
 	pthread_setcancelstate(cancel_state, NULL);
 	return rc;
+}
+
+int tn_cache_file_fetch(struct tn_cache_file *f, int *fd, uint32_t page)
+{
+	uint8_t buf[TN_PAGE];
+	return fetch_through(f, fd, page, buf);
 }
 
 /* Reads page `page` into the borrower's buffer and checks it against `want`. */
@@ -193,8 +199,9 @@ static const uint8_t *borrow_bytes(const struct tn_cache *c, uint64_t off, uint6
 	struct tn_cache_file *f = b->f;
 	uint32_t first = (uint32_t)(off / TN_PAGE), last = (uint32_t)((off + len - 1) / TN_PAGE);
 	if (len > sizeof b->bytes - b->used) {
+		b->page = 0; /* its buffer serves the fetches: no second page on the stack */
 		for (uint32_t p = first; p <= last; p++)
-			if (tn_cache_file_fetch(f, b->fd, p) != 0)
+			if (fetch_through(f, b->fd, p, b->buf) != 0)
 				return NULL;
 		return f->c.base + off;
 	}
