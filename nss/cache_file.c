@@ -165,7 +165,8 @@ static int read_page(struct tn_borrow *b, uint32_t page, uint32_t want)
 {
 	struct tn_cache_file *f = b->f;
 	b->page = 0;
-	if ((*b->fd < 0 && (*b->fd = reopen(f)) < 0) || pread_all(*b->fd, b->buf, TN_PAGE, (off_t)page * TN_PAGE) != TN_PAGE ||
+	if ((*b->fd < 0 && (*b->fd = reopen(f)) < 0) ||
+	    pread_all(*b->fd, b->buf, TN_PAGE, (off_t)page * TN_PAGE) != TN_PAGE ||
 	    tn_cache_page_crc(f->c.generation, f->c.written_at, page, b->buf) != want)
 		return 0;
 	b->page = page;
@@ -245,24 +246,11 @@ static int load_page(const struct tn_cache *c, uint32_t page)
 }
 
 /* A small file: read whole into the heap and checked, every page at once. */
-/* Memory of the process's own for the image, zero until written: mapped, not malloc'd, so that taking it
- * writes no heap header into a page the process has not touched yet, and no page of it is touched before it
- * is read into. */
-static int map_image(struct tn_cache_file *f, size_t len, const char **why)
-{
-	void *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (mem == MAP_FAILED)
-		FAIL(ENOMEM, "no memory for the cache");
-	f->mem = mem;
-	f->mem_len = len;
-	return 0;
-}
-
 static int read_whole(struct tn_cache_file *f, int fd, size_t len, const char **why)
 {
-	int rc = map_image(f, len, why);
-	if (rc != 0)
-		return rc;
+	if (!(f->mem = malloc(len)))
+		FAIL(ENOMEM, "no memory for the cache");
+	f->mem_len = len;
 	if (pread_all(fd, f->mem, len, 0) != (ssize_t)len)
 		FAIL(EBADMSG, "cache file is shorter than its header says (truncated)");
 	return tn_cache_parse(f->mem, len, &f->c, why); /* page_ready stays NULL: every page is here */
@@ -270,12 +258,15 @@ static int read_whole(struct tn_cache_file *f, int fd, size_t len, const char **
 
 int tn_cache_read_by_page(struct tn_cache_file *f, int fd, size_t len, const char **why)
 {
-	int rc = map_image(f, len, why);
-	if (rc != 0)
-		return rc;
+	void *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mem == MAP_FAILED)
+		FAIL(ENOMEM, "no memory for the cache");
+	f->mem = mem;
+	f->mem_len = len;
+	f->by_page = 1;
 	if (pread_all(fd, f->mem, TN_PAGE, 0) != TN_PAGE)
 		FAIL(EBADMSG, "file is shorter than the cache header (truncated)");
-	rc = tn_cache_parse_header(f->mem, len, &f->c, why);
+	int rc = tn_cache_parse_header(f->mem, len, &f->c, why);
 	if (rc != 0)
 		return rc;
 	if (!(f->c.page_ready = calloc(len / TN_PAGE, 1)))
@@ -345,9 +336,12 @@ void tn_cache_close(struct tn_cache_file *f)
 {
 	if (!f)
 		return;
-	if (f->mem)
+	if (f->by_page) {
 		munmap(f->mem, f->mem_len);
-	free(f->c.page_ready);
+		free(f->c.page_ready);
+	} else {
+		free(f->mem);
+	}
 	free(f->path);
 	memset(f, 0, sizeof *f);
 }

@@ -33,9 +33,9 @@ struct tn_cache_file {
 	ino_t ino;
 	off_t size;
 	struct timespec mtime, ctime;
-	uint8_t *mem; /* the image's bytes: anonymous memory, read whole or filled by the page (c.page_ready, a
-		       * calloc'd state byte per page, then says which) */
+	uint8_t *mem; /* the image's bytes: malloc'd when read whole, else anonymous memory filled by the page */
 	size_t mem_len;
+	int by_page; /* mem is a mapping, c.page_ready a calloc'd state byte per page */
 	int stale;   /* set (atomically) when a page could not be had from the same, unchanged file */
 	char *path;  /* malloc'd: a lookup touches as few fresh pages as possible (a first touch costs a fault) */
 };
