@@ -253,7 +253,9 @@ static int read_whole(struct tn_cache_file *f, int fd, size_t len, const char **
 	f->mem_len = len;
 	if (pread_all(fd, f->mem, len, 0) != (ssize_t)len)
 		FAIL(EBADMSG, "cache file is shorter than its header says (truncated)");
-	return tn_cache_parse(f->mem, len, &f->c, why); /* page_ready stays NULL: every page is here */
+	int rc = tn_cache_parse(f->mem, len, &f->c, why); /* page_ready stays NULL: every page is here */
+	f->c.suffix_walk = &f->suffix_walk;
+	return rc;
 }
 
 int tn_cache_read_by_page(struct tn_cache_file *f, int fd, size_t len, const char **why)
@@ -273,6 +275,7 @@ int tn_cache_read_by_page(struct tn_cache_file *f, int fd, size_t len, const cha
 		FAIL(ENOMEM, "no memory for the cache");
 	f->c.page_ready[0] = READY;
 	f->c.load = load_page;
+	f->c.suffix_walk = &f->suffix_walk;
 	return 0;
 }
 

@@ -37,6 +37,7 @@ struct tn_cache_file {
 	size_t mem_len;
 	int by_page; /* mem is a mapping, c.page_ready a calloc'd state byte per page */
 	int stale;   /* set (atomically) when a page could not be had from the same, unchanged file */
+	int suffix_walk; /* c.suffix_walk points here */
 	char *path;  /* malloc'd: a lookup touches as few fresh pages as possible (a first touch costs a fault) */
 };
 

@@ -47,6 +47,7 @@ struct tn_cache {
 	uint8_t *page_ready;    /* per page, nonzero once present at base and verified; NULL: every page is */
 	tn_page_loader load;    /* with page_ready: fetches a missing page */
 	tn_range_loader borrow; /* with page_ready: where bytes on pages that are not there are instead */
+	int *suffix_walk;       /* the open file's word for scope.c's memo of the walk above the suffix; or NULL */
 	uint32_t flags, seed, max_probe;
 	uint64_t generation;
 	int64_t written_at, valid_until;

@@ -575,6 +575,49 @@ START_TEST(quad100_names)
 }
 END_TEST
 
+/* A cache with one more node, "net", with dns-subdomain-resolve: its bare name is an ancestor of the suffix. */
+static void write_net_tailnet(void)
+{
+	struct tn_hostset hs;
+	struct tn_error err;
+	fixture_tailnet(&hs, true);
+	hs.finished = false;
+	const char *net[] = {"100.64.9.9"};
+	ck_assert_int_eq(tn_hostset_add(&hs, &(struct tn_host_in){.kind = TN_HOST_NODE, .name = "net." SUFFIX,
+								 .addrs = net, .n_addrs = 1, .subdomains = true},
+					NULL, &err),
+			 0);
+	ck_assert_int_eq(tn_hostset_finish(&hs, &err), 0);
+	fixture_write_cache(cache, &hs, 3600);
+	tn_hostset_free(&hs);
+	settle();
+}
+
+/* What the suffix and its ancestors answer below them is learnt once per file (scope.c): a miss under the suffix
+ * stays a miss however often it is asked, a host that answers from above the suffix does so the first time and
+ * every time after, and a new file learns anew. */
+START_TEST(walk_above_the_suffix)
+{
+	struct hostent he;
+	char buf[1024];
+	struct result r;
+	write_quad100_tailnet(true, 0);
+	for (int i = 0; i < 3; i++) {
+		r = look("nope." SUFFIX, AF_INET, &he, buf, sizeof buf);
+		expect(r, NSS_STATUS_NOTFOUND, ENOENT, HOST_NOT_FOUND, "a miss under the suffix");
+	}
+	write_net_tailnet();
+	for (int i = 0; i < 3; i++) {
+		r = look("nope." SUFFIX, AF_INET, &he, buf, sizeof buf);
+		expect(r, NSS_STATUS_SUCCESS, 0, NETDB_SUCCESS, "under the suffix, answered by \"net\"");
+		ck_assert_mem_eq(he.h_addr_list[0], "\x64\x40\x09\x09", 4);
+	}
+	write_quad100_tailnet(true, 0);
+	r = look("nope." SUFFIX, AF_INET, &he, buf, sizeof buf);
+	expect(r, NSS_STATUS_NOTFOUND, ENOENT, HOST_NOT_FOUND, "a miss again in the next file");
+}
+END_TEST
+
 /* A writer's rename is seen within the re-check interval, both ways. */
 START_TEST(replacement_is_seen_within_the_recheck)
 {
@@ -741,6 +784,7 @@ static Suite *module_suite(void)
 	tcase_add_test(tc, ttl_follows_valid_until);
 	tcase_add_test(tc, paused_cache_steps_aside);
 	tcase_add_test(tc, quad100_names);
+	tcase_add_test(tc, walk_above_the_suffix);
 	tcase_add_test(tc, replacement_is_seen_within_the_recheck);
 	tcase_add_test(tc, replacement_without_flag);
 	tcase_add_test(tc, threads_while_rewriting);
