@@ -475,6 +475,16 @@ START_TEST(paused_cache_steps_aside)
 }
 END_TEST
 
+/* Finishes the hostset and makes it the cache the module reads. */
+static void write_finished(struct tn_hostset *hs)
+{
+	struct tn_error err;
+	ck_assert_int_eq(tn_hostset_finish(hs, &err), 0);
+	fixture_write_cache(cache, hs, 3600);
+	tn_hostset_free(hs);
+	settle();
+}
+
 /* A cache whose "app" node has dns-subdomain-resolve, and a node literally named like a 4via6 name. */
 static void write_quad100_tailnet(bool magicdns, uint32_t version)
 {
@@ -492,10 +502,7 @@ static void write_quad100_tailnet(bool magicdns, uint32_t version)
 								 .name = "10-1-1-16-via-7." SUFFIX, .addrs = odd, .n_addrs = 1},
 					NULL, &err),
 			 0);
-	ck_assert_int_eq(tn_hostset_finish(&hs, &err), 0);
-	fixture_write_cache(cache, &hs, 3600);
-	tn_hostset_free(&hs);
-	settle();
+	write_finished(&hs);
 }
 
 static struct result look(const char *name, int af, struct hostent *he, char *buf, size_t len)
@@ -587,10 +594,7 @@ static void write_net_tailnet(void)
 								 .addrs = net, .n_addrs = 1, .subdomains = true},
 					NULL, &err),
 			 0);
-	ck_assert_int_eq(tn_hostset_finish(&hs, &err), 0);
-	fixture_write_cache(cache, &hs, 3600);
-	tn_hostset_free(&hs);
-	settle();
+	write_finished(&hs);
 }
 
 /* What the suffix and its ancestors answer below them is learnt once per file (scope.c): a miss under the suffix
