@@ -46,8 +46,6 @@ struct tn_cache {
 	size_t len;
 	uint8_t *page_ready;    /* per page, nonzero once present at base and verified; NULL: every page is */
 	tn_page_loader load;    /* with page_ready: fetches a missing page */
-	tn_range_loader borrow; /* with page_ready: where bytes on pages that are not there are instead */
-	int *suffix_walk;       /* the open file's word for scope.c's memo of the walk above the suffix; or NULL */
 	uint32_t flags, seed, max_probe;
 	uint64_t generation;
 	int64_t written_at, valid_until;
@@ -61,6 +59,9 @@ struct tn_cache {
 	uint32_t name_count;
 	uint32_t ts_version; /* the daemon's version (cache_format.h), 0 when unknown */
 	uint32_t data_pages, data_end; /* data_end = (1 + data_pages) * TN_PAGE */
+	/* Last, to leave the fields every lookup reads where they were. */
+	tn_range_loader borrow; /* with page_ready: where bytes on pages that are not there are instead */
+	int *suffix_walk;       /* the open file's word for scope.c's memo of the walk above the suffix; or NULL */
 };
 
 /* One answer: pointers into the image, valid while it is. */
