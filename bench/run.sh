@@ -47,8 +47,9 @@ for n in $SIZES; do
 	for _ in $(seq 200); do getent -s hosts:dns hosts "$first" >/dev/null && break; sleep 0.05; done
 	"$BENCH" warm tailnet,files,dns,floor "first=$first,$first_ip" "last=$last,$last_ip" "miss=nx-missing.$SUFFIX" |
 		sed "s/^/warm $n /" >>"$RESULTS" || tn_fail "lookup benchmark at $n peers"
-	# A fresh process's first lookup: what one-shot programs (curl, ssh, getent) pay. The backends take turns.
-	for _ in 1 2 3 4 5 6 7 8 9; do
+	# A fresh process's first lookup: what one-shot programs (curl, ssh, getent) pay. The backends take turns,
+	# 21 times: a process start on this kind of machine varies by tens of percent from one to the next.
+	for _ in $(seq 21); do
 		for backend in tailnet files dns floor; do
 			echo "cold $n $backend $("$BENCH" cold "$backend" "$first")" >>"$RESULTS"
 		done
