@@ -103,12 +103,18 @@ static int install(struct tn_cache_file *f, uint32_t page, const uint8_t *data)
 	return expect == READY ? 0 : -1;
 }
 
-/* Reads page `page` from the open file into buf and checks it. */
+/* Reads page `page` of the open file into buf: 1 when all of it came and its checksum is `want`. */
+static int read_checked(const struct tn_cache_file *f, int fd, uint32_t page, uint8_t *buf, uint32_t want)
+{
+	return pread_all(fd, buf, TN_PAGE, (off_t)page * TN_PAGE) == TN_PAGE &&
+	       tn_cache_page_crc(f->c.generation, f->c.written_at, page, buf) == want;
+}
+
+/* Reads page `page` from the open file into buf, checks it and installs it. */
 static int fetch_checked(struct tn_cache_file *f, int fd, uint32_t page, uint8_t *buf)
 {
 	uint32_t want;
-	if (pread_all(fd, buf, TN_PAGE, (off_t)page * TN_PAGE) != TN_PAGE || tn_cache_expected_crc(&f->c, page, &want) != 0 ||
-	    tn_cache_page_crc(f->c.generation, f->c.written_at, page, buf) != want)
+	if (tn_cache_expected_crc(&f->c, page, &want) != 0 || !read_checked(f, fd, page, buf, want))
 		return -1;
 	return install(f, page, buf);
 }
@@ -128,6 +134,14 @@ static int reopen(struct tn_cache_file *f)
 	return fd;
 }
 
+/* 1 when *fd is open on the file, opening it again first when it is not. */
+static int have_fd(struct tn_cache_file *f, int *fd)
+{
+	if (*fd < 0)
+		*fd = reopen(f);
+	return *fd >= 0;
+}
+
 /* tn_cache_file_fetch(), reading through `buf` (a page). */
 static int fetch_through(struct tn_cache_file *f, int *fd, uint32_t page, uint8_t *buf)
 {
@@ -138,9 +152,7 @@ static int fetch_through(struct tn_cache_file *f, int *fd, uint32_t page, uint8_
 		return -1;
 	/* No cancellation point may leave a descriptor open or a page half installed. */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
-	if (*fd < 0)
-		*fd = reopen(f);
-	if (*fd >= 0) {
+	if (have_fd(f, fd)) {
 		uint32_t l1 = tn_cache_l1_page(&f->c, page);
 		rc = 0;
 		if (l1 && __atomic_load_n(&f->c.page_ready[l1], __ATOMIC_ACQUIRE) != READY)
@@ -163,11 +175,8 @@ int tn_cache_file_fetch(struct tn_cache_file *f, int *fd, uint32_t page)
 /* Reads page `page` into the borrower's buffer and checks it against `want`. */
 static int read_page(struct tn_borrow *b, uint32_t page, uint32_t want)
 {
-	struct tn_cache_file *f = b->f;
 	b->page = 0;
-	if ((*b->fd < 0 && (*b->fd = reopen(f)) < 0) ||
-	    pread_all(*b->fd, b->buf, TN_PAGE, (off_t)page * TN_PAGE) != TN_PAGE ||
-	    tn_cache_page_crc(f->c.generation, f->c.written_at, page, b->buf) != want)
+	if (!have_fd(b->f, b->fd) || !read_checked(b->f, *b->fd, page, b->buf, want))
 		return 0;
 	b->page = page;
 	return 1;
