@@ -28,46 +28,33 @@ static enum tn_scope made(struct tn_answer *a, const char *name, size_t len, con
 	return TN_FOUND;
 }
 
-/* A node found for an ancestor answers for the names below it: it has dns-subdomain-resolve, and the key
- * that matched may lead there (bare names do from 1.102). */
-static int answers_below(const struct tn_hit *hit, int found, int bare_ok)
-{
-	return found && (hit->flags & TN_NODE_F_SUBDOMAINS) && (bare_ok || !hit->via_bare);
-}
-
-/* Whether the suffix or one of its ancestors ("ts.net", "net") could answer for the names below it. That is the
- * same for every name under the suffix, and most misses are such names (a search domain tried first), so the
- * answer "none" is learnt once per open file, in its suffix_walk word (0 not known yet, 1 none, 2 some). A
- * page that could not be had reads as "none", but it also marks the file stale, and no answer from a stale
- * file is given. */
-static int above_suffix_may_answer(const struct tn_cache *c, int bare_ok)
-{
-	int known = c->suffix_walk ? __atomic_load_n(c->suffix_walk, __ATOMIC_RELAXED) : 0;
-	if (known)
-		return known == 2;
-	struct tn_hit hit;
-	int some = 0;
-	for (const char *s = c->suffix, *end = s + c->suffix_len; s < end && !some;) {
-		const char *dot = memchr(s, '.', (size_t)(end - s));
-		some = answers_below(&hit, tn_cache_find_name(c, s, (size_t)(end - s), &hit), bare_ok);
-		s = dot ? dot + 1 : end;
-	}
-	if (c->suffix_walk)
-		__atomic_store_n(c->suffix_walk, some ? 2 : 1, __ATOMIC_RELAXED);
-	return some;
-}
+/* What the walk from the suffix up (the suffix, "ts.net", "net") finds, in the open file's suffix_walk word. */
+enum { ABOVE_UNKNOWN = 0, ABOVE_NONE = 1, ABOVE_SOME = 2 };
 
 /* The first ancestor of the name that is a node with dns-subdomain-resolve answers for it (tsdns.go
- * resolveLocal's walk: any depth, any suffix). */
+ * resolveLocal's walk: any depth, any suffix). From the suffix up the walk is the same for every name under
+ * the suffix, and most misses are such names (a search domain tried first), so the first walk that gets
+ * there records whether anything above answered, and when nothing did, the walks after it stop at the
+ * suffix. A page that could not be had reads as nothing, but it also marks the file stale, and no answer from
+ * a stale file is given. */
 static int subdomain(const struct tn_cache *c, const struct tn_name *n, struct tn_hit *hit)
 {
 	int bare_ok = c->ts_version == 0 || c->ts_version >= V1_102_0;
+	int *learn = NULL; /* the word to record in, once the walk is at the suffix with nothing known */
 	for (const char *p = memchr(n->s, '.', n->len); p; p = memchr(p + 1, '.', n->len - (size_t)(p + 1 - n->s))) {
 		const char *parent = p + 1;
 		size_t len = n->len - (size_t)(parent - n->s);
-		if (len == c->suffix_len && memcmp(parent, c->suffix, len) == 0 && !above_suffix_may_answer(c, bare_ok))
-			return 0;
-		if (answers_below(hit, tn_cache_find_padded(c, parent, len, hit), bare_ok)) {
+		if (c->suffix_walk && len == c->suffix_len && memcmp(parent, c->suffix, len) == 0) {
+			int known = __atomic_load_n(c->suffix_walk, __ATOMIC_RELAXED);
+			if (known == ABOVE_NONE)
+				return 0;
+			if (known == ABOVE_UNKNOWN)
+				learn = c->suffix_walk;
+		}
+		if (tn_cache_find_padded(c, parent, len, hit) && (hit->flags & TN_NODE_F_SUBDOMAINS) &&
+		    (bare_ok || !hit->via_bare)) {
+			if (learn)
+				__atomic_store_n(learn, ABOVE_SOME, __ATOMIC_RELAXED);
 			hit->fqdn = n->s; /* the name asked, with the node's addresses */
 			hit->fqdn_len = (uint16_t)n->len;
 			hit->bare_len = 0;
@@ -75,6 +62,8 @@ static int subdomain(const struct tn_cache *c, const struct tn_name *n, struct t
 			return 1;
 		}
 	}
+	if (learn)
+		__atomic_store_n(learn, ABOVE_NONE, __ATOMIC_RELAXED);
 	return 0;
 }
 
