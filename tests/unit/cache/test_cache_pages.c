@@ -34,32 +34,53 @@ static unsigned ready_pages(const struct tn_cache_file *f)
 	return n;
 }
 
+/* big_tailnet() written to a private directory and opened by the page, its descriptor kept (for borrowing). */
+struct big {
+	struct tn_hostset hs;
+	struct tn_cache_file f;
+	int fd;
+	char *dir, *path;
+};
+
+static void big_open(struct big *t)
+{
+	t->dir = fixture_dir();
+	t->path = fixture_path(t->dir, "hosts.cache");
+	big_tailnet(&t->hs, 0);
+	fixture_write_cache(t->path, &t->hs, 3600);
+	ck_assert_int_eq(tn_cache_open_fd(t->path, &t->f, NULL, &t->fd), 0);
+	ck_assert_int_ge(t->fd, 0);
+}
+
+static void big_close(struct big *t)
+{
+	close(t->fd);
+	tn_cache_close(&t->f);
+	free(t->path);
+	fixture_rmdir(t->dir);
+	tn_hostset_free(&t->hs);
+}
+
 /* Opening reads page 0 only; a lookup fetches the few pages it touches, each checked. */
 START_TEST(large_file_is_read_by_the_page)
 {
-	struct tn_hostset hs;
-	struct tn_cache_file f;
+	struct big t;
+	struct tn_cache_file *f = &t.f;
 	struct tn_hit h;
-	char *dir = fixture_dir(), *path = fixture_path(dir, "hosts.cache");
-	big_tailnet(&hs, 0);
-	fixture_write_cache(path, &hs, 3600);
-	ck_assert_int_eq(tn_cache_open(path, &f, NULL), 0);
-	ck_assert_uint_gt(f.c.len / TN_PAGE, 50);
-	ck_assert_uint_eq(ready_pages(&f), 1);
-	ck_assert_int_eq(fixture_find(&f.c, "big-host-number-4242", &h), 1);
+	big_open(&t);
+	ck_assert_uint_gt(f->c.len / TN_PAGE, 50);
+	ck_assert_uint_eq(ready_pages(f), 1);
+	ck_assert_int_eq(fixture_find(&f->c, "big-host-number-4242", &h), 1);
 	ck_assert_str_eq(h.fqdn, "big-host-number-4242." SUFFIX);
-	unsigned after_one = ready_pages(&f);
+	unsigned after_one = ready_pages(f);
 	ck_assert_uint_le(after_one, 8); /* header, bucket, node, name, address and their level-1 pages */
 	for (int i = 0; i < 5000; i += 97) {
 		char name[64];
 		snprintf(name, sizeof name, "big-host-number-%d", i);
-		ck_assert_int_eq(fixture_find(&f.c, name, &h), 1);
+		ck_assert_int_eq(fixture_find(&f->c, name, &h), 1);
 	}
-	ck_assert(!tn_cache_file_stale(&f));
-	tn_cache_close(&f);
-	free(path);
-	fixture_rmdir(dir);
-	tn_hostset_free(&hs);
+	ck_assert(!tn_cache_file_stale(f));
+	big_close(&t);
 }
 END_TEST
 
@@ -78,18 +99,13 @@ static void big_key(int i, uint8_t key[16])
  * and installs nothing; the lookups after it install what they read, as before. */
 START_TEST(borrowed_lookup_keeps_nothing)
 {
-	struct tn_hostset hs;
-	struct tn_cache_file f;
+	struct big t;
+	struct tn_cache_file *f = &t.f;
 	struct tn_borrow b;
 	struct tn_hit h;
 	uint8_t key[16];
-	int fd;
-	char *dir = fixture_dir(), *path = fixture_path(dir, "hosts.cache");
-	big_tailnet(&hs, 0);
-	fixture_write_cache(path, &hs, 3600);
-	ck_assert_int_eq(tn_cache_open_fd(path, &f, NULL, &fd), 0);
-	ck_assert_int_ge(fd, 0);
-	tn_cache_borrow(&b, &f, &fd);
+	big_open(&t);
+	tn_cache_borrow(&b, f, &t.fd);
 	ck_assert_int_eq(fixture_find(&b.c, "big-host-number-4242", &h), 1);
 	ck_assert_str_eq(h.fqdn, "big-host-number-4242." SUFFIX);
 	big_key(4242, key);
@@ -101,17 +117,13 @@ START_TEST(borrowed_lookup_keeps_nothing)
 	ck_assert_int_eq(fixture_find(&b.c, "big-host-number-5000", &h), 0);
 	ck_assert_uint_gt(b.used, 0);
 	ck_assert_uint_le(b.used, TN_BORROW_BYTES);
-	ck_assert_uint_eq(ready_pages(&f), 1);
-	ck_assert(!tn_cache_file_stale(&f));
+	ck_assert_uint_eq(ready_pages(f), 1);
+	ck_assert(!tn_cache_file_stale(f));
 
-	ck_assert_int_eq(fixture_find(&f.c, "big-host-number-4242", &h), 1);
+	ck_assert_int_eq(fixture_find(&f->c, "big-host-number-4242", &h), 1);
 	ck_assert_str_eq(h.fqdn, "big-host-number-4242." SUFFIX);
-	ck_assert_uint_gt(ready_pages(&f), 1);
-	close(fd);
-	tn_cache_close(&f);
-	free(path);
-	fixture_rmdir(dir);
-	tn_hostset_free(&hs);
+	ck_assert_uint_gt(ready_pages(f), 1);
+	big_close(&t);
 }
 END_TEST
 
@@ -119,16 +131,12 @@ END_TEST
  * right. */
 START_TEST(borrowed_lookup_beyond_what_it_holds)
 {
-	struct tn_hostset hs;
-	struct tn_cache_file f;
+	struct big t;
+	struct tn_cache_file *f = &t.f;
 	struct tn_borrow b;
 	struct tn_hit h;
-	int fd;
-	char *dir = fixture_dir(), *path = fixture_path(dir, "hosts.cache");
-	big_tailnet(&hs, 0);
-	fixture_write_cache(path, &hs, 3600);
-	ck_assert_int_eq(tn_cache_open_fd(path, &f, NULL, &fd), 0);
-	tn_cache_borrow(&b, &f, &fd);
+	big_open(&t);
+	tn_cache_borrow(&b, f, &t.fd);
 	for (int i = 0; i < 5000; i += 97) {
 		char name[64], want[128];
 		snprintf(name, sizeof name, "big-host-number-%d", i);
@@ -138,13 +146,9 @@ START_TEST(borrowed_lookup_beyond_what_it_holds)
 	}
 	ck_assert_uint_gt(b.used, TN_BORROW_BYTES / 2);
 	ck_assert_uint_le(b.used, TN_BORROW_BYTES);
-	ck_assert_uint_gt(ready_pages(&f), 1);
-	ck_assert(!tn_cache_file_stale(&f));
-	close(fd);
-	tn_cache_close(&f);
-	free(path);
-	fixture_rmdir(dir);
-	tn_hostset_free(&hs);
+	ck_assert_uint_gt(ready_pages(f), 1);
+	ck_assert(!tn_cache_file_stale(f));
+	big_close(&t);
 }
 END_TEST
 
