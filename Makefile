@@ -126,13 +126,16 @@ $(BUILD)/%.o: %.c $(wildcard nss/*.h helper/*/*.h) $(SETTINGS)
 	@$(if $(V),,echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
 
-$(BUILD)/nss/%.o: EXTRA_CFLAGS = -fvisibility=hidden -flto=auto -ffat-lto-objects
+# A lookup touches as few pages as it can (nss/cache_current.c, clock_now): -fno-plt calls libc straight
+# through the GOT, without the PLT's page; -fno-jump-tables keeps switches in the code, not in .rodata's page.
+NSS_PAGE_FLAGS := -fno-plt -fno-jump-tables
+$(BUILD)/nss/%.o: EXTRA_CFLAGS = -fvisibility=hidden -flto=auto -ffat-lto-objects $(NSS_PAGE_FLAGS)
 # The helper's includes name their folder: "cache/hostset.h", "nss/cache_format.h".
 $(BUILD)/helper/%.o: EXTRA_CFLAGS = $(HELPER_INCLUDES)
 
 $(MODULE): $(NSS_OBJ) nss/libnss_tailnet.map
 	@$(if $(V),,echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -flto=auto $(MODULE_LDFLAGS) $(ALL_LDFLAGS) -o $@ $(NSS_OBJ)
+	$(Q)$(CC) $(ALL_CFLAGS) -flto=auto $(NSS_PAGE_FLAGS) $(MODULE_LDFLAGS) $(ALL_LDFLAGS) -o $@ $(NSS_OBJ)
 
 $(HELPER): $(HELPER_OBJ) $(SHARED_OBJ)
 	@$(if $(V),,echo "  LD      $@")

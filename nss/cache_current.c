@@ -10,6 +10,7 @@
  * storage, so the module needs nothing from the dynamic loader (it links libc alone). */
 #include "cache_current.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -46,6 +47,8 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_key_t reader_key;
 static int have_key;
 static int initialised; /* set (release) at the end of init_once: later lookups skip pthread_once */
+/* The vDSO's own clock_gettime when it can be found (clock_now); libc's otherwise. */
+static int (*vdso_clock_gettime)(clockid_t, struct timespec *);
 
 /* Under `lock`. */
 static struct view *cur;
@@ -86,7 +89,7 @@ static void unregister_locked(struct reader *r)
 }
 
 /* A thread ends: its reference goes, and its state. */
-static void thread_exit(void *arg)
+TN_COLD static void thread_exit(void *arg)
 {
 	struct reader *r = arg;
 	pthread_mutex_lock(&lock);
@@ -97,13 +100,13 @@ static void thread_exit(void *arg)
 	free(r);
 }
 
-static void fork_prepare(void)
+TN_COLD static void fork_prepare(void)
 {
 	pthread_mutex_lock(&refresh_lock);
 	pthread_mutex_lock(&lock);
 }
 
-static void fork_parent(void)
+TN_COLD static void fork_parent(void)
 {
 	pthread_mutex_unlock(&lock);
 	pthread_mutex_unlock(&refresh_lock);
@@ -111,7 +114,7 @@ static void fork_parent(void)
 
 /* In the child only this thread exists: the other readers' references go, and with them any view only they
  * held. Nothing else runs here, so the views can be freed under the lock. */
-static void fork_child(void)
+TN_COLD static void fork_child(void)
 {
 	struct reader *mine = have_key ? pthread_getspecific(reader_key) : NULL;
 	for (struct reader *r = readers, *next; r; r = next) {
@@ -127,10 +130,24 @@ static void fork_child(void)
 	pthread_mutex_unlock(&refresh_lock);
 }
 
-static void init_once(void)
+/* The kernel's names for it (x86, riscv; arm64, powerpc, s390). The vDSO is an object the dynamic loader
+ * already has: this opens nothing, and a program without one (static, or a vDSO-less kernel) uses libc's. */
+static void find_vdso_clock(void)
 {
+	void *vdso = dlopen("linux-vdso.so.1", RTLD_NOW | RTLD_NOLOAD);
+	void *fn = vdso ? dlsym(vdso, "__vdso_clock_gettime") : NULL;
+	if (vdso && !fn)
+		fn = dlsym(vdso, "__kernel_clock_gettime");
+	vdso_clock_gettime = (int (*)(clockid_t, struct timespec *))fn;
+}
+
+TN_COLD static void init_once(void)
+{
+	int saved_errno = errno;
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	have_key = pthread_key_create(&reader_key, thread_exit) == 0;
+	find_vdso_clock();
+	errno = saved_errno;
 	__atomic_store_n(&initialised, 1, __ATOMIC_RELEASE);
 }
 
@@ -160,7 +177,7 @@ int tn_current_set_path(const char *path)
 }
 
 /* Ends a lookup's burst of fetches. */
-static void close_fd(struct reader *r)
+TN_COLD static void close_fd(struct reader *r)
 {
 	if (r->fd >= 0)
 		close(r->fd);
@@ -170,21 +187,23 @@ static void close_fd(struct reader *r)
 
 /* The views' page loader: one descriptor per thread and lookup, kept in its reader, so the pages a lookup
  * touches (a bucket, a record, a name, its addresses) cost one open between them. */
-static int view_load(const struct tn_cache *c, uint32_t page)
+TN_COLD static int view_load(const struct tn_cache *c, uint32_t page)
 {
 	struct tn_cache_file *f = (struct tn_cache_file *)(uintptr_t)c; /* the first member of a view's file */
 	struct reader *r = have_key ? pthread_getspecific(reader_key) : NULL;
-	int fd = -1, rc;
+	int fd = -1, rc, saved_errno = errno;
 	if (!r) {
 		rc = tn_cache_file_fetch(f, &fd, page);
 		if (fd >= 0)
 			close(fd);
-		return rc;
+	} else {
+		if (r->fd_file != f)
+			close_fd(r);
+		r->fd_file = f;
+		rc = tn_cache_file_fetch(f, &r->fd, page);
 	}
-	if (r->fd_file != f)
-		close_fd(r);
-	r->fd_file = f;
-	return tn_cache_file_fetch(f, &r->fd, page);
+	errno = saved_errno;
+	return rc;
 }
 
 /* TAILNET_NSS_CACHE, through secure_getenv() (a setuid program ignores it), but only when it is set at all:
@@ -277,8 +296,11 @@ static void refresh(int64_t now, int wait, struct reader *r)
 /* Ends a lookup's burst of fetches, if it had one. */
 static void end_fetches(struct reader *r)
 {
-	if (r->fd >= 0)
+	if (r->fd >= 0) {
+		int saved_errno = errno;
 		close_fd(r);
+		errno = saved_errno;
+	}
 }
 
 /* Drops a hold taken for one lookup only. */
@@ -293,16 +315,18 @@ static void release(struct reader *r)
 
 /* This thread's state, made at its first lookup; NULL when there is no key or no memory (the lookup then holds
  * a reference for its own duration only, see tn_current_query). */
-static struct reader *reader_new(void)
+TN_COLD static struct reader *reader_new(void)
 {
+	int saved_errno = errno;
 	struct reader *r = calloc(1, sizeof *r);
+	if (r && pthread_setspecific(reader_key, r) != 0) {
+		free(r);
+		r = NULL;
+	}
+	errno = saved_errno;
 	if (!r)
 		return NULL;
 	r->fd = -1;
-	if (pthread_setspecific(reader_key, r) != 0) {
-		free(r);
-		return NULL;
-	}
 	pthread_mutex_lock(&lock);
 	r->next = readers;
 	if (readers)
@@ -337,18 +361,19 @@ static void adopt(struct reader *r)
 
 /* The lookup of the thread that has just opened a file it reads by the page (it still holds the descriptor):
  * often the only lookup of a one-shot process, so it keeps none of the pages it reads (cache_file.h). */
-static int borrowed(tn_query_fn fn, void *ctx, struct tn_cache_file *f, int *fd)
+static int borrowed(tn_query_fn fn, int64_t sec, void *ctx, struct tn_cache_file *f, int *fd)
 {
 	struct tn_borrow b;
 	tn_cache_borrow(&b, f, fd);
-	return fn(&b.c, ctx);
+	return fn(&b.c, sec, ctx);
 }
 
 /* Everything but the common case: the file is due a look, this thread's view is not the current one, there is
  * none, or a page of it could not be had (then `attempt` is 1 and the lookup runs once more on the new one). */
-static int query_slow(tn_query_fn fn, void *ctx, struct reader *r, int64_t now, int64_t sec, int attempt)
+TN_COLD static int query_slow(tn_query_fn fn, void *ctx, struct reader *r, int64_t now, int64_t sec, int attempt)
 {
 	struct reader own = {.fd = -1};
+	int saved_errno = errno;
 	if (!r)
 		r = &own;
 	for (;; attempt++) {
@@ -359,20 +384,22 @@ static int query_slow(tn_query_fn fn, void *ctx, struct reader *r, int64_t now, 
 		struct view *v = r->v;
 		if (!v) {
 			close_fd(r);
+			errno = saved_errno;
 			return r->err;
 		}
 		int rc;
 		if (tn_cache_expired(&v->f.c, sec))
 			rc = -ESTALE;
 		else if (r->fd >= 0 && r->fd_file == &v->f) /* this thread opened it just now, by the page */
-			rc = borrowed(fn, ctx, &v->f, &r->fd);
+			rc = borrowed(fn, sec, ctx, &v->f, &r->fd);
 		else
-			rc = fn(&v->f.c, ctx);
+			rc = fn(&v->f.c, sec, ctx);
 		int stale = tn_cache_file_stale(&v->f);
 		close_fd(r);
 		if (!stale || attempt) {
 			if (r == &own)
 				release(r);
+			errno = saved_errno;
 			return stale ? -EIO : rc;
 		}
 		/* A page of this file could not be had: it changed or went away. The answer may lack that page, so
@@ -381,20 +408,29 @@ static int query_slow(tn_query_fn fn, void *ctx, struct reader *r, int64_t now, 
 	}
 }
 
+/* The time, coarse (the tick's): all a recheck every TN_RECHECK_MS and a TTL in seconds need. Straight from
+ * the vDSO, which touches two pages (its code and its data) where libc's wrapper touched four: each costs a
+ * warm lookup a page walk (placement.h). */
+static inline void clock_now(struct timespec *ts)
+{
+	if (!vdso_clock_gettime || vdso_clock_gettime(CLOCK_REALTIME_COARSE, ts) != 0)
+		clock_gettime(CLOCK_REALTIME_COARSE, ts);
+}
+
 /* Meant to inline into each caller (the module is built with LTO), where the query function then becomes a
  * direct call. Only a hint: forced inlining across files breaks builds without LTO or at -O1. */
 inline int tn_current_query(tn_query_fn fn, void *ctx)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-	int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	init();
+	clock_now(&ts);
+	int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	struct reader *r = reader();
 	/* The common case, kept short because every lookup of every process pays it: this thread holds the
 	 * current view, nothing is due, and every page the lookup touched could be had. */
 	if (r && r->v && !due(now) && r->gen == __atomic_load_n(&generation, __ATOMIC_ACQUIRE) &&
 	    !tn_cache_expired(&r->v->f.c, ts.tv_sec)) {
-		int rc = fn(&r->v->f.c, ctx);
+		int rc = fn(&r->v->f.c, ts.tv_sec, ctx);
 		end_fetches(r);
 		if (!tn_cache_file_stale(&r->v->f))
 			return rc;

@@ -32,7 +32,7 @@ enum { ABSENT = 0, READY = 1, FETCHING = 2 };
 #define WAIT_YIELDS 1000
 
 /* The directory must be as trustworthy as the file: otherwise whoever can write it can swap files. */
-static int dir_ok(const char *path, const char **why)
+TN_COLD static int dir_ok(const char *path, const char **why)
 {
 	const char *slash = strrchr(path, '/');
 	if (!slash)
@@ -53,7 +53,7 @@ static int dir_ok(const char *path, const char **why)
 }
 
 /* Opens the path for reading; refuses symlinks, FIFOs and devices without blocking on them. */
-static int open_file(const char *path, const char **why)
+TN_COLD static int open_file(const char *path, const char **why)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 	if (fd >= 0)
@@ -65,14 +65,14 @@ static int open_file(const char *path, const char **why)
 	FAIL(EACCES, "cache file cannot be opened");
 }
 
-int tn_cache_file_same(const struct tn_cache_file *f, const struct stat *st)
+TN_COLD int tn_cache_file_same(const struct tn_cache_file *f, const struct stat *st)
 {
 	return f->dev == st->st_dev && f->ino == st->st_ino && f->size == st->st_size &&
 	       f->mtime.tv_sec == st->st_mtim.tv_sec && f->mtime.tv_nsec == st->st_mtim.tv_nsec &&
 	       f->ctime.tv_sec == st->st_ctim.tv_sec && f->ctime.tv_nsec == st->st_ctim.tv_nsec;
 }
 
-static ssize_t pread_all(int fd, uint8_t *buf, size_t len, off_t off)
+TN_COLD static ssize_t pread_all(int fd, uint8_t *buf, size_t len, off_t off)
 {
 	size_t got = 0;
 	while (got < len) {
@@ -87,7 +87,7 @@ static ssize_t pread_all(int fd, uint8_t *buf, size_t len, off_t off)
 }
 
 /* Copies a checked page into place; only the thread that wins the state does, the others wait for it. */
-static int install(struct tn_cache_file *f, uint32_t page, const uint8_t *data)
+TN_COLD static int install(struct tn_cache_file *f, uint32_t page, const uint8_t *data)
 {
 	uint8_t *state = &f->c.page_ready[page];
 	uint8_t expect = ABSENT;
@@ -104,14 +104,14 @@ static int install(struct tn_cache_file *f, uint32_t page, const uint8_t *data)
 }
 
 /* Reads page `page` of the open file into buf: 1 when all of it came and its checksum is `want`. */
-static int read_checked(const struct tn_cache_file *f, int fd, uint32_t page, uint8_t *buf, uint32_t want)
+TN_COLD static int read_checked(const struct tn_cache_file *f, int fd, uint32_t page, uint8_t *buf, uint32_t want)
 {
 	return pread_all(fd, buf, TN_PAGE, (off_t)page * TN_PAGE) == TN_PAGE &&
 	       tn_cache_page_crc(f->c.generation, f->c.written_at, page, buf) == want;
 }
 
 /* Reads page `page` from the open file into buf, checks it and installs it. */
-static int fetch_checked(struct tn_cache_file *f, int fd, uint32_t page, uint8_t *buf)
+TN_COLD static int fetch_checked(struct tn_cache_file *f, int fd, uint32_t page, uint8_t *buf)
 {
 	uint32_t want;
 	if (tn_cache_expected_crc(&f->c, page, &want) != 0 || !read_checked(f, fd, page, buf, want))
@@ -121,7 +121,7 @@ static int fetch_checked(struct tn_cache_file *f, int fd, uint32_t page, uint8_t
 
 /* Opens the path again for a fetch: it must still be the file that was opened, unchanged. A file set up by
  * tn_cache_read_by_page() has no path: it is read through its descriptor only. */
-static int reopen(struct tn_cache_file *f)
+TN_COLD static int reopen(struct tn_cache_file *f)
 {
 	struct stat st;
 	if (!f->path)
@@ -135,7 +135,7 @@ static int reopen(struct tn_cache_file *f)
 }
 
 /* 1 when *fd is open on the file, opening it again first when it is not. */
-static int have_fd(struct tn_cache_file *f, int *fd)
+TN_COLD static int have_fd(struct tn_cache_file *f, int *fd)
 {
 	if (*fd < 0)
 		*fd = reopen(f);
@@ -143,7 +143,7 @@ static int have_fd(struct tn_cache_file *f, int *fd)
 }
 
 /* tn_cache_file_fetch(), reading through `buf` (a page). */
-static int fetch_through(struct tn_cache_file *f, int *fd, uint32_t page, uint8_t *buf)
+TN_COLD static int fetch_through(struct tn_cache_file *f, int *fd, uint32_t page, uint8_t *buf)
 {
 	int cancel_state, rc = -1;
 	if (!f->c.page_ready || __atomic_load_n(&f->c.page_ready[page], __ATOMIC_ACQUIRE) == READY)
@@ -173,7 +173,7 @@ int tn_cache_file_fetch(struct tn_cache_file *f, int *fd, uint32_t page)
 }
 
 /* Reads page `page` into the borrower's buffer and checks it against `want`. */
-static int read_page(struct tn_borrow *b, uint32_t page, uint32_t want)
+TN_COLD static int read_page(struct tn_borrow *b, uint32_t page, uint32_t want)
 {
 	b->page = 0;
 	if (!have_fd(b->f, b->fd) || !read_checked(b->f, *b->fd, page, b->buf, want))
@@ -184,7 +184,7 @@ static int read_page(struct tn_borrow *b, uint32_t page, uint32_t want)
 
 /* Data page `page`, checked: where it is installed, or in the borrower's buffer (its level-1 page read there
  * first and checked against page 0, unless that is installed); NULL when it cannot be had. */
-static const uint8_t *borrowed_page(struct tn_borrow *b, uint32_t page)
+TN_COLD static const uint8_t *borrowed_page(struct tn_borrow *b, uint32_t page)
 {
 	const struct tn_cache *c = &b->f->c;
 	if (__atomic_load_n(&c->page_ready[page], __ATOMIC_ACQUIRE) == READY)
@@ -203,7 +203,7 @@ static const uint8_t *borrowed_page(struct tn_borrow *b, uint32_t page)
 
 /* The borrower's loader (cache_reader.h): the bytes copied out of their checked pages into `bytes`, or, when
  * they do not fit there, their pages installed. */
-static const uint8_t *borrow_bytes(const struct tn_cache *c, uint64_t off, uint64_t len)
+TN_COLD static const uint8_t *borrow_bytes(const struct tn_cache *c, uint64_t off, uint64_t len)
 {
 	struct tn_borrow *b = (struct tn_borrow *)(uintptr_t)c; /* c is b->c */
 	struct tn_cache_file *f = b->f;
@@ -245,7 +245,7 @@ void tn_cache_borrow(struct tn_borrow *b, struct tn_cache_file *f, int *fd)
 }
 
 /* The page loader (cache_reader.h) when nobody keeps a descriptor across fetches. */
-static int load_page(const struct tn_cache *c, uint32_t page)
+TN_COLD static int load_page(const struct tn_cache *c, uint32_t page)
 {
 	struct tn_cache_file *f = (struct tn_cache_file *)(uintptr_t)c; /* c is f->c, and f is writable memory */
 	int fd = -1, rc = tn_cache_file_fetch(f, &fd, page);
@@ -255,7 +255,7 @@ static int load_page(const struct tn_cache *c, uint32_t page)
 }
 
 /* A small file: read whole into the heap and checked, every page at once. */
-static int read_whole(struct tn_cache_file *f, int fd, size_t len, const char **why)
+TN_COLD static int read_whole(struct tn_cache_file *f, int fd, size_t len, const char **why)
 {
 	if (!(f->mem = malloc(len)))
 		FAIL(ENOMEM, "no memory for the cache");
@@ -288,7 +288,7 @@ int tn_cache_read_by_page(struct tn_cache_file *f, int fd, size_t len, const cha
 	return 0;
 }
 
-static int open_checked(const char *path, int fd, struct tn_cache_file *out, const char **why)
+TN_COLD static int open_checked(const char *path, int fd, struct tn_cache_file *out, const char **why)
 {
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))

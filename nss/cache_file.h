@@ -41,17 +41,17 @@ struct tn_cache_file {
 	char *path;  /* malloc'd: a lookup touches as few fresh pages as possible (a first touch costs a fault) */
 };
 
-int tn_cache_open(const char *path, struct tn_cache_file *out, const char **why);
+TN_COLD int tn_cache_open(const char *path, struct tn_cache_file *out, const char **why);
 /* The same, and when the file is read by the page, its descriptor is left open in *keep for the caller's
  * first fetches (tn_cache_file_fetch); else *keep is -1. */
-int tn_cache_open_fd(const char *path, struct tn_cache_file *out, const char **why, int *keep);
-void tn_cache_close(struct tn_cache_file *f);
+TN_COLD int tn_cache_open_fd(const char *path, struct tn_cache_file *out, const char **why, int *keep);
+TN_COLD void tn_cache_close(struct tn_cache_file *f);
 
 /* How tn_cache_open() sets up a large file (page 0 read and checked now, each other page when a lookup first
  * touches it), for the `len` bytes open on `fd`, without looking at who owns it: the fuzzers use it on
  * memory files. With no path to open again, pages come only through a descriptor the caller passes
  * (tn_cache_file_fetch, tn_cache_borrow). The caller closes `f` whatever it returns. */
-int tn_cache_read_by_page(struct tn_cache_file *f, int fd, size_t len, const char **why);
+TN_COLD int tn_cache_read_by_page(struct tn_cache_file *f, int fd, size_t len, const char **why);
 
 /* 1 when `st` (from lstat/stat of the path) still describes the file that was opened. */
 int tn_cache_file_same(const struct tn_cache_file *f, const struct stat *st);
@@ -61,7 +61,7 @@ int tn_cache_file_same(const struct tn_cache_file *f, const struct stat *st);
  * closes *fd after a burst of fetches: cache_current.c keeps one per lookup, so a lookup that touches four
  * new pages opens the file once. The default loader opens and closes it per page. 0, or -1 with the file
  * marked stale. */
-int tn_cache_file_fetch(struct tn_cache_file *f, int *fd, uint32_t page);
+TN_COLD int tn_cache_file_fetch(struct tn_cache_file *f, int *fd, uint32_t page);
 
 /* A lookup that keeps nothing. The first lookup after a file is opened is often the only one its process
  * makes (curl, ssh, getent), so it should touch as little fresh memory as it can: every page a process touches
@@ -84,7 +84,7 @@ struct tn_borrow {
 	uint8_t buf[TN_PAGE];
 	uint8_t bytes[TN_BORROW_BYTES];
 };
-void tn_cache_borrow(struct tn_borrow *b, struct tn_cache_file *f, int *fd);
+TN_COLD void tn_cache_borrow(struct tn_borrow *b, struct tn_cache_file *f, int *fd);
 
 /* 1 once a page could not be fetched (the file changed or went away): the caller should open it anew. */
 static inline int tn_cache_file_stale(const struct tn_cache_file *f)

@@ -28,6 +28,7 @@
 
 #include "cache_format.h"
 #include "name.h"
+#include "placement.h"
 
 struct tn_cache;
 
@@ -77,16 +78,16 @@ struct tn_hit {
 
 /* Page 0 of an image `len` bytes long (the file's size), checked; `c->base` is set to `page0`, whose first
  * TN_PAGE bytes must be present. The caller sets page_ready and load when the rest is fetched lazily. */
-int tn_cache_parse_header(const uint8_t *page0, size_t len, struct tn_cache *out, const char **why);
+TN_COLD int tn_cache_parse_header(const uint8_t *page0, size_t len, struct tn_cache *out, const char **why);
 
 /* A whole image in memory: the header, then every page's checksum. */
-int tn_cache_parse(const uint8_t *base, size_t len, struct tn_cache *out, const char **why);
+TN_COLD int tn_cache_parse(const uint8_t *base, size_t len, struct tn_cache *out, const char **why);
 
 /* The checksum that page `page` (>= 1) must have, read from page 0 (level-1 pages) or from its level-1 page
  * (data pages), which must be present at base. 0 and *crc set, or -1 when `page` is out of range. */
-int tn_cache_expected_crc(const struct tn_cache *c, uint32_t page, uint32_t *crc);
+TN_COLD int tn_cache_expected_crc(const struct tn_cache *c, uint32_t page, uint32_t *crc);
 /* The level-1 page that holds a data page's checksum, or 0 when `page` is not a data page. */
-uint32_t tn_cache_l1_page(const struct tn_cache *c, uint32_t page);
+TN_COLD uint32_t tn_cache_l1_page(const struct tn_cache *c, uint32_t page);
 /* The checksum of data page `page` as its level-1 page, verified and held at `l1`, records it. */
 static inline uint32_t tn_cache_crc_in_l1(const uint8_t *l1, uint32_t page)
 {

@@ -59,7 +59,9 @@ int tn_name_measure(const char *in)
 {
 	if (!in)
 		return -EINVAL;
-	size_t len = strnlen(in, TN_NAME_MAX + 2);
+	/* strlen, not strnlen: glibc has just run strlen on the name, so that page of libc is at hand
+	 * (placement.h); a caller's name is a C string either way. */
+	size_t len = strlen(in);
 	if (len > 0 && in[len - 1] == '.')
 		len--;
 	return len == 0 || len > TN_NAME_MAX ? -EINVAL : (int)len;

@@ -15,7 +15,6 @@
 #include <nss.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "cache_current.h"
 #include "hostent_pack.h"
@@ -50,18 +49,15 @@ struct reverse {
 	int32_t *ttlp;
 };
 
-static void set_ttl(const struct tn_cache *c, int32_t *ttlp)
+static void set_ttl(const struct tn_cache *c, int64_t now, int32_t *ttlp)
 {
-	if (!ttlp)
-		return;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-	*ttlp = tn_scope_ttl(c, (int64_t)ts.tv_sec, TN_TTL_POSITIVE);
+	if (ttlp)
+		*ttlp = tn_scope_ttl(c, now, TN_TTL_POSITIVE);
 }
 
 /* Meant to inline into the entry points through tn_current_query (also inline): one function per lookup. A
  * hint only: it is also called through a pointer, which cannot be forced at every optimisation level. */
-static inline int forward_query(const struct tn_cache *c, void *vctx)
+TN_HOT static inline int forward_query(const struct tn_cache *c, int64_t now, void *vctx)
 {
 	struct forward *f = vctx;
 	struct tn_answer a;
@@ -91,11 +87,11 @@ static inline int forward_query(const struct tn_cache *c, void *vctx)
 		rc = tn_pack_hostent(hit, f->af, alias, f->he, f->buf, f->buflen, f->canonp);
 	}
 	if (rc == 0)
-		set_ttl(c, f->ttlp);
+		set_ttl(c, now, f->ttlp);
 	return rc;
 }
 
-static int reverse_query(const struct tn_cache *c, void *vctx)
+static int reverse_query(const struct tn_cache *c, int64_t now, void *vctx)
 {
 	struct reverse *r = vctx;
 	struct tn_answer a;
@@ -104,15 +100,15 @@ static int reverse_query(const struct tn_cache *c, void *vctx)
 		return scope == TN_NOT_FOUND ? R_NOTFOUND : R_NOT_OURS;
 	int rc = tn_pack_reverse(&a.hit, r->addr, r->af, r->len, r->he, r->buf, r->buflen);
 	if (rc == 0)
-		set_ttl(c, r->ttlp);
+		set_ttl(c, now, r->ttlp);
 	return rc;
 }
 
-/* Maps a query result to glibc's triple. errno is restored first and *errnop written last: they are usually
- * the same variable, and the caller's errno must survive a success (systemd#11321). */
-static inline __attribute__((always_inline)) enum nss_status finish(int rc, int saved_errno, int *errnop, int *h_errnop)
+/* Maps a query result to glibc's triple. The caller's errno must survive a success (systemd#11321): nothing
+ * on the way here changes it (tn_current_query keeps its system calls' errno to itself), so only a failure
+ * writes *errnop, which is usually errno. */
+static inline __attribute__((always_inline)) enum nss_status finish(int rc, int *errnop, int *h_errnop)
 {
-	errno = saved_errno;
 	switch (rc) {
 	case 0:
 		*h_errnop = NETDB_SUCCESS;
@@ -144,13 +140,12 @@ static inline __attribute__((always_inline)) enum nss_status finish(int rc, int 
 static inline __attribute__((always_inline)) enum nss_status forward(const char *name, struct forward *f, int *errnop,
 								   int *h_errnop)
 {
-	int saved = errno;
 	int len = tn_name_measure(name);
 	if (len < 0)
-		return finish(-EINVAL, saved, errnop, h_errnop); /* too long or empty: never ours, no I/O */
+		return finish(-EINVAL, errnop, h_errnop); /* too long or empty: never ours, no I/O */
 	f->asked = name;
 	f->len = (size_t)len;
-	return finish(tn_current_query(forward_query, f), saved, errnop, h_errnop);
+	return finish(tn_current_query(forward_query, f), errnop, h_errnop);
 }
 
 EXPORT enum nss_status _nss_tailnet_gethostbyname4_r(const char *name, struct gaih_addrtuple **pat, char *buffer,
@@ -168,14 +163,14 @@ EXPORT enum nss_status _nss_tailnet_gethostbyaddr2_r(const void *addr, socklen_t
 EXPORT enum nss_status _nss_tailnet_gethostbyaddr_r(const void *addr, socklen_t len, int af, struct hostent *host,
 						    char *buffer, size_t buflen, int *errnop, int *h_errnop);
 
-enum nss_status _nss_tailnet_gethostbyname4_r(const char *name, struct gaih_addrtuple **pat, char *buffer,
+TN_HOT enum nss_status _nss_tailnet_gethostbyname4_r(const char *name, struct gaih_addrtuple **pat, char *buffer,
 					      size_t buflen, int *errnop, int *h_errnop, int32_t *ttlp)
 {
 	struct forward f = {.af = AF_UNSPEC, .pat = pat, .buf = buffer, .buflen = buflen, .ttlp = ttlp};
 	return forward(name, &f, errnop, h_errnop);
 }
 
-enum nss_status _nss_tailnet_gethostbyname3_r(const char *name, int af, struct hostent *host, char *buffer,
+TN_HOT enum nss_status _nss_tailnet_gethostbyname3_r(const char *name, int af, struct hostent *host, char *buffer,
 					      size_t buflen, int *errnop, int *h_errnop, int32_t *ttlp, char **canonp)
 {
 	if (af == AF_UNSPEC)
@@ -204,7 +199,6 @@ enum nss_status _nss_tailnet_gethostbyname_r(const char *name, struct hostent *h
 enum nss_status _nss_tailnet_gethostbyaddr2_r(const void *addr, socklen_t len, int af, struct hostent *host,
 					      char *buffer, size_t buflen, int *errnop, int *h_errnop, int32_t *ttlp)
 {
-	int saved = errno;
 	struct reverse r = {.addr = addr, .len = len, .af = af, .he = host, .buf = buffer, .buflen = buflen,
 			    .ttlp = ttlp};
 	if (!addr || (af != AF_INET && af != AF_INET6)) {
@@ -213,14 +207,14 @@ enum nss_status _nss_tailnet_gethostbyaddr2_r(const void *addr, socklen_t len, i
 		return NSS_STATUS_UNAVAIL;
 	}
 	if ((af == AF_INET && len != 4) || (af == AF_INET6 && len != 16))
-		return finish(-EINVAL, saved, errnop, h_errnop);
+		return finish(-EINVAL, errnop, h_errnop);
 	if (af == AF_INET) {
 		r.key[10] = r.key[11] = 0xff; /* the cache keeps IPv4 v4-mapped, so ::ffff:a.b.c.d matches too */
 		memcpy(r.key + 12, addr, 4);
 	} else {
 		memcpy(r.key, addr, 16);
 	}
-	return finish(tn_current_query(reverse_query, &r), saved, errnop, h_errnop);
+	return finish(tn_current_query(reverse_query, &r), errnop, h_errnop);
 }
 
 enum nss_status _nss_tailnet_gethostbyaddr_r(const void *addr, socklen_t len, int af, struct hostent *host,

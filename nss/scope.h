@@ -46,7 +46,7 @@ struct tn_answer {
 enum tn_scope tn_scope_name(const struct tn_cache *c, const struct tn_name *n, struct tn_answer *a);
 /* tn_scope_name() for a name already looked up in the cache's index and not there, in a cache not paused:
  * every rule after the index (for the module, whose miss path has probed the name as asked). */
-enum tn_scope tn_scope_unlisted(const struct tn_cache *c, const struct tn_name *n, struct tn_answer *a);
+TN_HOT enum tn_scope tn_scope_unlisted(const struct tn_cache *c, const struct tn_name *n, struct tn_answer *a);
 enum tn_scope tn_scope_addr(const struct tn_cache *c, const uint8_t key[16], struct tn_answer *a);
 /* 1 when the address lies in 100.64.0.0/10 (v4-mapped) or fd7a:115c:a1e0::/48. */
 int tn_scope_tailnet_range(const uint8_t key[16]);

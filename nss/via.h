@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-int tn_via_parse(const char *name, size_t len, uint32_t ts_version, uint8_t addr[16]);
+#include "placement.h"
+
+TN_HOT int tn_via_parse(const char *name, size_t len, uint32_t ts_version, uint8_t addr[16]);
 
 #endif

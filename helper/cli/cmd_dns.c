@@ -58,8 +58,9 @@ struct watch {
 	char suffix[TN_NAME_MAX + 1];
 };
 
-static int look(const struct tn_cache *c, void *ctx)
+static int look(const struct tn_cache *c, int64_t now, void *ctx)
 {
+	(void)now;
 	struct watch *w = ctx;
 	w->generation = c->generation;
 	w->names = c->name_count;

@@ -3,7 +3,6 @@
 #include "dns/dns_answer.h"
 
 #include <string.h>
-#include <time.h>
 
 #include "nss/cache_current.h"
 #include "nss/name.h"
@@ -166,13 +165,12 @@ void tn_dns_answer(const struct tn_cache *c, const struct tn_dns_query *q, int64
 struct respond_ctx {
 	const struct tn_dns_query *q;
 	struct tn_dns_msg *m;
-	int64_t now;
 };
 
-static int respond_query(const struct tn_cache *c, void *vctx)
+static int respond_query(const struct tn_cache *c, int64_t now, void *vctx)
 {
 	struct respond_ctx *r = vctx;
-	tn_dns_answer(c, r->q, r->now, r->m);
+	tn_dns_answer(c, r->q, now, r->m);
 	return 0;
 }
 
@@ -186,9 +184,7 @@ size_t tn_dns_respond(const uint8_t *pkt, size_t len, int tcp, uint8_t *out)
 	if (q.rcode != TN_RCODE_NOERROR) {
 		tn_dns_set_rcode(&m, q.rcode, 0);
 	} else {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-		struct respond_ctx r = {&q, &m, (int64_t)ts.tv_sec};
+		struct respond_ctx r = {&q, &m};
 		if (tn_current_query(respond_query, &r) < 0)
 			tn_dns_set_rcode(&m, TN_RCODE_REFUSED, 0); /* no usable cache: let the next nameserver answer */
 	}
