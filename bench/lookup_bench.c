@@ -5,6 +5,7 @@
  *   lookup_bench cold BACKEND NAME
  *   lookup_bench threads BACKEND NAME THREADS MS
  *   lookup_bench count BACKEND NAME OP N
+ *   lookup_bench direct NAME ROUNDS
  *
  * warm: for every round, operation (getaddrinfo AF_INET, getaddrinfo AF_UNSPEC, gethostbyname2_r AF_INET)
  * and name, each backend (switched with __nss_configure_lookup, so all share one process, one nsswitch and
@@ -22,6 +23,12 @@
  * tailnet backend does, as in warm.
  * count: N calls of OP (gai_inet, gai_unspec or gethostbyname2_r) for NAME and nothing else, for a run under
  * callgrind that counts the instructions of each lookup (bench/run.sh); exits 1 when a hit fails.
+ * direct: the tailnet and floor modules' gethostbyname3_r(NAME, AF_INET) called straight (dlopen, no glibc
+ * around them), in batches of 20,000 calls, each call alone ("warm") or right after a getppid() system call
+ * ("syscall"), which on a kernel with PTI and no PCIDs empties the TLB as glibc's own stat of resolv.conf
+ * does before every lookup; the syscall's own cost is the same for both modules, so the difference between
+ * the two is what the module's code and data cost when their pages must be walked again. Prints
+ * "direct backend warm|syscall ns_round1 ..." per cell.
  */
 #include <arpa/inet.h>
 #include <dlfcn.h>
@@ -30,9 +37,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <nss.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 int __nss_configure_lookup(const char *db, const char *service_line);
 
@@ -303,6 +313,56 @@ static int count(char **argv)
 	return strncmp(argv[3], "nx", 2) != 0 && failed;
 }
 
+typedef enum nss_status (*by3_fn)(const char *, int, struct hostent *, char *, size_t, int *, int *, int32_t *,
+				   char **);
+
+static int direct(char **argv)
+{
+	static const char *backends[2] = {"tailnet", "floor"};
+	static int64_t samples[2][2][256];
+	by3_fn fn[2];
+	int rounds = atoi(argv[3]);
+	rounds = rounds < 1 ? 1 : rounds > 256 ? 256 : rounds;
+	for (int b = 0; b < 2; b++) {
+		char lib[64], sym[64];
+		snprintf(lib, sizeof lib, "libnss_%s.so.2", backends[b]);
+		snprintf(sym, sizeof sym, "_nss_%s_gethostbyname3_r", backends[b]);
+		void *h = dlopen(lib, RTLD_NOW);
+		if (!h || !(fn[b] = (by3_fn)dlsym(h, sym))) {
+			fprintf(stderr, "lookup_bench: %s\n", dlerror());
+			return 2;
+		}
+	}
+	struct hostent he;
+	char buf[1024];
+	int err, herr;
+	int32_t ttl;
+	for (int b = 0; b < 2; b++)
+		if (fn[b](argv[2], AF_INET, &he, buf, sizeof buf, &err, &herr, &ttl, NULL) != NSS_STATUS_SUCCESS) {
+			fprintf(stderr, "lookup_bench: %s does not answer %s\n", backends[b], argv[2]);
+			return 1;
+		}
+	for (int r = 0; r < rounds; r++)
+		for (int sys = 0; sys < 2; sys++)
+			for (int b = 0; b < 2; b++) {
+				int64_t t0 = now_ns();
+				for (int i = 0; i < 20000; i++) {
+					if (sys)
+						syscall(SYS_getppid);
+					fn[b](argv[2], AF_INET, &he, buf, sizeof buf, &err, &herr, &ttl, NULL);
+				}
+				samples[b][sys][r] = (now_ns() - t0) / 20000;
+			}
+	for (int b = 0; b < 2; b++)
+		for (int sys = 0; sys < 2; sys++) {
+			printf("direct %s %s", backends[b], sys ? "syscall" : "warm");
+			for (int r = 0; r < rounds; r++)
+				printf(" %lld", (long long)samples[b][sys][r]);
+			putchar('\n');
+		}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 6 && !strcmp(argv[1], "warm"))
@@ -313,9 +373,12 @@ int main(int argc, char **argv)
 		return threads(argv);
 	if (argc == 6 && !strcmp(argv[1], "count"))
 		return count(argv);
+	if (argc == 4 && !strcmp(argv[1], "direct"))
+		return direct(argv);
 	fprintf(stderr, "usage: lookup_bench warm BACKENDS first=NAME,ADDR last=NAME,ADDR miss=NAME [ROUNDS]\n"
 			"       lookup_bench cold BACKEND NAME\n"
 			"       lookup_bench threads BACKEND NAME THREADS MS\n"
-			"       lookup_bench count BACKEND NAME OP N\n");
+			"       lookup_bench count BACKEND NAME OP N\n"
+			"       lookup_bench direct NAME ROUNDS\n");
 	return 2;
 }

@@ -9,6 +9,7 @@ warm, cold, sync, sizes = {}, collections.defaultdict(list), {}, {}
 threads = collections.defaultdict(list)
 faults = collections.defaultdict(list)
 instr = {}
+direct = {}
 for line in open(sys.argv[1]):
     f = line.split()
     if f[0] == "warm":
@@ -26,6 +27,8 @@ for line in open(sys.argv[1]):
         threads[(int(f[1]), f[2], int(f[3]))].append(float(f[4]))
     elif f[0] == "instr":
         instr[(int(f[1]), f[2], f[3], f[4])] = int(f[5])
+    elif f[0] == "direct":
+        direct[(int(f[1]), f[2], f[3])] = [int(x) for x in f[4:]]
 
 peers = sorted({k[0] for k in warm})
 if not peers:
@@ -85,6 +88,16 @@ if instr:
     print("%7s %-17s %-5s %9s %9s" % ("peers", "operation", "name", "tailnet", "floor"))
     for (n, b, op, name) in sorted(k for k in instr if k[1] == "tailnet"):
         print("%7d %-17s %-5s %9d %9s" % (n, op, name, instr[(n, b, op, name)], instr.get((n, "floor", op, name), "-")))
+
+if direct:
+    print()
+    print("The module's call alone (gethostbyname3_r of the first peer, straight, no glibc), ns per call, median of")
+    print("rounds; 'after a syscall': each call right after getppid() (the same for both; here it empties the TLB):")
+    print("%7s %-18s %9s %9s %12s" % ("peers", "call", "tailnet", "floor", "difference"))
+    for n in sorted({k[0] for k in direct}):
+        for mode, label in (("warm", "alone"), ("syscall", "after a syscall")):
+            a, b = statistics.median(direct[(n, "tailnet", mode)]), statistics.median(direct[(n, "floor", mode)])
+            print("%7d %-18s %9.0f %9.0f %12.0f" % (n, label, a, b, a - b))
 
 tcounts = sorted({k[2] for k in threads})
 if tcounts:

@@ -54,6 +54,8 @@ for n in $SIZES; do
 			echo "cold $n $backend $("$BENCH" cold "$backend" "$first")" >>"$RESULTS"
 		done
 	done
+	# The module's own call, straight and right after a system call: what its pages cost once the TLB is empty.
+	"$BENCH" direct "$first" 41 | sed "s/^direct /direct $n /" >>"$RESULTS" || tn_fail "direct calls at $n peers"
 	# Throughput with 1, 2, 4 and 8 threads, this module against the floor, in alternating 300 ms runs.
 	for t in 1 2 4 8; do
 		for _ in 1 2 3 4 5; do
