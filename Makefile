@@ -86,6 +86,11 @@ ALL_LDFLAGS = $(TN_LDFLAGS) $(LDFLAGS) $(SANFLAGS)
 NSS_SRC := nss/name.c nss/via.c nss/crc32c.c nss/cache_reader.c nss/cache_file.c nss/scope.c nss/cache_current.c nss/hostent_pack.c nss/nss_entry.c
 NSS_OBJ := $(NSS_SRC:%.c=$(BUILD)/%.o)
 MODULE := $(BUILD)/libnss_tailnet.so.2
+# A lookup touches as few pages as it can (nss/placement.h): -fno-plt calls libc straight through the GOT,
+# without the PLT's page; -fno-jump-tables keeps switches in the code, not in .rodata's page; on x86 the
+# module's one __thread variable is reached through a TLS descriptor (the default elsewhere), not through
+# __tls_get_addr.
+NSS_PAGE_FLAGS := -fno-plt -fno-jump-tables $(if $(filter x86_64-% i386-% i486-% i586-% i686-%,$(shell $(CC) -dumpmachine)),-mtls-dialect=gnu2)
 MODULE_LDFLAGS := -shared -fvisibility=hidden -Wl,-soname,libnss_tailnet.so.2 \
 	-Wl,--version-script=nss/libnss_tailnet.map -Wl,-z,nodelete -Wl,-z,defs
 
@@ -117,7 +122,7 @@ all: $(MODULE) $(HELPER)
 Q := $(if $(V),,@)
 # Objects depend on the settings compiled into them, so changing CACHE_PATH (say) rebuilds what uses it.
 SETTINGS := $(BUILD)/settings
-SETTINGS_TEXT := $(ALL_CFLAGS) $(ALL_LDFLAGS)
+SETTINGS_TEXT := $(ALL_CFLAGS) $(ALL_LDFLAGS) $(NSS_PAGE_FLAGS)
 $(shell mkdir -p $(BUILD) && (echo '$(subst ','\'',$(SETTINGS_TEXT))' | cmp -s - $(SETTINGS) || \
 	echo '$(subst ','\'',$(SETTINGS_TEXT))' >$(SETTINGS)))
 
@@ -126,9 +131,6 @@ $(BUILD)/%.o: %.c $(wildcard nss/*.h helper/*/*.h) $(SETTINGS)
 	@$(if $(V),,echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
 
-# A lookup touches as few pages as it can (nss/cache_current.c, clock_now): -fno-plt calls libc straight
-# through the GOT, without the PLT's page; -fno-jump-tables keeps switches in the code, not in .rodata's page.
-NSS_PAGE_FLAGS := -fno-plt -fno-jump-tables
 $(BUILD)/nss/%.o: EXTRA_CFLAGS = -fvisibility=hidden -flto=auto -ffat-lto-objects $(NSS_PAGE_FLAGS)
 # The helper's includes name their folder: "cache/hostset.h", "nss/cache_format.h".
 $(BUILD)/helper/%.o: EXTRA_CFLAGS = $(HELPER_INCLUDES)

@@ -6,8 +6,11 @@
  * takes the new view (and drops its reference to the old one) under `lock`. That lock is never held across
  * I/O and never taken by a lookup that finds nothing new. The look at the file is serialised by
  * `refresh_lock`, which only a thread without any view waits for (the first lookups of a process); the
- * others go on with the view they have. A thread's state hangs off a pthread key rather than __thread
- * storage, so the module needs nothing from the dynamic loader (it links libc alone). */
+ * others go on with the view they have. A thread's state is found through a __thread pointer (`mine`) and
+ * freed by a pthread key's destructor at thread exit: pthread_getspecific would touch two pages of libc on
+ * every lookup (its code and the keys' table), the TLS descriptor one of the loader's (placement.h). It is
+ * reached through a TLS descriptor, not the initial-exec model: a module that is dlopen'd must load even
+ * when the static TLS block is full (glibc then serves the pointer from dynamic TLS). */
 #include "cache_current.h"
 
 #include <dlfcn.h>
@@ -16,6 +19,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,8 +48,9 @@ struct reader {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t refresh_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static pthread_key_t reader_key;
+static pthread_key_t reader_key; /* its destructor frees a thread's reader */
 static int have_key;
+static __thread struct reader *mine; /* this thread's reader; NULL before its first lookup */
 static int initialised; /* set (release) at the end of init_once: later lookups skip pthread_once */
 /* The vDSO's own clock_gettime when it can be found (clock_now); libc's otherwise. */
 static int (*vdso_clock_gettime)(clockid_t, struct timespec *);
@@ -92,6 +97,7 @@ static void unregister_locked(struct reader *r)
 TN_COLD static void thread_exit(void *arg)
 {
 	struct reader *r = arg;
+	mine = NULL; /* a lookup from a later destructor of this thread makes itself a new one */
 	pthread_mutex_lock(&lock);
 	struct view *dead = unref_locked(r->v);
 	unregister_locked(r);
@@ -116,7 +122,6 @@ TN_COLD static void fork_parent(void)
  * held. Nothing else runs here, so the views can be freed under the lock. */
 TN_COLD static void fork_child(void)
 {
-	struct reader *mine = have_key ? pthread_getspecific(reader_key) : NULL;
 	for (struct reader *r = readers, *next; r; r = next) {
 		next = r->next;
 		if (r == mine)
@@ -130,15 +135,18 @@ TN_COLD static void fork_child(void)
 	pthread_mutex_unlock(&refresh_lock);
 }
 
-/* The kernel's names for it (x86, riscv; arm64, powerpc, s390). The vDSO is an object the dynamic loader
- * already has: this opens nothing, and a program without one (static, or a vDSO-less kernel) uses libc's. */
+/* The vDSO is an object the dynamic loader already has, so this opens nothing. The loader is asked only when
+ * the kernel gave the process a vDSO (valgrind, for one, gives none), under the name the kernel uses on this
+ * architecture: a failed dlopen or dlsym would leave a dlerror message allocated. */
 static void find_vdso_clock(void)
 {
-	void *vdso = dlopen("linux-vdso.so.1", RTLD_NOW | RTLD_NOLOAD);
-	void *fn = vdso ? dlsym(vdso, "__vdso_clock_gettime") : NULL;
-	if (vdso && !fn)
-		fn = dlsym(vdso, "__kernel_clock_gettime");
-	vdso_clock_gettime = (int (*)(clockid_t, struct timespec *))fn;
+#if defined(__aarch64__) || defined(__powerpc__) || defined(__s390__)
+	static const char name[] = "__kernel_clock_gettime";
+#else
+	static const char name[] = "__vdso_clock_gettime";
+#endif
+	void *vdso = getauxval(AT_SYSINFO_EHDR) ? dlopen("linux-vdso.so.1", RTLD_NOW | RTLD_NOLOAD) : NULL;
+	vdso_clock_gettime = vdso ? (int (*)(clockid_t, struct timespec *))dlsym(vdso, name) : NULL;
 }
 
 TN_COLD static void init_once(void)
@@ -190,7 +198,7 @@ TN_COLD static void close_fd(struct reader *r)
 TN_COLD static int view_load(const struct tn_cache *c, uint32_t page)
 {
 	struct tn_cache_file *f = (struct tn_cache_file *)(uintptr_t)c; /* the first member of a view's file */
-	struct reader *r = have_key ? pthread_getspecific(reader_key) : NULL;
+	struct reader *r = mine;
 	int fd = -1, rc, saved_errno = errno;
 	if (!r) {
 		rc = tn_cache_file_fetch(f, &fd, page);
@@ -341,8 +349,9 @@ static struct reader *reader(void)
 {
 	if (!have_key)
 		return NULL;
-	struct reader *r = pthread_getspecific(reader_key);
-	return r ? r : reader_new();
+	if (!mine)
+		mine = reader_new();
+	return mine;
 }
 
 /* This thread takes the current view in place of the one it held. */
